@@ -1,0 +1,69 @@
+"""Binary cross-entropy and the L2 penalty, batched over K models.
+
+The course's cost is ``-(1/m) * nansum(y*log(a) + (1-y)*log(1-a))``. reglab
+computes the same quantity from the logits, ``log(1 + exp(-z))`` for y = 1 and
+``log(1 + exp(z))`` for y = 0, which never takes log(0) and agrees with the
+course to rounding wherever the course's value is finite.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.special import xlogy
+
+from reglab.types import FloatArray
+
+
+def cross_entropy_from_logits(logits: FloatArray, labels: FloatArray) -> FloatArray:
+    """Mean binary cross-entropy of each model, computed stably from logits.
+
+    Args:
+        logits: output pre-activations Z_L, shape ``(K, 1, m)``.
+        labels: 0/1 labels, shape ``(1, m)``.
+
+    Returns:
+        The cost of each model, shape ``(K,)``.
+    """
+    m = labels.shape[-1]
+    signed = np.where(labels == 1, -logits, logits)
+    total: FloatArray = np.logaddexp(0.0, signed).sum(axis=(-2, -1))
+    cost: FloatArray = total / m
+    return cost
+
+
+def cross_entropy_from_probabilities(probabilities: FloatArray, labels: FloatArray) -> FloatArray:
+    """Mean binary cross-entropy from output probabilities, as the course computes it.
+
+    ``0 * log(0)`` terms count as 0 (the course's NaN-ignoring sum); a confident
+    wrong prediction (a = 1 where y = 0) gives an infinite cost, without warnings.
+
+    Args:
+        probabilities: sigmoid outputs, shape ``(..., 1, m)``.
+        labels: 0/1 labels, shape ``(1, m)``.
+
+    Returns:
+        The cost, with the leading shape of ``probabilities`` (a scalar for ``(1, m)``).
+    """
+    m = labels.shape[-1]
+    log_likelihood = xlogy(labels, probabilities) + xlogy(1 - labels, 1 - probabilities)
+    total: FloatArray = -np.sum(log_likelihood, axis=(-2, -1))
+    cost: FloatArray = total / m
+    return cost
+
+
+def l2_penalty(weights: Sequence[FloatArray], l2: FloatArray, m: int) -> FloatArray:
+    """The L2 term ``lambda/(2m) * sum_l ||W_l||_F^2`` of each model.
+
+    Args:
+        weights: per layer, shape ``(K, n_l, n_{l-1})``.
+        l2: lambda of each model, shape ``(K,)``.
+        m: number of training examples.
+
+    Returns:
+        The penalty of each model, shape ``(K,)``.
+    """
+    squared = sum(np.sum(np.square(W), axis=(-2, -1)) for W in weights)
+    penalty: FloatArray = (1.0 / m) * (l2 / 2) * squared
+    return penalty

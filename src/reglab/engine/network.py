@@ -1,0 +1,205 @@
+"""Forward and backward passes of K stacked ReLU/sigmoid networks.
+
+Layout, for layer sizes ``(n_0, ..., n_L)``, K models and m examples:
+
+- inputs ``X``: ``(n_0, m)``, shared by all models; labels ``Y``: ``(1, m)``;
+- ``W_l``: ``(K, n_l, n_{l-1})``, ``b_l``: ``(K, n_l, 1)``;
+- activations ``A_l``: ``(K, n_l, m)``.
+
+Hidden layers are LINEAR -> RELU, the output layer LINEAR -> SIGMOID. Inverted
+dropout, when masks are given, applies to the hidden layers only:
+``A_l = A_l * D_l / keep_prob`` forward and ``dA_l = dA_l * D_l / keep_prob``
+backward, with the ReLU derivative taken as ``A_l > 0`` on the stored (dropped,
+scaled) activation. This is the course's order of operations, kept so that its
+numbers reproduce.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit
+
+from reglab.engine.dropout import DropoutMasks
+from reglab.types import BoolArray, FloatArray
+
+
+@dataclass
+class Parameters:
+    """Weights and biases of K models sharing one architecture (mutable, updated in place).
+
+    Attributes:
+        weights: ``W_l`` for l = 1..L, shape ``(K, n_l, n_{l-1})``.
+        biases: ``b_l`` for l = 1..L, shape ``(K, n_l, 1)``.
+    """
+
+    weights: list[FloatArray]
+    biases: list[FloatArray]
+
+    @property
+    def n_models(self) -> int:
+        """K, the number of stacked models."""
+        return int(self.weights[0].shape[0])
+
+    @property
+    def layers(self) -> tuple[int, ...]:
+        """Layer sizes ``(n_0, ..., n_L)``."""
+        return (int(self.weights[0].shape[2]), *(int(W.shape[1]) for W in self.weights))
+
+    @classmethod
+    def stack(
+        cls, models: Sequence[tuple[Sequence[FloatArray], Sequence[FloatArray]]]
+    ) -> Parameters:
+        """Stack K single models' ``(weights, biases)`` (unbatched arrays) along a new axis."""
+        n_layers = len(models[0][0])
+        return cls(
+            weights=[
+                np.stack([np.asarray(w[l], float) for w, _ in models]) for l in range(n_layers)
+            ],
+            biases=[
+                np.stack([np.asarray(b[l], float) for _, b in models]) for l in range(n_layers)
+            ],
+        )
+
+    def model(self, k: int) -> Parameters:
+        """A copy of model k alone, as a K = 1 batch."""
+        return Parameters(
+            weights=[W[k : k + 1].copy() for W in self.weights],
+            biases=[b[k : k + 1].copy() for b in self.biases],
+        )
+
+    def copy(self) -> Parameters:
+        """A deep copy."""
+        return Parameters([W.copy() for W in self.weights], [b.copy() for b in self.biases])
+
+
+@dataclass(frozen=True)
+class ForwardPass:
+    """What the backward pass needs from a forward pass.
+
+    Attributes:
+        inputs: ``X``, shape ``(n_0, m)``.
+        hidden: ``A_1..A_{L-1}`` after ReLU and dropout, each ``(K, n_l, m)``.
+        logits: ``Z_L``, shape ``(K, 1, m)``.
+        output: ``A_L = sigmoid(Z_L)``, shape ``(K, 1, m)``.
+        masks: the dropout masks used, or None for a plain pass.
+    """
+
+    inputs: FloatArray
+    hidden: list[FloatArray]
+    logits: FloatArray
+    output: FloatArray
+    masks: DropoutMasks | None = None
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """Gradients of the mean cost (with any L2 term) for K models.
+
+    Attributes:
+        weights: ``dW_l``, shapes as ``Parameters.weights``.
+        biases: ``db_l``, shapes as ``Parameters.biases``.
+        hidden: ``dA_1..dA_{L-1}`` after the dropout mask, each ``(K, n_l, m)``.
+            As in the course, these are gradients of the *summed* (not
+            averaged) cross-entropy: m times the gradient of the cost.
+    """
+
+    weights: list[FloatArray]
+    biases: list[FloatArray]
+    hidden: list[FloatArray]
+
+
+def _dropout_scale(masks: DropoutMasks, keep_prob: FloatArray | None) -> FloatArray:
+    scale = masks.keep_prob if keep_prob is None else keep_prob
+    return np.asarray(scale, dtype=float).reshape(-1, 1, 1)
+
+
+def forward(params: Parameters, X: FloatArray, masks: DropoutMasks | None = None) -> ForwardPass:
+    """Run K models on the same inputs.
+
+    Args:
+        params: K stacked models.
+        X: inputs, shape ``(n_0, m)``.
+        masks: dropout masks for the hidden layers (training), or None (plain pass).
+
+    Returns:
+        The forward pass, ready for :func:`backward`.
+    """
+    scale = _dropout_scale(masks, None) if masks is not None else None
+    A: FloatArray = X
+    hidden: list[FloatArray] = []
+    last = len(params.weights) - 1
+    for l, (W, b) in enumerate(zip(params.weights, params.biases, strict=True)):
+        Z = np.matmul(W, A) + b
+        if l == last:
+            return ForwardPass(X, hidden, Z, expit(Z), masks)
+        A = np.maximum(Z, 0.0)
+        if masks is not None and scale is not None:
+            A = A * masks.keep[l] / scale
+        hidden.append(A)
+    raise AssertionError("unreachable: a network has at least one layer")
+
+
+def backward(
+    params: Parameters,
+    cache: ForwardPass,
+    Y: FloatArray,
+    l2: FloatArray | float = 0.0,
+    keep_prob: FloatArray | None = None,
+) -> Gradients:
+    """Gradients of the mean cross-entropy plus ``l2/(2m) * sum ||W||^2`` for K models.
+
+    Args:
+        params: the models ``cache`` was computed with.
+        cache: the forward pass (with its dropout masks, if any).
+        Y: labels, shape ``(1, m)``.
+        l2: lambda, a scalar or one per model, shape ``(K,)``.
+        keep_prob: the dropout scale to use backward; by default the one the
+            forward pass used. (The course's unit check uses two different values.)
+
+    Returns:
+        The gradients.
+    """
+    m = Y.shape[-1]
+    inv_m = 1.0 / m
+    decay = (np.asarray(l2, dtype=float) / m).reshape(-1, 1, 1)
+    masks = cache.masks
+    scale = _dropout_scale(masks, keep_prob) if masks is not None else None
+    inputs = [cache.inputs, *cache.hidden]
+
+    n_layers = len(params.weights)
+    dW: list[FloatArray] = [np.empty(0)] * n_layers
+    db: list[FloatArray] = [np.empty(0)] * n_layers
+    dA_hidden: list[FloatArray] = [np.empty(0)] * (n_layers - 1)
+    dZ: FloatArray = cache.output - Y
+    for l in range(n_layers - 1, -1, -1):
+        A_prev = inputs[l]
+        dW[l] = inv_m * np.matmul(dZ, np.swapaxes(A_prev, -1, -2)) + decay * params.weights[l]
+        db[l] = inv_m * np.sum(dZ, axis=-1, keepdims=True)
+        if l == 0:
+            break
+        dA = np.matmul(np.swapaxes(params.weights[l], -1, -2), dZ)
+        if masks is not None and scale is not None:
+            dA = dA * masks.keep[l - 1] / scale
+        dA_hidden[l - 1] = dA
+        dZ = dA * (A_prev > 0)
+    return Gradients(dW, db, dA_hidden)
+
+
+def predict_proba(params: Parameters, X: FloatArray) -> FloatArray:
+    """Probability of class 1 under each model (no dropout), shape ``(K, 1, m)``."""
+    return forward(params, X).output
+
+
+def predict(params: Parameters, X: FloatArray) -> BoolArray:
+    """Class 1 where the probability is > 0.5 (the course's rule), shape ``(K, 1, m)``."""
+    return predict_proba(params, X) > 0.5
+
+
+def accuracy(params: Parameters, X: FloatArray, Y: FloatArray) -> FloatArray:
+    """Fraction of examples each model classifies correctly, shape ``(K,)``."""
+    correct = predict(params, X) == (Y == 1)
+    fraction: FloatArray = correct.mean(axis=(-2, -1))
+    return fraction

@@ -1,0 +1,30 @@
+"""The errors reglab raises for a user's mistake, each one line a person can act on.
+
+Every message names what was wrong, what is valid, and what was received, in
+one template (after Keras): ``keep_prob must be in (0, 1]. Received: keep_prob=1.5``.
+The command line prints them as ``reglab: error: ...`` and exits with code 2.
+"""
+
+from __future__ import annotations
+
+
+class ReglabError(Exception):
+    """Base class for the errors reglab raises on bad input or a failed run."""
+
+
+class ParameterError(ReglabError, ValueError):
+    """A parameter outside its valid range."""
+
+    def __init__(self, parameter: str, expected: str, received: object) -> None:
+        self.parameter = parameter
+        self.expected = expected
+        self.received = received
+        super().__init__(f"{parameter} must be {expected}. Received: {parameter}={received!r}")
+
+
+class DataError(ReglabError, ValueError):
+    """A dataset that cannot be read or does not have the required content."""
+
+
+class DivergenceError(ReglabError, FloatingPointError):
+    """A model's cost became non-finite during training."""
