@@ -1,0 +1,81 @@
+"""The container every data source returns: a train/test split, examples as columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from reglab.errors import DataError
+from reglab.types import FloatArray
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A binary classification dataset in the engine's orientation.
+
+    Attributes:
+        name: short name, e.g. ``"football"`` (the exercise's file) or ``"moons"``.
+        source: where it came from, for people: a path, ``"download ..."``,
+            ``"cache ..."`` or ``"built-in generator (seed 0)"``.
+        X_train: ``(n_features, m_train)`` float64.
+        y_train: ``(1, m_train)`` float64 in {0, 1}.
+        X_test: ``(n_features, m_test)`` float64.
+        y_test: ``(1, m_test)`` float64 in {0, 1}.
+        sha256: the file's sha256 when the data came from a file, else None.
+        description: one line saying what the data is.
+    """
+
+    name: str
+    source: str
+    X_train: FloatArray
+    y_train: FloatArray
+    X_test: FloatArray
+    y_test: FloatArray
+    sha256: str | None = None
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        for role, X, y in (
+            ("train", self.X_train, self.y_train),
+            ("test", self.X_test, self.y_test),
+        ):
+            check_split(self.name, role, X, y)
+        if self.X_train.shape[0] != self.X_test.shape[0]:
+            raise DataError(
+                f"dataset {self.name!r}: train and test must have the same number of features. "
+                f"Received: {self.X_train.shape[0]} and {self.X_test.shape[0]}"
+            )
+
+    @property
+    def n_features(self) -> int:
+        """Number of input features (rows of X)."""
+        return int(self.X_train.shape[0])
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON description of the dataset (no data values)."""
+        return {
+            "name": self.name,
+            "source": self.source,
+            "sha256": self.sha256,
+            "n_features": self.n_features,
+            "n_train": int(self.X_train.shape[1]),
+            "n_test": int(self.X_test.shape[1]),
+        }
+
+
+def check_split(name: str, role: str, X: FloatArray, y: FloatArray) -> None:
+    """Raise :class:`DataError` unless X ``(n, m)``, y ``(1, m)`` are finite float64, y 0/1."""
+    where = f"dataset {name!r} ({role})"
+    if not isinstance(X, np.ndarray) or X.dtype != np.float64 or X.ndim != 2 or X.shape[1] < 1:
+        raise DataError(f"{where}: inputs must be a float64 array of shape (n_features, m)")
+    if not isinstance(y, np.ndarray) or y.dtype != np.float64 or y.shape != (1, X.shape[1]):
+        raise DataError(
+            f"{where}: labels must be a float64 array of shape (1, {X.shape[1]}). "
+            f"Received: shape {getattr(y, 'shape', None)}"
+        )
+    if not np.all(np.isfinite(X)):
+        raise DataError(f"{where}: inputs must be finite. Received: NaN or infinite values")
+    if not np.all((y == 0) | (y == 1)):
+        raise DataError(f"{where}: labels must be 0 or 1")

@@ -1,0 +1,1 @@
+"""Experiments built on the engine: the exercise's comparison, seeds, sweeps."""
