@@ -102,13 +102,17 @@ class Gradients:
         weights: ``dW_l``, shapes as ``Parameters.weights``.
         biases: ``db_l``, shapes as ``Parameters.biases``.
         hidden: ``dA_1..dA_{L-1}`` after the dropout mask, each ``(K, n_l, m)``.
-            As in the course, these are gradients of the *summed* (not
-            averaged) cross-entropy: m times the gradient of the cost.
+        pre_activations: ``dZ_1..dZ_L``, each ``(K, n_l, m)``.
+
+    As in the course, ``hidden`` and ``pre_activations`` are gradients of the
+    *summed* (not averaged) cross-entropy, m times those of the cost; the L2
+    term does not enter them.
     """
 
     weights: list[FloatArray]
     biases: list[FloatArray]
     hidden: list[FloatArray]
+    pre_activations: list[FloatArray]
 
 
 def _dropout_scale(masks: DropoutMasks, keep_prob: FloatArray | None) -> FloatArray:
@@ -173,8 +177,10 @@ def backward(
     dW: list[FloatArray] = [np.empty(0)] * n_layers
     db: list[FloatArray] = [np.empty(0)] * n_layers
     dA_hidden: list[FloatArray] = [np.empty(0)] * (n_layers - 1)
+    dZ_all: list[FloatArray] = [np.empty(0)] * n_layers
     dZ: FloatArray = cache.output - Y
     for l in range(n_layers - 1, -1, -1):
+        dZ_all[l] = dZ
         A_prev = inputs[l]
         dW[l] = inv_m * np.matmul(dZ, np.swapaxes(A_prev, -1, -2)) + decay * params.weights[l]
         db[l] = inv_m * np.sum(dZ, axis=-1, keepdims=True)
@@ -185,7 +191,7 @@ def backward(
             dA = dA * masks.keep[l - 1] / scale
         dA_hidden[l - 1] = dA
         dZ = dA * (A_prev > 0)
-    return Gradients(dW, db, dA_hidden)
+    return Gradients(dW, db, dA_hidden, dZ_all)
 
 
 def predict_proba(params: Parameters, X: FloatArray) -> FloatArray:
