@@ -1,0 +1,197 @@
+"""The user's own points from a CSV file.
+
+Layout: comma-separated, at least two numeric feature columns, then the 0/1
+label in the last column. The first row is a header when any of its cells is
+not a number. With a header, an optional column named ``split`` (anywhere)
+marks each row ``train`` or ``test`` and decides the split; otherwise the rows
+are split at random, stratified by label, with ``test_fraction`` of them for
+testing. Blank lines are skipped. Every error names the line and the column.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from reglab.data.dataset import Dataset
+from reglab.data.generators import stratified_split
+from reglab.errors import DataError, ParameterError
+from reglab.types import FloatArray
+
+SPLIT_COLUMN = "split"
+SPLIT_VALUES = ("train", "test")
+
+
+def load_csv(path: str | os.PathLike[str], *, test_fraction: float = 0.3, seed: int = 0) -> Dataset:
+    """Read a CSV of points and labels into a :class:`Dataset`.
+
+    Args:
+        path: the CSV file.
+        test_fraction: share of rows held out for testing, in (0, 1), when the
+            file has no ``split`` column; ignored otherwise.
+        seed: seeds the ``numpy.random.Generator`` of the random split, >= 0.
+
+    Returns:
+        A :class:`Dataset` named after the file's stem, with ``X_train``
+        ``(n_features, m_train)`` and ``y_train`` ``(1, m_train)`` (rows become
+        columns), the path as given for its source and the file's sha256.
+
+    Raises:
+        DataError: for a missing or malformed file, naming the line and column.
+        ParameterError: for ``test_fraction`` or ``seed`` out of range.
+    """
+    is_real = isinstance(test_fraction, (int, float)) and not isinstance(test_fraction, bool)
+    if not (is_real and math.isfinite(test_fraction) and 0 < test_fraction < 1):
+        raise ParameterError("test_fraction", "in (0, 1)", test_fraction)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ParameterError("seed", "an integer >= 0", seed)
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"CSV file not found: {file}")
+    content = file.read_bytes()
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DataError(
+            f"{file}: expected a UTF-8 text file. Received: {error.reason} at byte {error.start}"
+        ) from None
+
+    try:
+        rows = _read_rows(text)
+    except csv.Error as error:
+        raise DataError(f"{file}: not a readable CSV file. Received: {error}") from None
+    if not rows:
+        raise DataError(f"{file}: the file is empty. Expected rows of feature values and a label")
+    header: list[str] | None = None
+    first_line, first_cells = rows[0]
+    if not all(_is_number(cell) for cell in first_cells):
+        header = first_cells
+        rows = rows[1:]
+        if not rows:
+            raise DataError(f"{file}: the file has a header (line {first_line}) but no data rows")
+
+    n_columns = len(first_cells)
+    split_column = _split_column(file, header)
+    value_columns = [j for j in range(n_columns) if j != split_column]
+    if len(value_columns) < 3:
+        raise DataError(
+            f"{file}: expected at least two feature columns and a label column. "
+            f"Received: {len(value_columns)} column(s) on line {first_line}"
+        )
+    label_column = value_columns[-1]
+
+    values = np.empty((len(rows), len(value_columns)), dtype=np.float64)
+    is_test = np.zeros(len(rows), dtype=bool)
+    for i, (line, cells) in enumerate(rows):
+        if len(cells) != n_columns:
+            raise DataError(
+                f"{file}, line {line}: expected {n_columns} columns like line {first_line}. "
+                f"Received: {len(cells)}"
+            )
+        for k, j in enumerate(value_columns):
+            values[i, k] = _cell_value(file, line, j, header, cells[j], is_label=j == label_column)
+        if split_column is not None:
+            is_test[i] = _split_value(file, line, split_column, cells[split_column])
+
+    X = values[:, :-1]
+    y = values[:, -1]
+    _check_both_classes(file, y, "the file")
+    if split_column is not None:
+        for role, mask in (("train", ~is_test), ("test", is_test)):
+            _check_both_classes(file, y[mask], f"the {role!r} split")
+        train, test = np.flatnonzero(~is_test), np.flatnonzero(is_test)
+    else:
+        try:
+            train, test = stratified_split(y, test_fraction, np.random.default_rng(seed))
+        except DataError as error:
+            raise DataError(f"{file}: {error}") from None
+
+    n_features = X.shape[1]
+    return Dataset(
+        name=file.stem,
+        source=str(path),
+        X_train=np.ascontiguousarray(X[train].T),
+        y_train=np.ascontiguousarray(y[train][np.newaxis, :]),
+        X_test=np.ascontiguousarray(X[test].T),
+        y_test=np.ascontiguousarray(y[test][np.newaxis, :]),
+        sha256=hashlib.sha256(content).hexdigest(),
+        description=f"points from {file.name}: {len(rows)} rows, {n_features} features",
+    )
+
+
+def _read_rows(text: str) -> list[tuple[int, list[str]]]:
+    """Non-blank rows as (line number, stripped cells)."""
+    reader = csv.reader(io.StringIO(text))
+    rows = []
+    for cells in reader:
+        stripped = [cell.strip() for cell in cells]
+        if any(stripped):
+            rows.append((reader.line_num, stripped))
+    return rows
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _split_column(file: Path, header: list[str] | None) -> int | None:
+    """The index of the ``split`` column in the header, if there is one."""
+    names = [name.lower() for name in header or []]
+    if SPLIT_COLUMN not in names:
+        return None
+    if names.count(SPLIT_COLUMN) > 1:
+        raise DataError(f"{file}: the header must name at most one {SPLIT_COLUMN!r} column")
+    return names.index(SPLIT_COLUMN)
+
+
+def _column_name(j: int, header: list[str] | None) -> str:
+    """``column 3 ('label')``: 1-based, with the header's name when there is one."""
+    name = f" ({header[j]!r})" if header is not None else ""
+    return f"column {j + 1}{name}"
+
+
+def _cell_value(
+    file: Path, line: int, j: int, header: list[str] | None, cell: str, *, is_label: bool
+) -> float:
+    where = f"{file}, line {line}, {_column_name(j, header)}"
+    try:
+        value = float(cell)
+    except ValueError:
+        raise DataError(f"{where}: expected a number. Received: {cell!r}") from None
+    if not math.isfinite(value):
+        raise DataError(f"{where}: values must be finite. Received: {cell!r}")
+    if is_label and value not in (0.0, 1.0):
+        raise DataError(f"{where}: labels must be 0 or 1. Received: {cell!r}")
+    return value
+
+
+def _split_value(file: Path, line: int, j: int, cell: str) -> bool:
+    """True for ``test``, False for ``train`` (case-insensitive)."""
+    value = cell.lower()
+    if value not in SPLIT_VALUES:
+        raise DataError(
+            f"{file}, line {line}, column {j + 1} ({SPLIT_COLUMN!r}): "
+            f"split must be 'train' or 'test'. Received: {cell!r}"
+        )
+    return value == "test"
+
+
+def _check_both_classes(file: Path, y: FloatArray, what: str) -> None:
+    if y.size == 0:
+        raise DataError(f"{file}: {what} must contain rows of both labels 0 and 1. Received: none")
+    labels = np.unique(y)
+    if labels.size < 2:
+        raise DataError(
+            f"{file}: {what} must contain both labels 0 and 1. "
+            f"Received: only label {labels[0]:g} ({y.size} rows)"
+        )
