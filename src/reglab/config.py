@@ -9,8 +9,11 @@ together in one batched engine call.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, get_args
+
+import numpy as np
 
 from reglab.errors import ParameterError
 
@@ -22,11 +25,17 @@ INIT_SCHEMES: tuple[str, ...] = get_args(InitScheme)
 
 
 def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """Python and NumPy integers, not booleans."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
 
 
 def _is_real(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """Finite Python and NumPy reals, not booleans."""
+    return (
+        isinstance(value, numbers.Real)
+        and not isinstance(value, (bool, np.bool_))
+        and math.isfinite(value)
+    )
 
 
 @dataclass(frozen=True)
@@ -96,6 +105,17 @@ class TrainConfig:
             raise ParameterError("seed", "an integer >= 0", self.seed)
         if not _is_int(self.record_every) or self.record_every < 1:
             raise ParameterError("record_every", "an integer >= 1", self.record_every)
+        # Store plain Python numbers (NumPy scalars are accepted) so configs serialize as JSON.
+        for name, kind in (
+            ("iterations", int),
+            ("seed", int),
+            ("record_every", int),
+            ("learning_rate", float),
+            ("l2", float),
+            ("keep_prob", float),
+        ):
+            object.__setattr__(self, name, kind(getattr(self, name)))
+        object.__setattr__(self, "layers", tuple(int(n) for n in layers))
 
     @property
     def architecture(self) -> tuple[tuple[int, ...], int, int]:
@@ -114,7 +134,7 @@ class TrainConfig:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise ParameterError("config", f"keys among {sorted(known)}", unknown)
+            raise ParameterError("config keys", f"among {sorted(known)}", unknown)
         values = dict(data)
         if "layers" in values and isinstance(values["layers"], list):
             values["layers"] = tuple(values["layers"])

@@ -42,10 +42,16 @@ class DropoutMasks:
     keep_prob: FloatArray
 
 
-def course_uniforms(hidden_sizes: Sequence[int], m: int) -> list[FloatArray]:
-    """The exercise's draws: ``RandomState(1).rand(n_l, m)`` for each hidden layer in order."""
-    legacy = np.random.RandomState(COURSE_MASK_SEED)
-    return [legacy.rand(n, m) for n in hidden_sizes]
+def course_uniforms(
+    hidden_sizes: Sequence[int], m: int, legacy: np.random.RandomState | None = None
+) -> list[FloatArray]:
+    """The exercise's draws: ``rand(n_l, m)`` for each hidden layer in order.
+
+    ``legacy`` is the generator to draw from; by default a fresh ``RandomState(1)``,
+    the stream the exercise's ``np.random.seed(1)`` gives.
+    """
+    source = legacy if legacy is not None else np.random.RandomState(COURSE_MASK_SEED)
+    return [source.rand(n, m) for n in hidden_sizes]
 
 
 class MaskSampler:

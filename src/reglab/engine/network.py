@@ -81,17 +81,22 @@ class ForwardPass:
 
     Attributes:
         inputs: ``X``, shape ``(n_0, m)``.
+        pre_activations: ``Z_1..Z_L``, each ``(K, n_l, m)``; ``Z_L`` is the logits.
         hidden: ``A_1..A_{L-1}`` after ReLU and dropout, each ``(K, n_l, m)``.
-        logits: ``Z_L``, shape ``(K, 1, m)``.
         output: ``A_L = sigmoid(Z_L)``, shape ``(K, 1, m)``.
         masks: the dropout masks used, or None for a plain pass.
     """
 
     inputs: FloatArray
+    pre_activations: list[FloatArray]
     hidden: list[FloatArray]
-    logits: FloatArray
     output: FloatArray
     masks: DropoutMasks | None = None
+
+    @property
+    def logits(self) -> FloatArray:
+        """``Z_L``, shape ``(K, 1, m)``."""
+        return self.pre_activations[-1]
 
 
 @dataclass(frozen=True)
@@ -133,12 +138,14 @@ def forward(params: Parameters, X: FloatArray, masks: DropoutMasks | None = None
     """
     scale = _dropout_scale(masks, None) if masks is not None else None
     A: FloatArray = X
+    pre_activations: list[FloatArray] = []
     hidden: list[FloatArray] = []
     last = len(params.weights) - 1
     for l, (W, b) in enumerate(zip(params.weights, params.biases, strict=True)):
         Z = np.matmul(W, A) + b
+        pre_activations.append(Z)
         if l == last:
-            return ForwardPass(X, hidden, Z, expit(Z), masks)
+            return ForwardPass(X, pre_activations, hidden, expit(Z), masks)
         A = np.maximum(Z, 0.0)
         if masks is not None and scale is not None:
             A = A * masks.keep[l] / scale
