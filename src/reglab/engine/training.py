@@ -5,22 +5,31 @@ seed studies and sweeps all call it with a batch of :class:`TrainConfig`.
 Each configuration owns a ``numpy.random.Generator`` seeded from its ``seed``
 (two independent streams: initialization and dropout masks), so a model's
 result does not depend on the batch it was trained in.
+
+The loop itself runs compiled (:mod:`reglab.engine.kernel`), one model per
+thread; :mod:`reglab.engine.reference` keeps the same loop in NumPy as the
+test oracle. This module holds what both share: validation, initialization,
+and turning the final state into :class:`TrainedModels`.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Literal
+from itertools import pairwise
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
 from reglab.config import TrainConfig
-from reglab.engine.dropout import MaskSampler
+from reglab.engine import kernel
+from reglab.engine.dropout import course_uniforms
 from reglab.engine.initializers import initialize
-from reglab.engine.losses import cross_entropy_from_logits, l2_penalty
-from reglab.engine.network import Parameters, accuracy, backward, forward
+from reglab.engine.kernel_random import WORDS, jump_words, pcg64_words
+from reglab.engine.network import Parameters
 from reglab.errors import DataError, DivergenceError, ParameterError
 from reglab.types import FloatArray
 
@@ -124,6 +133,185 @@ def _divergence_message(k: int, config: TrainConfig, iteration: int) -> str:
     )
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A validated batch, ready to train: shared by :func:`train` and the NumPy reference.
+
+    Attributes:
+        configs: the configurations, in batch order.
+        layers, iterations, record_every: what they share.
+        X, Y: training inputs ``(n_0, m)`` and labels ``(1, m)``, float64, C-contiguous.
+        X_test, Y_test: the test set, or None.
+        initial: the initial parameters of the K models.
+        mask_rngs: per model, the generator its fresh dropout masks come from.
+    """
+
+    configs: tuple[TrainConfig, ...]
+    layers: tuple[int, ...]
+    iterations: int
+    record_every: int
+    X: FloatArray
+    Y: FloatArray
+    X_test: FloatArray | None
+    Y_test: FloatArray | None
+    initial: Parameters
+    mask_rngs: tuple[np.random.Generator, ...]
+
+    @property
+    def recorded(self) -> NDArray[np.int64]:
+        """The recorded iterations ``0, record_every, ...``, shape ``(R,)``."""
+        return np.arange(0, self.iterations, self.record_every, dtype=np.int64)
+
+
+def prepare(
+    configs: Sequence[TrainConfig],
+    X: FloatArray,
+    Y: FloatArray,
+    X_test: FloatArray | None,
+    Y_test: FloatArray | None,
+) -> Problem:
+    """Validate a batch and its data, and draw every model's initial parameters."""
+    batch = _check_batch(configs)
+    layers, iterations, record_every = batch[0].architecture
+    X, Y = _check_arrays(X, Y, layers[0], "training")
+    if X_test is not None or Y_test is not None:
+        if X_test is None or Y_test is None:
+            raise DataError("test inputs and test labels must be given together")
+        X_test, Y_test = _check_arrays(X_test, Y_test, layers[0], "test")
+    streams = [_generators(config.seed) for config in batch]
+    initial = Parameters.stack(
+        [
+            initialize(layers, config.init, rng=init_rng)
+            for config, (init_rng, _) in zip(batch, streams, strict=True)
+        ]
+    )
+    return Problem(
+        configs=batch,
+        layers=layers,
+        iterations=iterations,
+        record_every=record_every,
+        X=X,
+        Y=Y,
+        X_test=X_test,
+        Y_test=Y_test,
+        initial=initial,
+        mask_rngs=tuple(mask_rng for _, mask_rng in streams),
+    )
+
+
+def conclude(
+    problem: Problem,
+    params: Parameters,
+    history: History,
+    final_train: FloatArray,
+    final_test: FloatArray | None,
+    on_divergence: Literal["raise", "record"],
+) -> TrainedModels:
+    """Detect divergence (raising or recording it) and assemble the result."""
+    diverged_at: list[int | None] = []
+    for k in range(len(problem.configs)):
+        bad = np.flatnonzero(~np.isfinite(history.cost[k]))
+        finite_params = all(np.all(np.isfinite(W[k])) for W in params.weights)
+        diverged_at.append(
+            int(history.iterations[bad[0]])
+            if bad.size
+            else (None if finite_params else problem.iterations)
+        )
+    if on_divergence == "raise":
+        for k, at in enumerate(diverged_at):
+            if at is not None:
+                raise DivergenceError(_divergence_message(k, problem.configs[k], at))
+    return TrainedModels(
+        configs=problem.configs,
+        parameters=params,
+        history=history,
+        train_accuracy=final_train,
+        test_accuracy=final_test,
+        diverged_at=tuple(diverged_at),
+    )
+
+
+def available_threads() -> int:
+    """How many threads :func:`train` uses by default: the cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _check_threads(n_threads: int | None) -> int:
+    limit = available_threads()
+    if n_threads is None:
+        return limit
+    if not isinstance(n_threads, int) or isinstance(n_threads, bool) or not 1 <= n_threads <= limit:
+        raise ParameterError("n_threads", f"None or an integer in [1, {limit}]", n_threads)
+    return n_threads
+
+
+def _flat_layout(layers: Sequence[int]) -> tuple[NDArray[np.int64], NDArray[np.int64], int]:
+    """Offsets of ``W_l`` and ``b_l`` in a flat parameter row (W_1, b_1, W_2, b_2, ...)."""
+    weight_offsets, bias_offsets = [], []
+    offset = 0
+    for n_in, n_out in pairwise(layers):
+        weight_offsets.append(offset)
+        offset += n_out * n_in
+        bias_offsets.append(offset)
+        offset += n_out
+    return np.array(weight_offsets, np.int64), np.array(bias_offsets, np.int64), offset
+
+
+def _flatten(params: Parameters) -> FloatArray:
+    n_models = params.n_models
+    pieces = []
+    for W, b in zip(params.weights, params.biases, strict=True):
+        pieces += [W.reshape(n_models, -1), b.reshape(n_models, -1)]
+    return np.ascontiguousarray(np.concatenate(pieces, axis=1), dtype=np.float64)
+
+
+def _unflatten(flat: FloatArray, layers: Sequence[int]) -> Parameters:
+    weight_offsets, bias_offsets, _ = _flat_layout(layers)
+    n_models = flat.shape[0]
+    weights, biases = [], []
+    for l, (n_in, n_out) in enumerate(pairwise(layers)):
+        w0, b0 = int(weight_offsets[l]), int(bias_offsets[l])
+        weights.append(flat[:, w0 : w0 + n_out * n_in].reshape(n_models, n_out, n_in).copy())
+        biases.append(flat[:, b0 : b0 + n_out].reshape(n_models, n_out, 1).copy())
+    return Parameters(weights, biases)
+
+
+def blas_layers(layers: Sequence[int], min_width: int | None = None) -> NDArray[np.bool_]:
+    """Per linear layer, whether the kernel hands its products to BLAS (both sides wide)."""
+    width = kernel.BLAS_MIN_WIDTH if min_width is None else min_width
+    return np.array([min(n_in, n_out) >= width for n_in, n_out in pairwise(layers)], dtype=bool)
+
+
+def _mask_modes(configs: Sequence[TrainConfig]) -> NDArray[np.int64]:
+    modes = [
+        kernel.NO_DROPOUT
+        if config.keep_prob == 1
+        else (kernel.COURSE_MASKS if config.masks == "course" else kernel.FRESH_MASKS)
+        for config in configs
+    ]
+    return np.array(modes, dtype=np.int64)
+
+
+RELATIVE_COST = {kernel.NO_DROPOUT: 1.0, kernel.COURSE_MASKS: 1.7, kernel.FRESH_MASKS: 2.8}
+"""Time of one model by dropout mode, relative to none (measured on exercise-size models):
+masks cost two divisions per hidden unit and example, fresh ones also a PCG64 draw each."""
+
+
+def _relative_costs(modes: NDArray[np.int64]) -> list[float]:
+    return [RELATIVE_COST[int(mode)] for mode in modes]
+
+
+def balance(costs: Sequence[float], n_workers: int) -> NDArray[np.int64]:
+    """Assign jobs to workers, longest first to the least loaded (deterministic), shape ``(K,)``."""
+    loads = [0.0] * n_workers
+    assignment = np.zeros(len(costs), dtype=np.int64)
+    for k in sorted(range(len(costs)), key=lambda k: (-costs[k], k)):
+        worker = min(range(n_workers), key=lambda w: (loads[w], w))
+        assignment[k] = worker
+        loads[worker] += costs[k]
+    return assignment
+
+
 def train(
     configs: Sequence[TrainConfig],
     X: FloatArray,
@@ -133,6 +321,7 @@ def train(
     *,
     progress: ProgressCallback | None = None,
     on_divergence: Literal["raise", "record"] = "raise",
+    n_threads: int | None = None,
 ) -> TrainedModels:
     """Train K configurations of one architecture together by full-batch gradient descent.
 
@@ -147,82 +336,90 @@ def train(
         on_divergence: ``"raise"`` raises :class:`DivergenceError` if any
             model's cost becomes non-finite; ``"record"`` reports it in
             ``diverged_at`` instead.
+        n_threads: threads to train on, one model per thread at a time; by
+            default all the cores this process may use. Results do not depend on
+            it. Use 1 inside workers that already run one per core (joblib, dask).
 
     Returns:
         Final parameters, history and accuracies of every model.
     """
-    batch = _check_batch(configs)
-    layers, iterations, record_every = batch[0].architecture
-    X, Y = _check_arrays(X, Y, layers[0], "training")
-    has_test = X_test is not None or Y_test is not None
-    if has_test:
-        if X_test is None or Y_test is None:
-            raise DataError("test inputs and test labels must be given together")
-        X_test, Y_test = _check_arrays(X_test, Y_test, layers[0], "test")
-    m = X.shape[1]
-
-    streams = [_generators(config.seed) for config in batch]
-    params = Parameters.stack(
-        [
-            initialize(layers, config.init, rng=init_rng)
-            for config, (init_rng, _) in zip(batch, streams, strict=True)
-        ]
+    threads = _check_threads(n_threads)
+    problem = prepare(configs, X, Y, X_test, Y_test)
+    batch, layers = problem.configs, problem.layers
+    n_models = len(batch)
+    m = problem.X.shape[1]
+    weight_offsets, bias_offsets, _ = _flat_layout(layers)
+    flat = _flatten(problem.initial)
+    modes = _mask_modes(batch)
+    rng_states = np.zeros((n_models, WORDS), dtype=np.uint64)
+    for k in np.flatnonzero(modes == kernel.FRESH_MASKS):
+        rng_states[k] = pcg64_words(problem.mask_rngs[k], m)
+    uniforms = (
+        np.ascontiguousarray(np.concatenate(course_uniforms(layers[1:-1], m)))
+        if np.any(modes == kernel.COURSE_MASKS) and len(layers) > 2
+        else np.zeros((1, 1))
     )
-    l2 = np.array([c.l2 for c in batch])
-    learning_rate = np.array([c.learning_rate for c in batch]).reshape(-1, 1, 1)
-    sampler = MaskSampler(
-        [c.keep_prob for c in batch],
-        [c.masks for c in batch],
-        [mask_rng for _, mask_rng in streams],
-        layers[1:-1],
-        m,
+    has_test = problem.X_test is not None and problem.Y_test is not None
+    X_test_array = problem.X_test if problem.X_test is not None else np.zeros((layers[0], 1))
+    Y_test_array = problem.Y_test if problem.Y_test is not None else np.zeros((1, 1))
+
+    recorded = problem.recorded
+    cost = np.empty((n_models, recorded.size))
+    train_acc = np.empty((n_models, recorded.size + 1))
+    test_acc = np.empty((n_models, recorded.size + 1))
+    blas = blas_layers(layers)
+    arrays: tuple[Any, ...] = (
+        flat,
+        np.array(layers, dtype=np.int64),
+        weight_offsets,
+        bias_offsets,
+        problem.X,
+        problem.Y,
+        X_test_array,
+        Y_test_array,
+        has_test,
+        np.array([c.l2 for c in batch], dtype=np.float64),
+        np.array([c.learning_rate for c in batch], dtype=np.float64),
+        np.array([c.keep_prob for c in batch], dtype=np.float64),
+        modes,
+        uniforms,
+        rng_states,
+        jump_words(m),
+        cost,
+        train_acc,
+        test_acc,
+        blas,
     )
+    iterations = problem.iterations
+    step = PROGRESS_EVERY if progress is not None else iterations
+    # BLAS layers use the cores themselves: models then go one after another.
+    n_workers = 1 if blas.any() else min(threads, n_models)
+    assignment = balance(_relative_costs(modes), n_workers)
+    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+        for first in range(0, iterations, step):
+            stop = min(first + step, iterations)
+            span = (first, stop, iterations, problem.record_every)
+            if n_workers == 1:
+                kernel.train_models(*span, *arrays)
+            else:
+                # The compiled loop releases the GIL: one Python thread per worker.
+                jobs = [
+                    pool.submit(kernel.train_worker, worker, assignment, *span, *arrays)
+                    for worker in range(n_workers)
+                ]
+                for job in jobs:
+                    job.result()
+            if progress is not None:
+                progress(stop, iterations)
 
-    recorded = np.arange(0, iterations, record_every, dtype=np.int64)
-    cost = np.empty((len(batch), recorded.size))
-    train_acc = np.empty_like(cost)
-    test_acc = np.empty_like(cost) if has_test else None
-
-    with np.errstate(over="ignore", invalid="ignore"):
-        for i in range(iterations):
-            cache = forward(params, X, sampler.sample())
-            if i % record_every == 0:
-                r = i // record_every
-                cost[:, r] = cross_entropy_from_logits(cache.logits, Y) + l2_penalty(
-                    params.weights, l2, m
-                )
-                train_acc[:, r] = accuracy(params, X, Y)
-                if test_acc is not None and X_test is not None and Y_test is not None:
-                    test_acc[:, r] = accuracy(params, X_test, Y_test)
-            grads = backward(params, cache, Y, l2)
-            for W, dW in zip(params.weights, grads.weights, strict=True):
-                W -= learning_rate * dW
-            for b, db in zip(params.biases, grads.biases, strict=True):
-                b -= learning_rate * db
-            if progress is not None and ((i + 1) % PROGRESS_EVERY == 0 or i + 1 == iterations):
-                progress(i + 1, iterations)
-        final_train = accuracy(params, X, Y)
-        final_test = (
-            accuracy(params, X_test, Y_test) if X_test is not None and Y_test is not None else None
-        )
-
-    diverged_at: list[int | None] = []
-    for k in range(len(batch)):
-        bad = np.flatnonzero(~np.isfinite(cost[k]))
-        finite_params = all(np.all(np.isfinite(W[k])) for W in params.weights)
-        diverged_at.append(
-            int(recorded[bad[0]]) if bad.size else (None if finite_params else iterations)
-        )
-    if on_divergence == "raise":
-        for k, at in enumerate(diverged_at):
-            if at is not None:
-                raise DivergenceError(_divergence_message(k, batch[k], at))
-
-    return TrainedModels(
-        configs=batch,
-        parameters=params,
-        history=History(recorded, cost, train_acc, test_acc),
-        train_accuracy=final_train,
-        test_accuracy=final_test,
-        diverged_at=tuple(diverged_at),
+    history = History(
+        recorded, cost, train_acc[:, :-1].copy(), test_acc[:, :-1].copy() if has_test else None
+    )
+    return conclude(
+        problem,
+        _unflatten(flat, layers),
+        history,
+        train_acc[:, -1].copy(),
+        test_acc[:, -1].copy() if has_test else None,
+        on_divergence,
     )

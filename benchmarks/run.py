@@ -1,0 +1,529 @@
+"""Benchmark reglab's compiled engine against plain NumPy, and print one table.
+
+Run by hand (not part of the test suite), on a machine as quiet as you can make it:
+
+    python benchmarks/run.py            # full run, a few minutes
+    python benchmarks/run.py --quick    # shorter iteration counts, scaled up
+
+Every ratio in the table comes from this one run, on the same data: the
+exercise's data.mat when it is found (``--data``, else ../shared/datasets/data.mat),
+else reglab's built-in goalkeeper data. See benchmarks/README.md for what each
+row measures and how FLOPs and the peak are counted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from pathlib import Path
+
+import numba
+import numpy as np
+
+from reglab.config import TrainConfig
+from reglab.data.dataset import Dataset
+from reglab.engine.reference import train_reference
+from reglab.engine.training import available_threads, train
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from course_baseline import model as course_model
+
+EXERCISE_LAYERS = (2, 20, 3, 1)
+FULL_ITERATIONS = 30_000
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "data.mat"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table."""
+
+    name: str
+    seconds: float
+    detail: str
+    versus_baseline: str = ""
+    gflops: float | None = None
+
+
+# ---------------------------------------------------------------- machine
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def _clock_ghz() -> float:
+    """Nominal clock: lscpu's max MHz, else /proc/cpuinfo's cpu MHz, else 1 GHz."""
+    try:
+        text = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+        for line in text.splitlines():
+            if line.startswith("CPU max MHz:"):
+                return float(line.split(":")[1]) / 1000
+    except OSError:
+        pass
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("cpu MHz"):
+                return float(line.split(":")[1]) / 1000
+    except OSError:
+        pass
+    return 1.0
+
+
+def _cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def peak_gflops() -> tuple[float, str]:
+    """FP64 peak of the cores this process may use, and the assumption behind it."""
+    cores = len(os.sched_getaffinity(0))
+    flags = _cpu_flags()
+    clock = _clock_ghz()
+    if "avx512f" in flags:
+        per_cycle, why = 16, "AVX-512: one 8-wide FMA per cycle (16 FLOP/cycle/core)"
+    elif "avx2" in flags and "fma" in flags:
+        per_cycle, why = 16, "AVX2: two 4-wide FMAs per cycle (16 FLOP/cycle/core)"
+    else:
+        per_cycle, why = 8, "SSE2/AVX without FMA assumed (8 FLOP/cycle/core)"
+    peak = cores * clock * per_cycle
+    return peak, f"{cores} cores x {clock:.2f} GHz x {per_cycle} = {peak:.1f} GFLOP/s; {why}"
+
+
+# ---------------------------------------------------------------- counting
+
+
+def flops_per_iteration(layers: Sequence[int], m: int) -> float:
+    """FLOPs of one training iteration, counting the matrix products at 2 FLOP per multiply-add.
+
+    Forward ``W_l A_{l-1}`` for every layer, backward ``dZ_l A_{l-1}^T`` for every
+    layer and ``W_l^T dZ_l`` for every layer but the first, plus the update
+    (3 FLOP per weight, 2 per bias). Element-wise work (ReLU, dropout, sigmoid) is not counted.
+    """
+    products = [n_out * n_in for n_in, n_out in pairwise(layers)]
+    matmuls = 2.0 * m * (2 * sum(products) + sum(products[1:]))
+    update = 3.0 * sum(products) + 2.0 * sum(layers[1:])
+    return matmuls + update
+
+
+# ---------------------------------------------------------------- data
+
+
+def load_data(path: Path | None) -> tuple[Dataset, str, list[str]]:
+    """The benchmark's data, a description, and the CLI's data arguments for it."""
+    candidate = path if path is not None else SHARED_DATA
+    if candidate.is_file():
+        from reglab.data.football import load_football
+
+        return (
+            load_football(candidate),
+            f"the exercise's file {candidate}",
+            ["--data", str(candidate)],
+        )
+    try:
+        from reglab.data.sources import load_dataset
+
+        dataset = load_dataset(dataset="goalkeeper", offline=True)
+        return dataset, "reglab's built-in goalkeeper data", ["--dataset", "goalkeeper"]
+    except ImportError:
+        rng = np.random.default_rng(0)
+        X = rng.uniform(-0.75, 0.5, size=(2, 411))
+        y = (X[1:] - X[:1] + 0.2 * rng.normal(size=(1, 411)) > 0).astype(float)
+        dataset = Dataset(
+            "generated", "inline generator", X[:, :211], y[:, :211], X[:, 211:], y[:, 211:]
+        )
+        return dataset, "data generated inline (diagonal boundary)", []
+
+
+# ---------------------------------------------------------------- timing
+
+
+def best_of(repeats: int, run: Callable[[], object]) -> float:
+    """The fastest of ``repeats`` runs, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def time_cli(cli: list[str], env: dict[str, str]) -> tuple[float, str]:
+    """Wall time of one CLI run, and a check of its output."""
+    start = time.perf_counter()
+    done = subprocess.run(cli, capture_output=True, text=True, env=env, check=False)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        return seconds, f"failed ({done.returncode}): {done.stderr.strip()[-200:]}"
+    try:
+        models = json.loads(done.stdout)["models"]
+        return seconds, f"{len(models)} models; test acc " + ", ".join(
+            f"{m['test_accuracy']:.3f}" for m in models
+        )
+    except (ValueError, KeyError, TypeError):
+        return seconds, "ran (output not JSON)"
+
+
+def reglab_command() -> list[str] | None:
+    """How to run the installed ``reglab`` command, if it has a ``compare`` subcommand."""
+    script = Path(sys.executable).with_name("reglab")
+    command = [str(script)] if script.is_file() else None
+    if command is None and shutil.which("reglab"):
+        command = ["reglab"]
+    if command is None:
+        return None
+    probe = subprocess.run([*command, "compare", "--help"], capture_output=True, check=False)
+    return command if probe.returncode == 0 else None
+
+
+# ---------------------------------------------------------------- rows
+
+
+def numpy_matmul_seconds(layers: Sequence[int], m: int, iterations: int) -> float:
+    """One iteration's matrix products alone, done directly with NumPy (BLAS), per iteration."""
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(layers[0], m))
+    weights = [rng.normal(size=(n_out, n_in)) for n_in, n_out in pairwise(layers)]
+    acts = [X] + [np.empty((n, m)) for n in layers[1:]]
+    dz = [np.ones((n, m)) for n in layers[1:]]
+    dws = [np.empty_like(W) for W in weights]
+    das = [np.empty((n, m)) for n in layers[1:-1]]
+
+    def iterate() -> None:
+        for l, W in enumerate(weights):
+            np.matmul(W, acts[l], out=acts[l + 1])
+        for l in range(len(weights) - 1, -1, -1):
+            np.matmul(dz[l], acts[l].T, out=dws[l])
+            if l > 0:
+                np.matmul(weights[l].T, dz[l], out=das[l - 1])
+
+    iterate()
+
+    def run() -> None:
+        for _ in range(iterations):
+            iterate()
+
+    return best_of(3, run) / iterations
+
+
+def kernel_seconds_per_iteration(layers: tuple[int, ...], m: int, iterations: int) -> float:
+    """One model of ``layers`` on ``m`` random examples, per iteration.
+
+    Measured as the difference between ``2 * iterations`` and ``iterations``
+    runs, so that setup, the accuracy passes at iteration 0 and the final
+    accuracy (one forward pass each) are not counted: the NumPy matmuls it is
+    compared with do none of them.
+    """
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(layers[0], m))
+    Y = (X[:1] > 0).astype(float)
+
+    def run(n: int) -> float:
+        config = TrainConfig(layers=layers, iterations=n, record_every=n, init="he")
+        return best_of(3, lambda: train([config], X, Y, on_divergence="record"))
+
+    train([TrainConfig(layers=layers, iterations=1, init="he")], X, Y)
+    return max(run(2 * iterations) - run(iterations), 0.0) / iterations
+
+
+def throughput(data: Dataset, n_models: int, iterations: int, keep_prob: float) -> float:
+    """Exercise-size models per second, K at a time, scaled from ``iterations`` to 30,000.
+
+    The cost and accuracies are recorded every 1,000 iterations, as in the exercise.
+    """
+    configs = [
+        TrainConfig(
+            l2=0.05 * (k % 20),
+            keep_prob=keep_prob,
+            seed=k,
+            init="lecun",
+            iterations=iterations,
+            record_every=1_000,
+        )
+        for k in range(n_models)
+    ]
+    seconds = best_of(
+        2, lambda: train(configs, data.X_train, data.y_train, data.X_test, data.y_test)
+    )
+    return n_models * (iterations / FULL_ITERATIONS) / seconds
+
+
+def peak_memory_mb(n_models: int, iterations: int, data_args: list[str]) -> float | None:
+    """Peak resident memory (MB) of a new process training ``n_models`` configurations at once."""
+    code = textwrap.dedent(
+        f"""
+        import resource, numpy as np
+        from reglab.config import TrainConfig
+        from reglab.engine.training import train
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(2, 211)); Y = (X[:1] > 0).astype(float)
+        configs = [TrainConfig(l2=0.001 * k, seed=k, init="lecun", keep_prob=0.9 if k % 2 else 1.0,
+                               iterations={iterations}, record_every=1) for k in range({n_models})]
+        result = train(configs, X, Y, X, Y)
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        return None
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="short iteration counts, scaled up")
+    parser.add_argument("--data", type=Path, default=None, help="the exercise's data.mat")
+    parser.add_argument("--skip-cli", action="store_true", help="do not time `reglab compare`")
+    args = parser.parse_args(argv)
+    quick = bool(args.quick)
+
+    data, data_description, data_args = load_data(args.data)
+    m = data.X_train.shape[1]
+    peak, peak_assumption = peak_gflops()
+    exercise_flops = flops_per_iteration(EXERCISE_LAYERS, m)
+    load_before = os.getloadavg()
+
+    print(
+        f"machine : {_cpu_name()}, {len(os.sched_getaffinity(0))} cores, "
+        f"Python {platform.python_version()}"
+    )
+    print(f"peak    : {peak_assumption}")
+    print(
+        f"software: numpy {np.__version__}, numba {numba.__version__}, "
+        f"{available_threads()} engine threads"
+    )
+    for variable in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        if variable in os.environ:
+            print(f"note    : {variable}={os.environ[variable]} is set")
+    print(f"data    : {data_description} (m = {m} train, {data.X_test.shape[1]} test)")
+    print(
+        f"flops   : {exercise_flops:,.0f} per exercise-size iteration "
+        f"(x {FULL_ITERATIONS:,} = {exercise_flops * FULL_ITERATIONS / 1e9:.2f} GFLOP per model)"
+    )
+    print(
+        "mode    : "
+        + ("--quick (iteration counts reduced, times scaled to 30,000)" if quick else "full")
+    )
+    print(f"load    : {load_before[0]:.2f} (1-minute load average before the run)")
+    print()
+
+    rows: list[Row] = []
+    X, Y, X_test, Y_test = data.X_train, data.y_train, data.X_test, data.y_test
+
+    # Warm the compiled kernel (and its on-disk cache) before anything is timed in-process.
+    train([TrainConfig(iterations=2)], X, Y)
+    train([TrainConfig(iterations=2)] * 2, X, Y)
+
+    # 1. The plain NumPy baseline, one model the exercise's way.
+    base_iterations = 3_000 if quick else FULL_ITERATIONS
+    base = best_of(1, lambda: course_model(X, Y, num_iterations=base_iterations))
+    base *= FULL_ITERATIONS / base_iterations
+    rows.append(
+        Row(
+            "baseline: exercise-style NumPy, 1 model",
+            base,
+            f"{1 / base:.2f} models/s",
+            "1.0x",
+            exercise_flops * FULL_ITERATIONS / base / 1e9,
+        )
+    )
+
+    # 2. One exercise-size model in-process (warm).
+    one_config = [TrainConfig()]
+    repeats = 1 if quick else 3
+    one = best_of(repeats, lambda: train(one_config, X, Y, X_test, Y_test))
+    rows.append(
+        Row(
+            "reglab: 1 exercise model, in-process",
+            one,
+            f"{one / FULL_ITERATIONS * 1e6:.1f} us/iteration",
+            f"{base / one:.1f}x",
+            exercise_flops * FULL_ITERATIONS / one / 1e9,
+        )
+    )
+    exercise = [
+        TrainConfig(),
+        TrainConfig(l2=0.7),
+        TrainConfig(keep_prob=0.86, masks="course"),
+    ]
+    three = best_of(repeats, lambda: train(exercise, X, Y, X_test, Y_test))
+    rows.append(
+        Row(
+            "reglab: the exercise's 3 models, in-process",
+            three,
+            "one train() call, 2 threads",
+            f"{3 * base / three:.1f}x",
+            3 * exercise_flops * FULL_ITERATIONS / three / 1e9,
+        )
+    )
+
+    # 3. The same three models end to end through the CLI, warm and cold JIT cache.
+    command = None if args.skip_cli else reglab_command()
+    if command is not None:
+        cli = [*command, "compare", *data_args, "--json"]
+        env = dict(os.environ)
+        startup = best_of(
+            2,
+            lambda: subprocess.run(
+                [*command, "compare", "--help"], capture_output=True, check=False
+            ),
+        )
+        rows.append(
+            Row("reglab compare --help (start-up and imports only)", startup, "no training")
+        )
+        time_cli(cli, env)  # make sure the cache is warm
+        warm, warm_check = time_cli(cli, env)
+        rows.append(
+            Row(
+                "reglab compare --json (warm JIT cache)",
+                warm,
+                warm_check,
+                f"{3 * base / warm:.1f}x",
+            )
+        )
+        with tempfile.TemporaryDirectory() as empty:
+            cold, cold_check = time_cli(cli, {**env, "NUMBA_CACHE_DIR": empty})
+        rows.append(
+            Row(
+                "reglab compare --json (cold: empty NUMBA_CACHE_DIR)",
+                cold,
+                cold_check,
+                f"{3 * base / cold:.1f}x",
+            )
+        )
+    else:
+        rows.append(
+            Row("reglab compare: not timed", float("nan"), "CLI not available or --skip-cli")
+        )
+
+    # 4. Throughput: K exercise-size models per call.
+    for n_models, full_its, quick_its, keep_prob in (
+        (1, 3_000, 1_000, 1.0),
+        (8, 3_000, 1_000, 1.0),
+        (64, 1_000, 300, 1.0),
+        (256, 1_000, 300, 1.0),
+        (64, 1_000, 300, 0.8),
+    ):
+        its = quick_its if quick else full_its
+        rate = throughput(data, n_models, its, keep_prob)
+        label = "fresh dropout 0.8" if keep_prob < 1 else "L2 grid"
+        rows.append(
+            Row(
+                f"reglab: K = {n_models} models ({label})",
+                1 / rate,
+                f"{rate:.1f} models/s ({its:,} iterations each, scaled)",
+                f"{rate * base:.1f}x",
+                rate * exercise_flops * FULL_ITERATIONS / 1e9,
+            )
+        )
+    # The old engine for context: K models stacked in NumPy.
+    stacked_its = 100 if quick else 500
+    stacked_configs = [
+        TrainConfig(l2=0.05 * k, seed=k, init="lecun", iterations=stacked_its) for k in range(8)
+    ]
+    stacked = best_of(1, lambda: train_reference(stacked_configs, X, Y, X_test, Y_test))
+    stacked_rate = 8 * stacked_its / FULL_ITERATIONS / stacked
+    rows.append(
+        Row(
+            "stacked NumPy (reference loop), K = 8",
+            1 / stacked_rate,
+            f"{stacked_rate:.1f} models/s ({stacked_its} iterations each, scaled)",
+            f"{stacked_rate * base:.1f}x",
+            stacked_rate * exercise_flops * FULL_ITERATIONS / 1e9,
+        )
+    )
+
+    # 5. Memory: 10,000 configurations in one call.
+    n_memory = 10_000
+    memory = peak_memory_mb(n_memory, 20 if quick else 60, data_args)
+    rows.append(
+        Row(
+            f"memory: {n_memory:,} configurations, one call",
+            float("nan"),
+            f"peak RSS {memory:.0f} MB" if memory is not None else "failed",
+        )
+    )
+
+    # 6. Larger problems against the same matrix products done directly with NumPy.
+    for layers, size, full_its, quick_its in (
+        (EXERCISE_LAYERS, 200_000, 20, 5),
+        ((2, 2000, 3, 1), 211, 200, 40),
+        ((2, 2000, 2000, 1), 211, 6, 2),
+    ):
+        its = quick_its if quick else full_its
+        ours = kernel_seconds_per_iteration(layers, size, its)
+        blas = numpy_matmul_seconds(layers, size, its)
+        flops = flops_per_iteration(layers, size)
+        shape = "-".join(str(n) for n in layers)
+        rows.append(
+            Row(
+                f"NumPy matmuls only: {shape}, m = {size:,}",
+                blas,
+                "per iteration",
+                gflops=flops / blas / 1e9,
+            )
+        )
+        rows.append(
+            Row(
+                f"reglab: {shape}, m = {size:,}",
+                ours,
+                f"per iteration; {ours / blas:.2f}x the NumPy matmuls",
+                gflops=flops / ours / 1e9,
+            )
+        )
+
+    load_after = os.getloadavg()
+    print_table(rows, peak)
+    print()
+    print(f"load    : {load_after[0]:.2f} (1-minute load average after the run)")
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process: {peak_rss:.0f} MB")
+
+
+def print_table(rows: list[Row], peak: float) -> None:
+    """Print the rows as an aligned text table."""
+    header = ("measurement", "seconds", "detail", "vs baseline", "GFLOP/s", "% FP64 peak")
+    lines = [header]
+    for row in rows:
+        seconds = "" if row.seconds != row.seconds else f"{row.seconds:.4g}"
+        gflops = "" if row.gflops is None else f"{row.gflops:.2f}"
+        share = "" if row.gflops is None else f"{100 * row.gflops / peak:.1f}%"
+        lines.append((row.name, seconds, row.detail, row.versus_baseline, gflops, share))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    for index, line in enumerate(lines):
+        print(
+            "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        )
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+
+
+if __name__ == "__main__":
+    main()

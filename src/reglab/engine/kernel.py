@@ -1,0 +1,902 @@
+"""The compiled training loop: full-batch gradient descent for K models, one model per thread.
+
+This is the implementation behind :func:`reglab.engine.train`. It does the
+math of :mod:`reglab.engine.network` and :mod:`reglab.engine.losses` (the
+readable NumPy reference) exactly, iteration by iteration:
+
+- forward: ``Z_l = W_l A_{l-1} + b_l``; hidden layers ``A_l = max(Z_l, 0)``,
+  then inverted dropout ``A_l = A_l * D_l / keep_prob``; output
+  ``A_L = 1 / (1 + exp(-Z_L))``;
+- backward: ``dZ_L = A_L - Y``; ``dW_l = (1/m) dZ_l A_{l-1}^T + (l2/m) W_l``,
+  ``db_l = (1/m) sum_t dZ_l``; ``dA_{l-1} = W_l^T dZ_l``, then
+  ``dA * D / keep_prob``, then ``dZ_{l-1} = dA * (A_{l-1} > 0)`` on the stored
+  dropped activation;
+- update: ``W -= learning_rate * dW``, ``b -= learning_rate * db``;
+- every ``record_every`` iterations (before the update): the cost
+  ``mean(log(1 + exp(-+Z_L))) + l2/(2m) sum ||W||^2`` on the dropped-out pass,
+  and the accuracy of the plain pass on the training and test sets.
+
+How it is fast: each model trains start to finish on one thread, with its
+parameters and a few examples' activations in that core's cache; the m
+examples go through forward and backward in chunks of at most :data:`CHUNK`
+columns (a full-batch gradient is a sum over examples), so nothing of size m
+is stored but the dropout masks. Sums of products run four terms per pass,
+with fused multiply-adds and reassociated reductions (the freedom a BLAS
+takes, see :data:`~reglab.engine.kernel_compile.MATMUL_FASTMATH`); layers wide
+on both sides go to BLAS instead (:data:`BLAS_MIN_WIDTH`). The sigmoid of
+the training pass uses a vectorizable exp (:mod:`reglab.engine.kernel_exp`).
+
+Threads: the compiled code releases the GIL, and ``train`` runs
+:func:`train_worker` on one Python thread per worker, each over the models
+assigned to it ahead of time, longest first (``training.balance``). Memory is
+the parameters and history of the K models plus one workspace per worker,
+whatever K is. A model's numbers never depend on the worker that ran it or
+on the other models in its batch.
+
+Fresh dropout masks are drawn here from each model's PCG64 state
+(:mod:`reglab.engine.kernel_random`), in NumPy's order; course masks come from
+the exercise's fixed uniforms (:func:`reglab.engine.dropout.course_uniforms`).
+
+Layout (all C-contiguous): ``params`` ``(K, P)`` holds model k's weights and
+biases flat, ``W_l`` row-major at ``weight_offsets[l]`` and ``b_l`` at
+``bias_offsets[l]`` (l = 0 for the first linear layer); inputs ``(n_0, m)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reglab.engine.kernel_compile import (
+    MATMUL_FASTMATH,
+    ByteArray,
+    IntArray,
+    UIntArray,
+    compiled,
+)
+from reglab.engine.kernel_exp import exp
+from reglab.engine.kernel_random import pcg64_fill_keep
+from reglab.types import BoolArray, FloatArray
+
+CALLEES_DIGEST = "d3f107d7e36e00b6"
+"""``source_digest('kernel_compile.py', 'kernel_exp.py', 'kernel_random.py')``: the
+code this file's cached functions include (see :mod:`reglab.engine.kernel_compile`)."""
+
+CHUNK = 256
+"""Examples per chunk (at most): the activations of one chunk stay in a core's cache.
+Buffers are ``min(CHUNK, m)`` columns wide; the test set goes through in chunks of that width."""
+
+BLAS_MIN_WIDTH = 64
+"""A layer whose fan-in and fan-out are both at least this wide has its three
+products done by BLAS (``np.dot`` on the whole chunk): big dense products are
+what BLAS is tuned for, while the kernel's loops win on the skinny ones. The
+models of such an architecture are then trained one after another, BLAS using
+the cores (OpenBLAS's own thread count, not ``n_threads``)."""
+
+NO_DROPOUT = 0
+FRESH_MASKS = 1
+COURSE_MASKS = 2
+
+
+@compiled(fastmath=MATMUL_FASTMATH)
+def _combine_rows(
+    coefficients: FloatArray,
+    first: int,
+    stride: int,
+    n_terms: int,
+    rows: FloatArray,
+    source_row: int,
+    target_row: int,
+    width: int,
+) -> None:
+    """``rows[target_row, :width] = sum_k c_k rows[source_row + k, :width]``, k < n_terms.
+
+    ``c_k = coefficients[first + k * stride]``; ``n_terms`` is a multiple of 4:
+    terms go four at a time, four multiply-adds per store.
+    """
+    for k in range(0, n_terms, 4):
+        row = source_row + k
+        c0 = coefficients[first + k * stride]
+        c1 = coefficients[first + (k + 1) * stride]
+        c2 = coefficients[first + (k + 2) * stride]
+        c3 = coefficients[first + (k + 3) * stride]
+        if k == 0:
+            for t in range(width):
+                rows[target_row, t] = (
+                    c0 * rows[row, t]
+                    + c1 * rows[row + 1, t]
+                    + c2 * rows[row + 2, t]
+                    + c3 * rows[row + 3, t]
+                )
+        else:
+            for t in range(width):
+                rows[target_row, t] += (
+                    c0 * rows[row, t]
+                    + c1 * rows[row + 1, t]
+                    + c2 * rows[row + 2, t]
+                    + c3 * rows[row + 3, t]
+                )
+
+
+@compiled(fastmath=MATMUL_FASTMATH)
+def _last_terms(
+    rows: FloatArray,
+    previous: int,
+    r0: int,
+    r1: int,
+    r2: int,
+    r3: int,
+    c0: float,
+    c1: float,
+    c2: float,
+    c3: float,
+    t: int,
+) -> float:
+    """``rows[previous, t] + c0 rows[r0, t] + ... + c3 rows[r3, t]`` (a matrix-product sum)."""
+    total: float = rows[previous, t] + (
+        c0 * rows[r0, t] + c1 * rows[r1, t] + c2 * rows[r2, t] + c3 * rows[r3, t]
+    )
+    return total
+
+
+@compiled(fastmath=MATMUL_FASTMATH)
+def _two_terms(rows: FloatArray, r0: int, r1: int, c0: float, c1: float, t: int) -> float:
+    """``c0 rows[r0, t] + c1 rows[r1, t]``: a sum of two terms, unpadded."""
+    total: float = c0 * rows[r0, t] + c1 * rows[r1, t]
+    return total
+
+
+@compiled(fastmath=MATMUL_FASTMATH)
+def _three_terms(
+    rows: FloatArray, r0: int, r1: int, r2: int, c0: float, c1: float, c2: float, t: int
+) -> float:
+    """``c0 rows[r0, t] + c1 rows[r1, t] + c2 rows[r2, t]``: a sum of three terms, unpadded."""
+    total: float = c0 * rows[r0, t] + c1 * rows[r1, t] + c2 * rows[r2, t]
+    return total
+
+
+@compiled()
+def _split_terms(
+    coefficients: FloatArray,
+    first: int,
+    stride: int,
+    n_terms: int,
+    source_row: int,
+    zero_row: int,
+) -> tuple[int, int, int, int, int, float, float, float, float]:
+    """Where the last 1 to 4 terms of a sum start, and their rows and coefficients.
+
+    Missing terms (when fewer than 4 remain) read the all-zero row with
+    coefficient 0: they add exactly 0.0 to the sum.
+    """
+    lead = ((n_terms - 1) // 4) * 4
+    left = n_terms - lead
+    r0 = source_row + lead
+    c0 = coefficients[first + lead * stride]
+    r1 = source_row + lead + 1 if left > 1 else zero_row
+    c1 = coefficients[first + (lead + 1) * stride] if left > 1 else 0.0
+    r2 = source_row + lead + 2 if left > 2 else zero_row
+    c2 = coefficients[first + (lead + 2) * stride] if left > 2 else 0.0
+    r3 = source_row + lead + 3 if left > 3 else zero_row
+    c3 = coefficients[first + (lead + 3) * stride] if left > 3 else 0.0
+    return lead, r0, r1, r2, r3, c0, c1, c2, c3
+
+
+@compiled(fastmath=MATMUL_FASTMATH)
+def _accumulate_gradient(
+    grad: FloatArray,
+    weight_offset: int,
+    bias_offset: int,
+    n_out: int,
+    n_in: int,
+    dz: FloatArray,
+    dz_row: int,
+    acts: FloatArray,
+    act_row: int,
+    width: int,
+) -> None:
+    """``grad_W += dZ A^T`` and ``grad_b += sum_t dZ`` over one chunk (unscaled sums).
+
+    Two rows of dZ against four of A per pass over the chunk; missing rows
+    read the all-zero last row of ``dz``/``acts`` and are not written.
+    """
+    zero_dz = dz.shape[0] - 1
+    zero_act = acts.shape[0] - 1
+    for j in range(0, n_out, 2):
+        d0 = dz_row + j
+        d1 = dz_row + j + 1 if j + 1 < n_out else zero_dz
+        for i in range(0, n_in, 4):
+            a0 = act_row + i
+            a1 = act_row + i + 1 if i + 1 < n_in else zero_act
+            a2 = act_row + i + 2 if i + 2 < n_in else zero_act
+            a3 = act_row + i + 3 if i + 3 < n_in else zero_act
+            b0 = 0.0
+            b1 = 0.0
+            s00 = 0.0
+            s01 = 0.0
+            s02 = 0.0
+            s03 = 0.0
+            s10 = 0.0
+            s11 = 0.0
+            s12 = 0.0
+            s13 = 0.0
+            for t in range(width):
+                g0 = dz[d0, t]
+                g1 = dz[d1, t]
+                x0 = acts[a0, t]
+                x1 = acts[a1, t]
+                x2 = acts[a2, t]
+                x3 = acts[a3, t]
+                b0 += g0
+                b1 += g1
+                s00 += g0 * x0
+                s01 += g0 * x1
+                s02 += g0 * x2
+                s03 += g0 * x3
+                s10 += g1 * x0
+                s11 += g1 * x1
+                s12 += g1 * x2
+                s13 += g1 * x3
+            row0 = weight_offset + j * n_in + i
+            row1 = row0 + n_in
+            grad[row0] += s00
+            if i + 1 < n_in:
+                grad[row0 + 1] += s01
+            if i + 2 < n_in:
+                grad[row0 + 2] += s02
+            if i + 3 < n_in:
+                grad[row0 + 3] += s03
+            if i == 0:
+                grad[bias_offset + j] += b0
+            if j + 1 < n_out:
+                grad[row1] += s10
+                if i + 1 < n_in:
+                    grad[row1 + 1] += s11
+                if i + 2 < n_in:
+                    grad[row1 + 2] += s12
+                if i + 3 < n_in:
+                    grad[row1 + 3] += s13
+                if i == 0:
+                    grad[bias_offset + j + 1] += b1
+
+
+@compiled()
+def _accumulate_gradient_blas(
+    grad: FloatArray,
+    weight_offset: int,
+    bias_offset: int,
+    n_out: int,
+    n_in: int,
+    dz: FloatArray,
+    dz_row: int,
+    acts: FloatArray,
+    act_row: int,
+    width: int,
+    scratch: FloatArray,
+) -> None:
+    """:func:`_accumulate_gradient` with ``dZ A^T`` as one BLAS call over the whole chunk.
+
+    Columns past ``width`` must hold zeros in ``dz`` (the chunk loop clears them).
+    """
+    product = scratch[: n_out * n_in].reshape((n_out, n_in))
+    np.dot(dz[dz_row : dz_row + n_out], acts[act_row : act_row + n_in].T, product)
+    flat = scratch[: n_out * n_in]
+    for e in range(n_out * n_in):
+        grad[weight_offset + e] += flat[e]
+    for j in range(n_out):
+        total = 0.0
+        for t in range(width):
+            total += dz[dz_row + j, t]
+        grad[bias_offset + j] += total
+
+
+@compiled()
+def _linear(
+    params: FloatArray,
+    weight_offset: int,
+    bias_offset: int,
+    n_out: int,
+    n_in: int,
+    acts: FloatArray,
+    source_row: int,
+    target_row: int,
+    width: int,
+    hidden: bool,
+    keep: ByteArray,
+    keep_row: int,
+    start: int,
+    keep_prob: float,
+    dropout: bool,
+    use_blas: bool,
+) -> None:
+    """One layer forward on a chunk, rows ``source_row..`` of ``acts`` to rows ``target_row..``.
+
+    ``Z = W A + b``; for a hidden layer then ``max(Z, 0)`` (NaN-propagating,
+    like ``np.maximum``) and, with dropout, ``A * D / keep_prob``. The last
+    terms of the sum, the bias and the activation are one pass. With
+    ``use_blas`` the product ``W A`` is one BLAS call over the whole chunk.
+    """
+    zero = acts.shape[0] - 1
+    if use_blas:
+        W = params[weight_offset : weight_offset + n_out * n_in].reshape((n_out, n_in))
+        np.dot(W, acts[source_row : source_row + n_in], acts[target_row : target_row + n_out])
+    for j in range(n_out):
+        z = target_row + j
+        first = weight_offset + j * n_in
+        if use_blas:
+            lead, r0, r1, r2, r3, c0, c1, c2, c3 = 4, zero, zero, zero, zero, 0.0, 0.0, 0.0, 0.0
+        else:
+            lead, r0, r1, r2, r3, c0, c1, c2, c3 = _split_terms(
+                params, first, 1, n_in, source_row, zero
+            )
+            if lead > 0:
+                _combine_rows(params, first, 1, lead, acts, source_row, z, width)
+        previous = z if lead > 0 else zero
+        bias = params[bias_offset + j]
+        if not hidden:
+            for t in range(width):
+                acts[z, t] = _last_terms(acts, previous, r0, r1, r2, r3, c0, c1, c2, c3, t) + bias
+        elif dropout:
+            k = keep_row + j
+            for t in range(width):
+                value = _last_terms(acts, previous, r0, r1, r2, r3, c0, c1, c2, c3, t) + bias
+                value = 0.0 if value < 0.0 else value
+                acts[z, t] = (value * np.float64(keep[k, start + t])) / keep_prob
+        elif lead == 0 and n_in == 1:  # small fan-in: no padding terms to read
+            for t in range(width):
+                value = c0 * acts[r0, t] + bias
+                acts[z, t] = 0.0 if value < 0.0 else value
+        elif lead == 0 and n_in == 2:
+            for t in range(width):
+                value = _two_terms(acts, r0, r1, c0, c1, t) + bias
+                acts[z, t] = 0.0 if value < 0.0 else value
+        elif lead == 0 and n_in == 3:
+            for t in range(width):
+                value = _three_terms(acts, r0, r1, r2, c0, c1, c2, t) + bias
+                acts[z, t] = 0.0 if value < 0.0 else value
+        else:
+            for t in range(width):
+                value = _last_terms(acts, previous, r0, r1, r2, r3, c0, c1, c2, c3, t) + bias
+                acts[z, t] = 0.0 if value < 0.0 else value
+
+
+@compiled()
+def _backward_hidden(
+    params: FloatArray,
+    weight_offset: int,
+    n_out: int,
+    n_in: int,
+    dz: FloatArray,
+    dz_row: int,
+    target_row: int,
+    acts: FloatArray,
+    act_row: int,
+    width: int,
+    keep: ByteArray,
+    keep_row: int,
+    start: int,
+    keep_prob: float,
+    dropout: bool,
+    use_blas: bool,
+) -> None:
+    """``dA = W^T dZ``, then ``dA * D / keep_prob``, then ``dZ = dA * (A > 0)``, into ``dz``."""
+    zero = dz.shape[0] - 1
+    if use_blas:
+        W = params[weight_offset : weight_offset + n_out * n_in].reshape((n_out, n_in))
+        np.dot(W.T, dz[dz_row : dz_row + n_out], dz[target_row : target_row + n_in])
+    for i in range(n_in):
+        d = target_row + i
+        a = act_row + i
+        first = weight_offset + i
+        if use_blas:
+            lead, r0, r1, r2, r3, c0, c1, c2, c3 = 4, zero, zero, zero, zero, 0.0, 0.0, 0.0, 0.0
+        else:
+            lead, r0, r1, r2, r3, c0, c1, c2, c3 = _split_terms(
+                params, first, n_in, n_out, dz_row, zero
+            )
+            if lead > 0:
+                _combine_rows(params, first, n_in, lead, dz, dz_row, d, width)
+        previous = d if lead > 0 else zero
+        if dropout:
+            k = keep_row + i
+            for t in range(width):
+                value = _last_terms(dz, previous, r0, r1, r2, r3, c0, c1, c2, c3, t)
+                value = (value * np.float64(keep[k, start + t])) / keep_prob
+                dz[d, t] = value * (1.0 if acts[a, t] > 0.0 else 0.0)
+        elif lead == 0 and n_out == 1:  # small fan-out: no padding terms to read
+            for t in range(width):
+                dz[d, t] = (c0 * dz[r0, t]) * (1.0 if acts[a, t] > 0.0 else 0.0)
+        elif lead == 0 and n_out == 2:
+            for t in range(width):
+                value = _two_terms(dz, r0, r1, c0, c1, t)
+                dz[d, t] = value * (1.0 if acts[a, t] > 0.0 else 0.0)
+        elif lead == 0 and n_out == 3:
+            for t in range(width):
+                value = _three_terms(dz, r0, r1, r2, c0, c1, c2, t)
+                dz[d, t] = value * (1.0 if acts[a, t] > 0.0 else 0.0)
+        else:
+            for t in range(width):
+                value = _last_terms(dz, previous, r0, r1, r2, r3, c0, c1, c2, c3, t)
+                dz[d, t] = value * (1.0 if acts[a, t] > 0.0 else 0.0)
+
+
+@compiled()
+def _sigmoid(z: float) -> float:
+    """``1 / (1 + exp(-z))``, as ``scipy.special.expit`` computes it (libm's exp)."""
+    return float(1.0 / (1.0 + np.exp(-z)))
+
+
+@compiled()
+def _sigmoid_vectorizable(z: float) -> float:
+    """``1 / (1 + exp(-z))`` with the kernel's vectorizable exp (within an ulp of libm's)."""
+    return 1.0 / (1.0 + exp(-z))
+
+
+@compiled()
+def _log1p_exp(x: float) -> float:
+    """``log(1 + exp(x))`` as ``np.logaddexp(0, x)`` computes it."""
+    if x == 0.0:
+        return float(np.log(2.0))
+    if x < 0.0:
+        return float(np.log1p(np.exp(x)))
+    if x > 0.0:
+        return float(x + np.log1p(np.exp(-x)))
+    return x  # NaN
+
+
+@compiled()
+def _forward_chunk(
+    params: FloatArray,
+    layers: IntArray,
+    weight_offsets: IntArray,
+    bias_offsets: IntArray,
+    rows: IntArray,
+    acts: FloatArray,
+    X: FloatArray,
+    start: int,
+    width: int,
+    keep: ByteArray,
+    keep_prob: float,
+    dropout: bool,
+    blas: BoolArray,
+) -> None:
+    """Forward pass of examples ``start .. start + width``; logits end in the last row block."""
+    for i in range(layers[0]):
+        for t in range(width):
+            acts[i, t] = X[i, start + t]
+    n_linear = layers.size - 1
+    for l in range(n_linear):
+        _linear(
+            params,
+            weight_offsets[l],
+            bias_offsets[l],
+            layers[l + 1],
+            layers[l],
+            acts,
+            rows[l],
+            rows[l + 1],
+            width,
+            l < n_linear - 1,
+            keep,
+            rows[l + 1] - rows[1],
+            start,
+            keep_prob,
+            dropout,
+            blas[l],
+        )
+
+
+@compiled()
+def _count_correct(
+    params: FloatArray,
+    layers: IntArray,
+    weight_offsets: IntArray,
+    bias_offsets: IntArray,
+    rows: IntArray,
+    acts: FloatArray,
+    X: FloatArray,
+    Y: FloatArray,
+    keep: ByteArray,
+    blas: BoolArray,
+) -> int:
+    """How many examples the plain pass (no dropout) classifies right (class 1 where A_L > 0.5)."""
+    m = X.shape[1]
+    out = rows[layers.size - 1]
+    correct = 0
+    chunk = acts.shape[1]
+    for start in range(0, m, chunk):
+        width = min(chunk, m - start)
+        _forward_chunk(
+            params,
+            layers,
+            weight_offsets,
+            bias_offsets,
+            rows,
+            acts,
+            X,
+            start,
+            width,
+            keep,
+            1.0,
+            False,
+            blas,
+        )
+        for t in range(width):
+            if (_sigmoid(acts[out, t]) > 0.5) == (Y[0, start + t] == 1.0):
+                correct += 1
+    return correct
+
+
+@compiled()
+def _squared_weights(params: FloatArray, layers: IntArray, weight_offsets: IntArray) -> float:
+    """``sum_l ||W_l||_F^2``."""
+    total = 0.0
+    for l in range(layers.size - 1):
+        layer = 0.0
+        for e in range(layers[l + 1] * layers[l]):
+            w = params[weight_offsets[l] + e]
+            layer += w * w
+        total += layer
+    return total
+
+
+@compiled()
+def _train_one(
+    k: int,
+    first: int,
+    stop: int,
+    iterations: int,
+    record_every: int,
+    params: FloatArray,
+    layers: IntArray,
+    weight_offsets: IntArray,
+    bias_offsets: IntArray,
+    X: FloatArray,
+    Y: FloatArray,
+    X_test: FloatArray,
+    Y_test: FloatArray,
+    has_test: bool,
+    l2: float,
+    learning_rate: float,
+    keep_prob: float,
+    mode: int,
+    course_uniforms: FloatArray,
+    rng_state: UIntArray,
+    jump: UIntArray,
+    cost: FloatArray,
+    train_accuracy: FloatArray,
+    test_accuracy: FloatArray,
+    acts: FloatArray,
+    dz: FloatArray,
+    grad: FloatArray,
+    keep: ByteArray,
+    blas: BoolArray,
+    scratch: FloatArray,
+) -> None:
+    """Iterations ``first .. stop - 1`` of model k (its row of ``params``, updated in place)."""
+    m = X.shape[1]
+    chunk = acts.shape[1]
+    any_blas = False
+    for l in range(blas.size):
+        any_blas = any_blas or blas[l]
+    n_linear = layers.size - 1
+    rows = np.zeros(layers.size + 1, dtype=np.int64)
+    for l in range(layers.size):
+        rows[l + 1] = rows[l] + layers[l]
+    hidden_units = rows[n_linear] - rows[1]
+    model = params[k]
+    dropout = mode != NO_DROPOUT
+    if mode == COURSE_MASKS:
+        for h in range(hidden_units):
+            for t in range(m):
+                keep[h, t] = 1 if course_uniforms[h, t] < keep_prob else 0
+    inv_m = 1.0 / m
+    decay = l2 / m
+    out = rows[n_linear]
+    for i in range(first, stop):
+        if mode == FRESH_MASKS:
+            pcg64_fill_keep(rng_state, jump, keep_prob, keep[:hidden_units])
+        recording = i % record_every == 0
+        if recording:
+            r = i // record_every
+            train_accuracy[r] = (
+                _count_correct(
+                    model, layers, weight_offsets, bias_offsets, rows, acts, X, Y, keep, blas
+                )
+                / m
+            )
+            if has_test:
+                test_accuracy[r] = (
+                    _count_correct(
+                        model,
+                        layers,
+                        weight_offsets,
+                        bias_offsets,
+                        rows,
+                        acts,
+                        X_test,
+                        Y_test,
+                        keep,
+                        blas,
+                    )
+                    / X_test.shape[1]
+                )
+        grad[:] = 0.0
+        loss = 0.0
+        for start in range(0, m, chunk):
+            width = min(chunk, m - start)
+            if any_blas and width < chunk:
+                # BLAS products run over all the buffer's columns: those past the chunk must be 0.
+                acts[:, width:] = 0.0
+                dz[:, width:] = 0.0
+            _forward_chunk(
+                model,
+                layers,
+                weight_offsets,
+                bias_offsets,
+                rows,
+                acts,
+                X,
+                start,
+                width,
+                keep,
+                keep_prob,
+                dropout,
+                blas,
+            )
+            # Output layer: loss from the logits, dZ_L = sigmoid(Z_L) - Y. The rows of dz are
+            # those of acts less the input's.
+            d = out - layers[0]
+            if recording:
+                for t in range(width):
+                    z = acts[out, t]
+                    loss += _log1p_exp(-z if Y[0, start + t] == 1.0 else z)
+            for t in range(width):
+                dz[d, t] = _sigmoid_vectorizable(acts[out, t]) - Y[0, start + t]
+            for l in range(n_linear - 1, -1, -1):
+                if blas[l]:
+                    _accumulate_gradient_blas(
+                        grad,
+                        weight_offsets[l],
+                        bias_offsets[l],
+                        layers[l + 1],
+                        layers[l],
+                        dz,
+                        rows[l + 1] - layers[0],
+                        acts,
+                        rows[l],
+                        width,
+                        scratch,
+                    )
+                else:
+                    _accumulate_gradient(
+                        grad,
+                        weight_offsets[l],
+                        bias_offsets[l],
+                        layers[l + 1],
+                        layers[l],
+                        dz,
+                        rows[l + 1] - layers[0],
+                        acts,
+                        rows[l],
+                        width,
+                    )
+                if l == 0:
+                    break
+                _backward_hidden(
+                    model,
+                    weight_offsets[l],
+                    layers[l + 1],
+                    layers[l],
+                    dz,
+                    rows[l + 1] - layers[0],
+                    rows[l] - layers[0],
+                    acts,
+                    rows[l],
+                    width,
+                    keep,
+                    rows[l] - rows[1],
+                    start,
+                    keep_prob,
+                    dropout,
+                    blas[l],
+                )
+        if recording:
+            penalty = (1.0 / m) * (l2 / 2) * _squared_weights(model, layers, weight_offsets)
+            cost[i // record_every] = loss / m + penalty
+        for l in range(n_linear):
+            for e in range(weight_offsets[l], weight_offsets[l] + layers[l + 1] * layers[l]):
+                model[e] -= learning_rate * (inv_m * grad[e] + decay * model[e])
+            for e in range(bias_offsets[l], bias_offsets[l] + layers[l + 1]):
+                model[e] -= learning_rate * (inv_m * grad[e])
+    if stop == iterations:
+        final = train_accuracy.size - 1
+        train_accuracy[final] = (
+            _count_correct(
+                model, layers, weight_offsets, bias_offsets, rows, acts, X, Y, keep, blas
+            )
+            / m
+        )
+        if has_test:
+            test_accuracy[final] = (
+                _count_correct(
+                    model,
+                    layers,
+                    weight_offsets,
+                    bias_offsets,
+                    rows,
+                    acts,
+                    X_test,
+                    Y_test,
+                    keep,
+                    blas,
+                )
+                / X_test.shape[1]
+            )
+
+
+@compiled()
+def train_worker(
+    worker: int,
+    assignment: IntArray,
+    first: int,
+    stop: int,
+    iterations: int,
+    record_every: int,
+    params: FloatArray,
+    layers: IntArray,
+    weight_offsets: IntArray,
+    bias_offsets: IntArray,
+    X: FloatArray,
+    Y: FloatArray,
+    X_test: FloatArray,
+    Y_test: FloatArray,
+    has_test: bool,
+    l2: FloatArray,
+    learning_rate: FloatArray,
+    keep_prob: FloatArray,
+    modes: IntArray,
+    course_uniforms: FloatArray,
+    rng_states: UIntArray,
+    jump: UIntArray,
+    cost: FloatArray,
+    train_accuracy: FloatArray,
+    test_accuracy: FloatArray,
+    blas: BoolArray,
+) -> None:
+    """Train the models with ``assignment[k] == worker``, in order, with one workspace.
+
+    Runs without the GIL: :func:`reglab.engine.train` calls it from one Python
+    thread per worker. Arguments after ``assignment`` are those of :func:`train_models`.
+    """
+    m = X.shape[1]
+    activation_rows = 0
+    for l in range(layers.size):
+        activation_rows += layers[l]
+    hidden_units = activation_rows - layers[0] - layers[layers.size - 1]
+    # The last row of each buffer stays zero: padding terms of blocked sums read it.
+    chunk = min(CHUNK, m)
+    acts = np.zeros((activation_rows + 1, chunk))
+    dz = np.zeros((activation_rows - layers[0] + 1, chunk))
+    grad = np.empty(params.shape[1])
+    keep = np.ones((max(hidden_units, 1), m), dtype=np.uint8)
+    largest_blas_layer = 1
+    for l in range(blas.size):
+        if blas[l]:
+            largest_blas_layer = max(largest_blas_layer, layers[l] * layers[l + 1])
+    scratch = np.empty(largest_blas_layer)
+    for k in range(params.shape[0]):
+        if assignment[k] != worker:
+            continue
+        _train_one(
+            k,
+            first,
+            stop,
+            iterations,
+            record_every,
+            params,
+            layers,
+            weight_offsets,
+            bias_offsets,
+            X,
+            Y,
+            X_test,
+            Y_test,
+            has_test,
+            l2[k],
+            learning_rate[k],
+            keep_prob[k],
+            modes[k],
+            course_uniforms,
+            rng_states[k],
+            jump,
+            cost[k],
+            train_accuracy[k],
+            test_accuracy[k],
+            acts,
+            dz,
+            grad,
+            keep,
+            blas,
+            scratch,
+        )
+
+
+@compiled()
+def train_models(
+    first: int,
+    stop: int,
+    iterations: int,
+    record_every: int,
+    params: FloatArray,
+    layers: IntArray,
+    weight_offsets: IntArray,
+    bias_offsets: IntArray,
+    X: FloatArray,
+    Y: FloatArray,
+    X_test: FloatArray,
+    Y_test: FloatArray,
+    has_test: bool,
+    l2: FloatArray,
+    learning_rate: FloatArray,
+    keep_prob: FloatArray,
+    modes: IntArray,
+    course_uniforms: FloatArray,
+    rng_states: UIntArray,
+    jump: UIntArray,
+    cost: FloatArray,
+    train_accuracy: FloatArray,
+    test_accuracy: FloatArray,
+    blas: BoolArray,
+) -> None:
+    """Run iterations ``first .. stop - 1`` of all K models on the calling thread.
+
+    Args:
+        first, stop: the iteration range (a call may continue a previous one).
+        iterations: the total; the call that reaches it also records final accuracies.
+        record_every: recording period.
+        params: ``(K, P)`` flat parameters, updated in place.
+        layers: ``(L + 1,)`` layer sizes.
+        weight_offsets, bias_offsets: ``(L,)`` where ``W_l``/``b_l`` start in a row of params.
+        X, Y: training inputs ``(n_0, m)`` and labels ``(1, m)``.
+        X_test, Y_test: test set (ignored unless ``has_test``).
+        l2, learning_rate, keep_prob: ``(K,)`` per model.
+        modes: ``(K,)`` NO_DROPOUT, FRESH_MASKS or COURSE_MASKS.
+        course_uniforms: ``(n_1 + ... + n_{L-1}, m)`` the exercise's uniforms
+            (any shape when no model uses course masks).
+        rng_states: ``(K, 6)`` PCG64 words (see :func:`pcg64_fill_keep`), advanced in
+            place by fresh masks.
+        jump: the 2 words of the PCG64 jump ahead by m draws.
+        cost: ``(K, R)``, filled at recorded iterations.
+        train_accuracy, test_accuracy: ``(K, R + 1)``, filled at recorded
+            iterations; the last column receives the final accuracy.
+        blas: ``(L,)`` per linear layer, whether its products go through BLAS
+            (``np.dot``) rather than the kernel's own loops (see :data:`BLAS_MIN_WIDTH`).
+    """
+    train_worker(
+        0,
+        np.zeros(params.shape[0], dtype=np.int64),
+        first,
+        stop,
+        iterations,
+        record_every,
+        params,
+        layers,
+        weight_offsets,
+        bias_offsets,
+        X,
+        Y,
+        X_test,
+        Y_test,
+        has_test,
+        l2,
+        learning_rate,
+        keep_prob,
+        modes,
+        course_uniforms,
+        rng_states,
+        jump,
+        cost,
+        train_accuracy,
+        test_accuracy,
+        blas,
+    )

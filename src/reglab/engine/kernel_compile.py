@@ -1,0 +1,66 @@
+"""How reglab compiles its kernel: Numba, cached on disk, never failing for want of a cache.
+
+Numba checks a cached function against its own file only, not against the
+files of the compiled functions it calls (their code is inside its cache).
+So each kernel file that calls into another states the digest of those files
+(:func:`source_digest`, checked by tests/test_kernel.py): editing a callee
+forces an edit of the caller's digest, which invalidates the caller's cache.
+
+Compiled functions are cached (``cache=True``) so the JIT cost (seconds) is
+paid once per machine and source version, not on every command. Numba looks
+for a writable cache directory in order: ``NUMBA_CACHE_DIR`` if set, the
+package's ``__pycache__``, then the user's cache directory. When none is
+writable (a read-only install without a home), Numba refuses to build a
+cached function; reglab then compiles without a cache rather than failing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeAlias, TypeVar, cast
+
+import numba
+import numpy as np
+from numpy.typing import NDArray
+
+UIntArray: TypeAlias = NDArray[np.uint64]
+IntArray: TypeAlias = NDArray[np.int64]
+ByteArray: TypeAlias = NDArray[np.uint8]
+
+Function = TypeVar("Function", bound=Callable[..., Any])
+
+MATMUL_FASTMATH = frozenset({"reassoc", "contract"})
+"""Flags for the matrix-product loops only: reassociate sums (vectorized
+reductions) and fuse multiply-adds, as a BLAS does. No flag that changes
+NaN/infinity handling or divisions; element-wise code compiles strictly."""
+
+
+def compiled(*, fastmath: frozenset[str] = frozenset()) -> Callable[[Function], Function]:
+    """Numba ``njit`` with an on-disk cache, falling back to no cache when none is writable.
+
+    Compiled code releases the GIL (Python threads run it in parallel) and
+    follows NumPy's floating-point rules (``error_model="numpy"``: x/0 is inf
+    or NaN as in the reference, with no check that would stop loops from
+    vectorizing).
+    """
+
+    def wrap(function: Function) -> Function:
+        options: dict[str, Any] = {"nogil": True, "error_model": "numpy"}
+        if fastmath:
+            options["fastmath"] = set(fastmath)
+        try:
+            return cast(Function, numba.njit(cache=True, **options)(function))
+        except RuntimeError:  # "cannot cache function ...: no locator available"
+            return cast(Function, numba.njit(cache=False, **options)(function))
+
+    return wrap
+
+
+def source_digest(*names: str) -> str:
+    """Short sha256 of the named files of this package directory (``kernel_exp.py``, ...)."""
+    digest = hashlib.sha256()
+    for name in names:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,222 @@
+"""NumPy's PCG64 stream, compiled: fresh dropout masks drawn inside the kernel.
+
+A configuration's fresh masks come from its own ``numpy.random.Generator``
+(``default_rng``, bit generator PCG64): per iteration, per hidden layer in
+order, ``rng.random((n_l, m)) < keep_prob``. The compiled training loop
+cannot call back into Python for every draw, so it steps the same PCG64
+generator itself and produces the very same doubles:
+
+- state update: ``state = state * MULTIPLIER + increment`` (mod 2**128);
+- output (XSL-RR): ``rotr64(high ^ low, state >> 122)``;
+- double: ``(output >> 11) * 2**-53``, NumPy's ``next_double``.
+
+The 128-bit state lives in four ``uint64`` words ``(state_high, state_low,
+increment_high, increment_low)``; :func:`pcg64_words` reads them from a
+Generator and :func:`set_pcg64_words` writes them back, so after training the
+Generator stands exactly where NumPy's own draws would have left it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any, cast
+
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
+
+from reglab.engine.kernel_compile import ByteArray, UIntArray, compiled
+from reglab.types import FloatArray
+
+COMPILED_WITH = "2d8e585815b4f94c"
+"""``source_digest('kernel_compile.py')`` this file's cached code was built with."""
+
+WORDS = 6
+"""uint64 words per generator: state, increment and jump addend, each high then low."""
+
+_LOW_64 = (1 << 64) - 1
+_MULTIPLIER = (2549297995355413924 << 64) | 4865540595714422341
+_MULTIPLIER_HIGH = np.uint64(_MULTIPLIER >> 64)
+_MULTIPLIER_LOW = np.uint64(_MULTIPLIER & ((1 << 64) - 1))
+_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+
+
+def _multiply_high_intrinsic(typingctx: Any, a: Any, b: Any) -> Any:
+    """The high 64 bits of the 128-bit product of two uint64 (one ``mul`` instruction)."""
+    signature = types.uint64(types.uint64, types.uint64)
+
+    def codegen(context: Any, builder: Any, sig: Any, args: Any) -> Any:
+        wide = ir.IntType(128)
+        product = builder.mul(builder.zext(args[0], wide), builder.zext(args[1], wide))
+        return builder.trunc(builder.lshr(product, ir.Constant(wide, 64)), ir.IntType(64))
+
+    return signature, codegen
+
+
+_multiply_high = cast(
+    Callable[[np.uint64, np.uint64], np.uint64], intrinsic(_multiply_high_intrinsic)
+)
+
+
+@compiled()
+def _multiply_add(
+    high: np.uint64,
+    low: np.uint64,
+    factor_high: np.uint64,
+    factor_low: np.uint64,
+    add_high: np.uint64,
+    add_low: np.uint64,
+) -> tuple[np.uint64, np.uint64]:
+    """``state * factor + add`` modulo 2**128, each number as (high, low) words."""
+    product_low = low * factor_low
+    product_high = _multiply_high(low, factor_low) + high * factor_low + low * factor_high
+    new_low = product_low + add_low
+    carry = np.uint64(1) if new_low < product_low else np.uint64(0)
+    return product_high + add_high + carry, new_low
+
+
+@compiled()
+def _output_53(high: np.uint64, low: np.uint64) -> np.uint64:
+    """PCG64's XSL-RR output of a state, its top 53 bits: ``next_double`` is this times 2**-53."""
+    mixed = high ^ low
+    rotation = high >> np.uint64(58)
+    bits = (mixed >> rotation) | (mixed << ((np.uint64(64) - rotation) & np.uint64(63)))
+    return bits >> np.uint64(11)
+
+
+@compiled()
+def _output(high: np.uint64, low: np.uint64) -> float:
+    """PCG64's XSL-RR output of a state, as NumPy's ``next_double``."""
+    return np.float64(np.int64(_output_53(high, low))) * _TO_UNIT
+
+
+@compiled()
+def _keep_threshold(keep_prob: float) -> np.uint64:
+    """The integer T with ``u53 * 2**-53 < keep_prob`` exactly when ``u53 < T`` (u53 integral).
+
+    ``keep_prob * 2**53`` is exact; for an integer u, ``u < x`` iff ``u < ceil(x)``.
+    """
+    return np.uint64(math.ceil(keep_prob * 9007199254740992.0))
+
+
+@compiled()
+def pcg64_uniforms(state: UIntArray, out: FloatArray) -> None:
+    """Fill the 1-D ``out`` with the generator's next doubles (``rng.random(out.size)``)."""
+    high, low = state[0], state[1]
+    for t in range(out.size):
+        high, low = _multiply_add(high, low, _MULTIPLIER_HIGH, _MULTIPLIER_LOW, state[2], state[3])
+        out[t] = _output(high, low)
+    state[0], state[1] = high, low
+
+
+@compiled()
+def pcg64_fill_keep(state: UIntArray, jump: UIntArray, keep_prob: float, keep: ByteArray) -> None:
+    """``keep[r, t] = rng.random() < keep_prob`` row after row, as ``rng.random(keep.shape)``.
+
+    Rows are independent stretches of the stream: row r starts ``r * m``
+    draws in (m = ``keep.shape[1]``), reached by the jump ``state * A + C``
+    that advances m draws at once (``jump`` = A's words; C's words are
+    ``state[4:6]``). Four rows are drawn side by side so the four 128-bit
+    multiply chains overlap. ``state`` ends past all the draws.
+
+    Args:
+        state: 6 words: state, increment, and the jump's addend C.
+        jump: 2 words, the jump's multiplier A = MULTIPLIER**m mod 2**128.
+        keep_prob: threshold of the uniforms.
+        keep: ``(rows, m)`` uint8 masks, written.
+    """
+    rows, m = keep.shape
+    threshold = _keep_threshold(keep_prob)
+    increment_high, increment_low = state[2], state[3]
+    high, low = state[0], state[1]
+    for first in range(0, rows, 4):
+        h0, l0 = high, low
+        h1, l1 = _multiply_add(h0, l0, jump[0], jump[1], state[4], state[5])
+        h2, l2 = _multiply_add(h1, l1, jump[0], jump[1], state[4], state[5])
+        h3, l3 = _multiply_add(h2, l2, jump[0], jump[1], state[4], state[5])
+        n_rows = min(4, rows - first)
+        high, low = h3, l3
+        for _ in range(n_rows - 3):
+            high, low = _multiply_add(high, low, jump[0], jump[1], state[4], state[5])
+        if n_rows == 4:
+            for t in range(m):
+                h0, l0 = _multiply_add(
+                    h0, l0, _MULTIPLIER_HIGH, _MULTIPLIER_LOW, increment_high, increment_low
+                )
+                h1, l1 = _multiply_add(
+                    h1, l1, _MULTIPLIER_HIGH, _MULTIPLIER_LOW, increment_high, increment_low
+                )
+                h2, l2 = _multiply_add(
+                    h2, l2, _MULTIPLIER_HIGH, _MULTIPLIER_LOW, increment_high, increment_low
+                )
+                h3, l3 = _multiply_add(
+                    h3, l3, _MULTIPLIER_HIGH, _MULTIPLIER_LOW, increment_high, increment_low
+                )
+                keep[first, t] = 1 if _output_53(h0, l0) < threshold else 0
+                keep[first + 1, t] = 1 if _output_53(h1, l1) < threshold else 0
+                keep[first + 2, t] = 1 if _output_53(h2, l2) < threshold else 0
+                keep[first + 3, t] = 1 if _output_53(h3, l3) < threshold else 0
+        else:
+            h, l = h0, l0
+            for r in range(first, rows):
+                for t in range(m):
+                    h, l = _multiply_add(
+                        h, l, _MULTIPLIER_HIGH, _MULTIPLIER_LOW, increment_high, increment_low
+                    )
+                    keep[r, t] = 1 if _output_53(h, l) < threshold else 0
+            high, low = h, l
+    state[0], state[1] = high, low
+
+
+def jump_words(m: int) -> UIntArray:
+    """The multiplier A of the jump ahead by m draws (``MULTIPLIER**m mod 2**128``), 2 words."""
+    multiplier = pow(_MULTIPLIER, m, 1 << 128)
+    return np.array([multiplier >> 64, multiplier & _LOW_64], dtype=np.uint64)
+
+
+def jump_addend(increment: int, m: int) -> int:
+    """The addend C of the jump ahead by m draws for a generator's increment.
+
+    m steps of ``s -> s * a + c`` give ``s * a**m + c * (a**(m-1) + ... + 1)``
+    (the doubling of PCG's ``pcg_advance_lcg_128``).
+    """
+    modulus = 1 << 128
+    total_plus, current_multiplier, current_plus = 0, _MULTIPLIER, increment
+    delta = m
+    while delta > 0:
+        if delta & 1:
+            total_plus = (total_plus * current_multiplier + current_plus) % modulus
+        current_plus = ((current_multiplier + 1) * current_plus) % modulus
+        current_multiplier = (current_multiplier * current_multiplier) % modulus
+        delta >>= 1
+    return total_plus
+
+
+def pcg64_words(rng: np.random.Generator, m: int = 1) -> UIntArray:
+    """The state of a PCG64 Generator as 6 words, with the addend of its jump by m draws.
+
+    Raises:
+        ValueError: for a bit generator other than PCG64 (``default_rng``'s).
+    """
+    state = rng.bit_generator.state
+    if state["bit_generator"] != "PCG64":
+        raise ValueError(
+            "the compiled kernel draws masks with PCG64 (numpy.random.default_rng). "
+            f"Received: a {state['bit_generator']} generator"
+        )
+    value, increment = int(state["state"]["state"]), int(state["state"]["inc"])
+    addend = jump_addend(increment, m)
+    words = [value, increment, addend]
+    return np.array([half for w in words for half in (w >> 64, w & _LOW_64)], dtype=np.uint64)
+
+
+def set_pcg64_words(rng: np.random.Generator, words: UIntArray) -> None:
+    """Move a PCG64 Generator to the state held in ``words`` (as from :func:`pcg64_words`)."""
+    state = dict(rng.bit_generator.state)
+    state["state"] = {
+        "state": (int(words[0]) << 64) | int(words[1]),
+        "inc": (int(words[2]) << 64) | int(words[3]),
+    }
+    rng.bit_generator.state = state

@@ -1,0 +1,340 @@
+"""The compiled kernel against the NumPy reference loop, the exercise's table, and itself.
+
+:func:`reglab.engine.train` runs the compiled loop; :func:`train_reference`
+is the same loop in plain NumPy (the oracle). They must agree to rtol 1e-12
+after short runs, for every regularizer, mask mode, depth and batch mix.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numba
+import numpy as np
+import pytest
+
+from reglab.config import TrainConfig
+from reglab.data.football import load_football
+from reglab.engine import kernel, kernel_compile, kernel_exp, kernel_random
+from reglab.engine.kernel import CHUNK
+from reglab.engine.kernel_compile import source_digest
+from reglab.engine.kernel_random import (
+    jump_words,
+    pcg64_fill_keep,
+    pcg64_uniforms,
+    pcg64_words,
+    set_pcg64_words,
+)
+from reglab.engine.reference import train_reference
+from reglab.engine.training import (
+    TrainedModels,
+    available_threads,
+    balance,
+    blas_layers,
+    train,
+)
+from reglab.errors import DivergenceError, ParameterError
+from reglab.experiments.exercise import EXERCISE_MODELS
+from reglab.types import FloatArray
+
+RTOL = 1e-12
+
+
+def _data(
+    m: int, n_features: int = 2, seed: int = 0
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """A noisy linear boundary: train ``(n_features, m)`` and a test set of 57 examples."""
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_features, m))
+    Y = (X[:1] - 0.5 * X[-1:] + 0.4 * rng.normal(size=(1, m)) > 0).astype(float)
+    X_test = rng.normal(size=(n_features, 57))
+    Y_test = (X_test[:1] - 0.5 * X_test[-1:] > 0).astype(float)
+    return X, Y, X_test, Y_test
+
+
+def _assert_same(kernel: TrainedModels, reference: TrainedModels) -> None:
+    np.testing.assert_array_equal(kernel.history.iterations, reference.history.iterations)
+    np.testing.assert_allclose(kernel.history.cost, reference.history.cost, rtol=RTOL, atol=0)
+    for mine, theirs in zip(
+        kernel.parameters.weights + kernel.parameters.biases,
+        reference.parameters.weights + reference.parameters.biases,
+        strict=True,
+    ):
+        assert mine.shape == theirs.shape
+        np.testing.assert_allclose(mine, theirs, rtol=RTOL, atol=1e-15)
+    np.testing.assert_array_equal(kernel.history.train_accuracy, reference.history.train_accuracy)
+    np.testing.assert_array_equal(kernel.train_accuracy, reference.train_accuracy)
+    if reference.test_accuracy is None:
+        assert kernel.test_accuracy is None and kernel.history.test_accuracy is None
+    else:
+        assert kernel.test_accuracy is not None and kernel.history.test_accuracy is not None
+        assert reference.history.test_accuracy is not None
+        np.testing.assert_array_equal(kernel.history.test_accuracy, reference.history.test_accuracy)
+        np.testing.assert_array_equal(kernel.test_accuracy, reference.test_accuracy)
+    assert kernel.diverged_at == reference.diverged_at
+    assert kernel.configs == reference.configs
+
+
+SHORT = {"iterations": 40, "record_every": 7}
+
+BATCHES: dict[str, list[TrainConfig]] = {
+    "plain": [TrainConfig(**SHORT)],
+    "l2": [TrainConfig(l2=0.7, **SHORT)],
+    "dropout fresh": [TrainConfig(keep_prob=0.8, seed=5, **SHORT)],
+    "dropout course": [TrainConfig(keep_prob=0.86, masks="course", **SHORT)],
+    "l2 + dropout": [TrainConfig(l2=0.3, keep_prob=0.7, seed=2, init="he", **SHORT)],
+    "mixed batch": [
+        TrainConfig(**SHORT),
+        TrainConfig(l2=0.7, learning_rate=0.1, **SHORT),
+        TrainConfig(keep_prob=0.86, masks="course", **SHORT),
+        TrainConfig(keep_prob=0.5, masks="course", l2=0.1, **SHORT),
+        TrainConfig(keep_prob=0.9, seed=11, init="xavier", **SHORT),
+        TrainConfig(keep_prob=0.6, seed=12, init="lecun", learning_rate=0.05, **SHORT),
+        TrainConfig(keep_prob=1.0, masks="course", seed=13, **SHORT),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(BATCHES))
+def test_kernel_matches_reference_on_the_exercise_architecture(name: str) -> None:
+    X, Y, X_test, Y_test = _data(211)
+    configs = BATCHES[name]
+    kernel = train(configs, X, Y, X_test, Y_test)
+    reference = train_reference(configs, X, Y, X_test, Y_test)
+    _assert_same(kernel, reference)
+    assert np.all(np.diff(kernel.history.cost[0]) != 0)  # it did train
+
+
+@pytest.mark.parametrize(
+    "layers",
+    [(2, 1), (3, 8, 1), (2, 20, 3, 1), (4, 16, 8, 4, 1), (2, 5, 5, 5, 5, 1)],
+)
+@pytest.mark.parametrize("m", [1, 37, CHUNK, 2 * CHUNK + 41])
+def test_kernel_matches_reference_for_depths_and_chunkings(layers: tuple[int, ...], m: int) -> None:
+    X, Y, X_test, Y_test = _data(m, n_features=layers[0], seed=m)
+    settings = {"layers": layers, "iterations": 12, "record_every": 5}
+    configs = [
+        TrainConfig(**settings),
+        TrainConfig(l2=0.5, keep_prob=0.75, seed=3, init="he", **settings),
+        TrainConfig(keep_prob=0.6, masks="course", **settings),
+    ]
+    _assert_same(
+        train(configs, X, Y, X_test, Y_test), train_reference(configs, X, Y, X_test, Y_test)
+    )
+
+
+@pytest.mark.parametrize("m", [40, CHUNK, CHUNK + 77])
+def test_blas_layers_match_reference(monkeypatch: pytest.MonkeyPatch, m: int) -> None:
+    """Wide layers go through BLAS (np.dot over whole chunks); forced here on small ones."""
+    monkeypatch.setattr(kernel, "BLAS_MIN_WIDTH", 5)
+    layers = (3, 8, 6, 4, 1)
+    assert blas_layers(layers).tolist() == [False, True, False, False]
+    X, Y, X_test, Y_test = _data(m, n_features=3, seed=m)
+    settings = {"layers": layers, "iterations": 15, "record_every": 4}
+    configs = [
+        TrainConfig(**settings),
+        TrainConfig(l2=0.3, keep_prob=0.8, seed=1, init="he", **settings),
+        TrainConfig(keep_prob=0.7, masks="course", init="xavier", **settings),
+    ]
+    result = train(configs, X, Y, X_test, Y_test)
+    _assert_same(result, train_reference(configs, X, Y, X_test, Y_test))
+
+
+def test_blas_is_used_only_where_both_sides_are_wide() -> None:
+    assert not blas_layers((2, 20, 3, 1)).any()
+    assert blas_layers((2, 2000, 2000, 1)).tolist() == [False, True, False]
+    assert blas_layers((64, 64, 1)).tolist() == [True, False]
+
+
+def test_models_are_balanced_over_workers_longest_first() -> None:
+    # The exercise's batch: plain, L2, course dropout (the longest) on two workers.
+    assert balance([1.0, 1.0, 1.7], 2).tolist() == [1, 1, 0]
+    assert balance([1.0] * 5, 2).tolist() == [0, 1, 0, 1, 0]
+    assert balance([2.8, 1.0, 1.0, 1.0], 3).tolist() == [0, 1, 2, 1]
+    assert balance([1.0, 2.0], 1).tolist() == [0, 0]
+
+
+def test_kernel_matches_reference_without_a_test_set() -> None:
+    X, Y, _, _ = _data(150)
+    configs = [TrainConfig(**SHORT), TrainConfig(keep_prob=0.7, seed=1, **SHORT)]
+    _assert_same(train(configs, X, Y), train_reference(configs, X, Y))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 12345, 2**63])
+def test_compiled_pcg64_draws_numpys_doubles(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    words = pcg64_words(rng)
+    mine = np.empty(5_000)
+    pcg64_uniforms(words, mine)
+    np.testing.assert_array_equal(mine, rng.random(5_000))
+
+
+def test_compiled_masks_are_the_mask_samplers_and_leave_the_generator_in_step() -> None:
+    """Per iteration and hidden layer, ``rng.random((n_l, m)) < keep_prob``, in order.
+
+    The kernel draws rows side by side (four at a time, jumping ahead m draws
+    per row), so row counts that are and are not multiples of 4 are checked.
+    """
+    m, keep_prob = 211, 0.86
+    for hidden in [(20, 3), (4,), (1,), (2, 5, 9)]:
+        ours, theirs = np.random.default_rng(42), np.random.default_rng(42)
+        words = pcg64_words(ours, m)
+        for _ in range(3):
+            keep = np.empty((sum(hidden), m), dtype=np.uint8)
+            pcg64_fill_keep(words, jump_words(m), keep_prob, keep)
+            expected = np.concatenate([theirs.random((n, m)) < keep_prob for n in hidden])
+            np.testing.assert_array_equal(keep.astype(bool), expected)
+        set_pcg64_words(ours, words)
+        assert ours.random() == theirs.random()
+
+
+def test_jump_ahead_is_m_single_steps() -> None:
+    for m in (1, 2, 211, 4096):
+        stepped, jumped = np.random.default_rng(7), np.random.default_rng(7)
+        stepped.random(m)
+        words = pcg64_words(jumped, m)
+        keep = np.empty((1, m), dtype=np.uint8)
+        pcg64_fill_keep(words, jump_words(m), 0.5, keep)  # exactly one row: m draws
+        set_pcg64_words(jumped, words)
+        assert jumped.bit_generator.state == stepped.bit_generator.state
+
+
+def test_pcg64_words_rejects_other_bit_generators() -> None:
+    with pytest.raises(ValueError, match="PCG64"):
+        pcg64_words(np.random.Generator(np.random.MT19937(0)))
+
+
+@pytest.fixture(scope="session")
+def exercise_models(football_path: Path) -> TrainedModels:
+    """The exercise's three models, 30,000 iterations each, trained once by the kernel."""
+    data = load_football(football_path)
+    return train(
+        list(EXERCISE_MODELS.values()), data.X_train, data.y_train, data.X_test, data.y_test
+    )
+
+
+# SPEC.md's conclusion table: costs at 0, 10,000, 20,000; train and test correct counts.
+SPEC_TABLE = [
+    ((0.6557412523481002, 0.1632998752572419, 0.13851642423239133), 200, 183),
+    ((0.6974484493131264, 0.2684918873282239, 0.2680916337127301), 198, 186),
+    ((0.6543912405149825, 0.061016986574905605, 0.060582435798513114), 196, 190),
+]
+
+
+@pytest.mark.parametrize("k", range(3))
+def test_kernel_reproduces_the_exercise_table(exercise_models: TrainedModels, k: int) -> None:
+    costs, train_correct, test_correct = SPEC_TABLE[k]
+    history = exercise_models.history
+    at = [int(np.flatnonzero(history.iterations == i)[0]) for i in (0, 10_000, 20_000)]
+    np.testing.assert_allclose(history.cost[k, at], costs, rtol=1e-9, atol=0)
+    assert exercise_models.train_accuracy[k] == train_correct / 211
+    assert exercise_models.test_accuracy is not None
+    assert exercise_models.test_accuracy[k] == test_correct / 200
+
+
+def test_divergence_is_detected_as_by_the_reference() -> None:
+    X, Y, X_test, Y_test = _data(211)
+    configs = [
+        TrainConfig(learning_rate=1e4, l2=1.0, iterations=60, record_every=10),
+        TrainConfig(iterations=60, record_every=10),
+        TrainConfig(learning_rate=1e300, keep_prob=0.8, iterations=60, record_every=10),
+    ]
+    with pytest.raises(DivergenceError, match="model 0 diverged"):
+        train(configs, X, Y)
+    kernel = train(configs, X, Y, X_test, Y_test, on_divergence="record")
+    reference = train_reference(configs, X, Y, X_test, Y_test, on_divergence="record")
+    assert kernel.diverged_at == reference.diverged_at
+    assert kernel.diverged_at == (10, None, 10)
+    np.testing.assert_array_equal(
+        np.isfinite(kernel.history.cost), np.isfinite(reference.history.cost)
+    )
+
+
+def _mixed_batch() -> list[TrainConfig]:
+    settings = {"iterations": 300, "record_every": 50}
+    return [
+        TrainConfig(seed=s, l2=0.1 * s, keep_prob=(0.7, 0.9, 1.0)[s % 3], init="he", **settings)
+        for s in range(7)
+    ] + [TrainConfig(keep_prob=0.86, masks="course", **settings)]
+
+
+def _assert_bitwise(a: TrainedModels, b: TrainedModels) -> None:
+    np.testing.assert_array_equal(a.history.cost, b.history.cost)
+    for mine, theirs in zip(
+        a.parameters.weights + a.parameters.biases,
+        b.parameters.weights + b.parameters.biases,
+        strict=True,
+    ):
+        np.testing.assert_array_equal(mine, theirs)
+    np.testing.assert_array_equal(a.history.train_accuracy, b.history.train_accuracy)
+    np.testing.assert_array_equal(a.train_accuracy, b.train_accuracy)
+
+
+def test_thread_count_does_not_change_results() -> None:
+    X, Y, X_test, Y_test = _data(300)
+    configs = _mixed_batch()
+    one = train(configs, X, Y, X_test, Y_test, n_threads=1)
+    every = train(configs, X, Y, X_test, Y_test, n_threads=available_threads())
+    _assert_bitwise(one, every)
+
+
+def test_a_models_result_does_not_depend_on_its_batch() -> None:
+    X, Y, _, _ = _data(300)
+    configs = _mixed_batch()
+    together = train(configs, X, Y)
+    for k in (0, 4, 7):
+        alone = train([configs[k]], X, Y)
+        for mine, theirs in zip(alone.parameters.weights, together.parameters.weights, strict=True):
+            np.testing.assert_array_equal(mine[0], theirs[k])
+        np.testing.assert_array_equal(alone.history.cost[0], together.history.cost[k])
+
+
+def test_progress_reports_every_hundred_iterations_without_changing_results() -> None:
+    X, Y, _, _ = _data(100)
+    configs = [TrainConfig(iterations=250, record_every=30, keep_prob=0.8, seed=4)]
+    calls: list[tuple[int, int]] = []
+    reported = train(configs, X, Y, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(100, 250), (200, 250), (250, 250)]
+    _assert_bitwise(reported, train(configs, X, Y))
+
+
+@pytest.mark.parametrize("n_threads", [0, -1, available_threads() + 1, 1.5, True, "2"])
+def test_n_threads_is_validated(n_threads: object) -> None:
+    X, Y, _, _ = _data(20)
+    with pytest.raises(ParameterError, match=r"n_threads must be None or an integer in \[1, "):
+        train([TrainConfig(iterations=2)], X, Y, n_threads=n_threads)  # type: ignore[arg-type]
+
+
+def test_compilation_falls_back_to_no_cache_when_no_cache_dir_is_writable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Numba raises RuntimeError at decoration when no cache locator works; reglab then skips it."""
+    real_njit = numba.njit
+    asked: list[bool] = []
+
+    def njit_without_cache_dir(**options: object) -> object:
+        asked.append(bool(options["cache"]))
+        if options["cache"]:
+            raise RuntimeError("cannot cache function 'double': no locator available for file")
+        return real_njit(**options)
+
+    monkeypatch.setattr(kernel_compile.numba, "njit", njit_without_cache_dir)
+
+    def double(x: float) -> float:
+        return 2.0 * x
+
+    compiled_double = kernel_compile.compiled()(double)
+    assert asked == [True, False]
+    assert compiled_double(21.0) == 42.0
+
+
+def test_kernel_files_state_the_digest_of_the_code_they_include() -> None:
+    """Numba's cache only watches a function's own file: callers pin their callees' sources.
+
+    When this fails, a kernel file changed: update the constant named in the
+    message (that edit is what invalidates the stale cached code).
+    """
+    assert source_digest("kernel_compile.py") == kernel_exp.COMPILED_WITH, "kernel_exp.py"
+    assert source_digest("kernel_compile.py") == kernel_random.COMPILED_WITH, "kernel_random.py"
+    expected = source_digest("kernel_compile.py", "kernel_exp.py", "kernel_random.py")
+    assert expected == kernel.CALLEES_DIGEST, "kernel.py: CALLEES_DIGEST"
