@@ -82,13 +82,27 @@ def test_split_column_decides_the_split(tmp_path: Path) -> None:
         tmp_path / "marked.csv", X, y, header=["x", "y", "label", "split"], split=split
     )
 
-    dataset = load_csv(path, test_fraction=0.9)  # ignored: the column decides
+    dataset = load_csv(path)
 
     is_test = np.array([value.lower() == "test" for value in split])
     np.testing.assert_array_equal(dataset.X_train, X[~is_test].T)
     np.testing.assert_array_equal(dataset.y_train, y[~is_test][np.newaxis, :])
     np.testing.assert_array_equal(dataset.X_test, X[is_test].T)
     np.testing.assert_array_equal(dataset.y_test, y[is_test][np.newaxis, :])
+
+
+def test_split_column_and_test_fraction_together_are_refused(tmp_path: Path) -> None:
+    X, y = _table(m=8)
+    split = ["train", "test"] * 4
+    path = _write_csv(
+        tmp_path / "marked.csv", X, y, header=["x", "y", "label", "split"], split=split
+    )
+    with pytest.raises(ParameterError) as raised:
+        load_csv(path, test_fraction=0.9)
+    assert str(raised.value) == (
+        "test_fraction must be omitted for marked.csv, whose 'split' column decides the "
+        "train/test split. Received: test_fraction=0.9"
+    )
 
 
 def test_split_column_may_come_first(tmp_path: Path) -> None:

@@ -28,13 +28,19 @@ SPLIT_COLUMN = "split"
 SPLIT_VALUES = ("train", "test")
 
 
-def load_csv(path: str | os.PathLike[str], *, test_fraction: float = 0.3, seed: int = 0) -> Dataset:
+DEFAULT_TEST_FRACTION = 0.3
+
+
+def load_csv(
+    path: str | os.PathLike[str], *, test_fraction: float | None = None, seed: int = 0
+) -> Dataset:
     """Read a CSV of points and labels into a :class:`Dataset`.
 
     Args:
         path: the CSV file.
         test_fraction: share of rows held out for testing, in (0, 1), when the
-            file has no ``split`` column; ignored otherwise.
+            file has no ``split`` column (default 0.3); a file with a ``split``
+            column decides its own split, and giving both is an error.
         seed: seeds the ``numpy.random.Generator`` of the random split, >= 0.
 
     Returns:
@@ -46,8 +52,9 @@ def load_csv(path: str | os.PathLike[str], *, test_fraction: float = 0.3, seed: 
         DataError: for a missing or malformed file, naming the line and column.
         ParameterError: for ``test_fraction`` or ``seed`` out of range.
     """
-    is_real = isinstance(test_fraction, (int, float)) and not isinstance(test_fraction, bool)
-    if not (is_real and math.isfinite(test_fraction) and 0 < test_fraction < 1):
+    fraction = DEFAULT_TEST_FRACTION if test_fraction is None else test_fraction
+    is_real = isinstance(fraction, (int, float)) and not isinstance(fraction, bool)
+    if not (is_real and math.isfinite(fraction) and 0 < fraction < 1):
         raise ParameterError("test_fraction", "in (0, 1)", test_fraction)
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ParameterError("seed", "an integer >= 0", seed)
@@ -103,12 +110,18 @@ def load_csv(path: str | os.PathLike[str], *, test_fraction: float = 0.3, seed: 
     y = values[:, -1]
     _check_both_classes(file, y, "the file")
     if split_column is not None:
+        if test_fraction is not None:
+            raise ParameterError(
+                "test_fraction",
+                f"omitted for {file.name}, whose 'split' column decides the train/test split",
+                test_fraction,
+            )
         for role, mask in (("train", ~is_test), ("test", is_test)):
             _check_both_classes(file, y[mask], f"the {role!r} split")
         train, test = np.flatnonzero(~is_test), np.flatnonzero(is_test)
     else:
         try:
-            train, test = stratified_split(y, test_fraction, np.random.default_rng(seed))
+            train, test = stratified_split(y, fraction, np.random.default_rng(seed))
         except DataError as error:
             raise DataError(f"{file}: {error}") from None
 

@@ -127,8 +127,6 @@ def _load_file(path: Path, *, test_fraction: float | None, seed: int) -> Dataset
         _check_fixed_split(test_fraction)
         return load_football(path)
     if suffix == ".csv":
-        if test_fraction is None:
-            return load_csv(path, seed=seed)
         return load_csv(path, test_fraction=test_fraction, seed=seed)
     raise DataError(
         f"{path}: unsupported file type. Expected a .mat file in the exercise's layout "
