@@ -28,3 +28,7 @@ class DataError(ReglabError, ValueError):
 
 class DivergenceError(ReglabError, FloatingPointError):
     """A model's cost became non-finite during training."""
+
+
+class OptionalDependencyError(ReglabError, ImportError):
+    """A feature needs an optional dependency that is not installed."""

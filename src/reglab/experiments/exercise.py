@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from reglab import __version__
 from reglab.config import TrainConfig
 from reglab.data.dataset import Dataset
 from reglab.engine.training import ProgressCallback, TrainedModels, train
+from reglab.version import __version__
 
 JSON_SCHEMA_VERSION = 1
 

@@ -1,0 +1,160 @@
+"""Decision regions in the plane, as the exercise draws them, for K models side by side.
+
+Each panel fills a grid (step 0.01 in the exercise's window, see
+:mod:`reglab.plots.grid`) with the class a model predicts there, in the
+Spectral colormap, or with its predicted probability of class 1 as a heatmap;
+the training points go on top and the test points as crosses. All models and
+all grid points are evaluated in one batched forward pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal, get_args
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
+
+from reglab.data.dataset import Dataset
+from reglab.engine.network import Parameters, predict, predict_proba
+from reglab.errors import ParameterError
+from reglab.plots.curves import check_per_model
+from reglab.plots.data import scatter_split, set_plane_axes
+from reglab.plots.grid import Grid, check_two_features, decision_grid, plot_limits
+from reglab.plots.style import CLASS_CMAP, PANEL_SIZE, REGION_ALPHA, new_figure
+from reglab.types import FloatArray
+
+RegionKind = Literal["class", "probability"]
+REGION_KINDS: tuple[str, ...] = get_args(RegionKind)
+
+
+def evaluate_grid(parameters: Parameters, grid: Grid, show: RegionKind = "class") -> FloatArray:
+    """What K models predict at every grid point, in one batched forward pass.
+
+    Args:
+        parameters: K stacked models with 2 inputs.
+        grid: the grid of points.
+        show: ``"class"`` (1.0 where :func:`reglab.engine.predict` says class 1,
+            else 0.0) or ``"probability"`` (:func:`reglab.engine.predict_proba`).
+
+    Returns:
+        Values of shape ``(K, n_y, n_x)``, rows along y as in ``grid.shape``.
+    """
+    if show not in REGION_KINDS:
+        raise ParameterError("show", f"one of {', '.join(REGION_KINDS)}", show)
+    points = grid.points
+    values = predict(parameters, points) if show == "class" else predict_proba(parameters, points)
+    shaped: FloatArray = values.astype(float).reshape(parameters.n_models, *grid.shape)
+    return shaped
+
+
+def draw_region(ax: Axes, values: FloatArray, grid: Grid, show: RegionKind) -> AxesImage:
+    """Fill ``ax`` with one model's values over ``grid`` (an image, one cell per grid point).
+
+    Args:
+        ax: the axes to draw on.
+        values: shape ``grid.shape``, classes 0/1 or probabilities.
+        grid: the grid the values were computed on.
+        show: ``"class"`` draws translucent class colours, ``"probability"`` an
+            opaque heatmap with the 0.5 contour (where the models cross it).
+
+    Returns:
+        The image; ``image.get_array()`` is ``values``.
+    """
+    alpha = REGION_ALPHA if show == "class" else 0.85
+    image = ax.imshow(
+        values,
+        origin="lower",
+        extent=grid.extent,
+        cmap=CLASS_CMAP,
+        vmin=0.0,
+        vmax=1.0,
+        alpha=alpha,
+        interpolation="nearest",
+        aspect="auto",
+        zorder=1,
+    )
+    if show == "probability" and float(values.min()) < 0.5 < float(values.max()):
+        ax.contour(grid.xs, grid.ys, values, levels=[0.5], colors="black", linewidths=1.0)
+    return image
+
+
+def accuracy_titles(
+    names: Sequence[str],
+    train_accuracy: Sequence[float] | FloatArray,
+    test_accuracy: Sequence[float] | FloatArray | None,
+    dataset: Dataset,
+) -> list[str]:
+    """Panel titles: each model's name over its train and test accuracy with counts.
+
+    For example ``"L2, lambda = 0.7\\ntrain 93.8% (198/211), test 93.0% (186/200)"``.
+    """
+    n_train = dataset.X_train.shape[1]
+    n_test = dataset.X_test.shape[1]
+    titles = []
+    for k, name in enumerate(names):
+        train = float(train_accuracy[k])
+        line = f"train {100 * train:.1f}% ({round(train * n_train)}/{n_train})"
+        if test_accuracy is not None:
+            test = float(test_accuracy[k])
+            line += f", test {100 * test:.1f}% ({round(test * n_test)}/{n_test})"
+        titles.append(f"{name}\n{line}")
+    return titles
+
+
+def plot_decision_boundaries(
+    parameters: Parameters,
+    dataset: Dataset,
+    titles: Sequence[str],
+    *,
+    show: RegionKind = "class",
+    step: float | None = None,
+    show_test: bool = True,
+) -> Figure:
+    """K models' decision regions side by side, the dataset's points on top.
+
+    Args:
+        parameters: K stacked models with 2 inputs.
+        dataset: the data whose points are drawn; it also decides the window
+            (the exercise's for its dataset).
+        titles: one title per model.
+        show: ``"class"`` fills the predicted class; ``"probability"`` draws the
+            predicted probability of class 1 as a heatmap with a colour bar.
+        step: grid step; by default 0.01, coarser for large windows.
+        show_test: also draw the test points (as crosses).
+
+    Returns:
+        A figure with one panel per model, labelled ``"boundary 0"``, ``"boundary 1"``, ...;
+        each panel's first image holds that model's values on the grid.
+    """
+    check_two_features(dataset, "decision boundaries")
+    if parameters.layers[0] != dataset.n_features:
+        raise ParameterError(
+            "parameters",
+            f"models with {dataset.n_features} inputs, like the dataset",
+            f"models with {parameters.layers[0]} inputs",
+        )
+    n_models = parameters.n_models
+    check_per_model("titles", titles, n_models)
+    grid = decision_grid(plot_limits(dataset), step)
+    values = evaluate_grid(parameters, grid, show)
+
+    width = PANEL_SIZE * n_models + (0.8 if show == "probability" else 0.0)
+    figure = new_figure(width, PANEL_SIZE + 0.5)
+    axes = figure.subplots(1, n_models, sharex=True, sharey=True, squeeze=False)[0]
+    image = None
+    for k, (ax, title) in enumerate(zip(axes, titles, strict=True)):
+        ax.set_label(f"boundary {k}")
+        image = draw_region(ax, values[k], grid, show)
+        scatter_split(ax, dataset.X_train, dataset.y_train, "train")
+        if show_test:
+            scatter_split(ax, dataset.X_test, dataset.y_test, "test")
+        set_plane_axes(ax, dataset)
+        if k > 0:
+            ax.set_ylabel("")
+        ax.set_title(title, fontsize="medium")
+    axes[0].legend(loc="lower left", fontsize="x-small", framealpha=0.8)
+    if show == "probability" and image is not None:
+        figure.colorbar(image, ax=list(axes), label="predicted probability of y = 1", shrink=0.9)
+    return figure

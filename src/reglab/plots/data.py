@@ -1,0 +1,97 @@
+"""The dataset as a scatter plot: training points filled, test points as crosses.
+
+Colours follow the exercise (Spectral: red for label 0, blue for label 1).
+Each (split, label) pair is one scatter collection with its own legend entry,
+e.g. ``"train, y = 1 (106)"``.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from reglab.data.dataset import Dataset
+from reglab.plots.grid import plot_limits
+from reglab.plots.style import CLASS_COLORS, PANEL_SIZE, new_figure
+from reglab.types import FloatArray
+
+Split = Literal["train", "test"]
+
+
+def scatter_split(ax: Axes, X: FloatArray, y: FloatArray, split: Split) -> None:
+    """Draw one split's points on ``ax``, one collection per label.
+
+    Training points are filled circles with a thin dark edge; test points are
+    crosses in the label's colour.
+
+    Args:
+        ax: the axes to draw on.
+        X: inputs, shape ``(2, m)``.
+        y: 0/1 labels, shape ``(1, m)``.
+        split: ``"train"`` or ``"test"``, which decides the marker and the legend text.
+    """
+    labels = y.ravel()
+    for label in (0, 1):
+        chosen = labels == label
+        count = int(chosen.sum())
+        if count == 0:
+            continue
+        name = f"{split}, y = {label} ({count})"
+        color = CLASS_COLORS[label]
+        if split == "train":
+            ax.scatter(
+                X[0, chosen],
+                X[1, chosen],
+                s=22,
+                color=color,
+                edgecolors="black",
+                linewidths=0.4,
+                label=name,
+                zorder=3,
+            )
+        else:
+            ax.scatter(
+                X[0, chosen],
+                X[1, chosen],
+                s=26,
+                marker="x",
+                color=color,
+                linewidths=1.1,
+                label=name,
+                zorder=4,
+            )
+
+
+def set_plane_axes(ax: Axes, dataset: Dataset) -> None:
+    """Fix the window (:func:`reglab.plots.grid.plot_limits`) and label the two features."""
+    (x_low, x_high), (y_low, y_high) = plot_limits(dataset)
+    ax.set_xlim(x_low, x_high)
+    ax.set_ylim(y_low, y_high)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+
+
+def plot_dataset(dataset: Dataset, *, show_test: bool = True) -> Figure:
+    """The dataset's points in the plane, coloured by label.
+
+    Args:
+        dataset: a dataset with two features.
+        show_test: also draw the test points (as crosses).
+
+    Returns:
+        A one-panel figure; its axes are labelled ``"dataset"``.
+    """
+    figure = new_figure(PANEL_SIZE * 1.25, PANEL_SIZE)
+    ax = figure.add_subplot(label="dataset")
+    set_plane_axes(ax, dataset)
+    scatter_split(ax, dataset.X_train, dataset.y_train, "train")
+    n_test = dataset.X_test.shape[1]
+    if show_test:
+        scatter_split(ax, dataset.X_test, dataset.y_test, "test")
+    title = f"{dataset.name}: {dataset.X_train.shape[1]} training"
+    title += f" and {n_test} test examples" if show_test else " examples"
+    ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    return figure

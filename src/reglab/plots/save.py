@@ -1,0 +1,116 @@
+"""Writing figures: PNG (default) or SVG, atomically.
+
+A file is rendered in memory, written to a temporary file in the target's
+directory and moved into place with :func:`os.replace`, so a reader never sees
+a half-written figure and a failed write leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import uuid
+from pathlib import Path
+from typing import Literal, get_args
+
+import matplotlib
+from matplotlib.figure import Figure
+
+from reglab.errors import DataError, ParameterError
+from reglab.plots.style import DPI
+
+FigureFormat = Literal["png", "svg"]
+FIGURE_FORMATS: tuple[str, ...] = get_args(FigureFormat)
+SVG_HASH_SALT = "reglab"
+
+
+def check_format(fmt: str) -> FigureFormat:
+    """``fmt`` if it is ``"png"`` or ``"svg"``, else :class:`ParameterError`."""
+    if fmt == "png":
+        return "png"
+    if fmt == "svg":
+        return "svg"
+    raise ParameterError("fmt", f"one of {', '.join(FIGURE_FORMATS)}", fmt)
+
+
+def figure_bytes(figure: Figure, fmt: FigureFormat = "png") -> bytes:
+    """The figure rendered as PNG or SVG.
+
+    The layout is settled by one draw first (constrained layout moves outside
+    legends and colour bars on the first draw only), so a PNG is the same bytes
+    every time; SVG gets no timestamp and element ids from a fixed salt.
+    """
+    chosen = check_format(fmt)
+    figure.draw_without_rendering()
+    buffer = io.BytesIO()
+    metadata = {"Date": None} if chosen == "svg" else {}
+    # A fixed salt makes SVG element ids repeatable; rc_context restores the setting after.
+    with matplotlib.rc_context({"svg.hashsalt": SVG_HASH_SALT}):
+        figure.savefig(buffer, format=chosen, dpi=DPI, metadata=metadata)
+    return buffer.getvalue()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same directory.
+
+    The temporary file is created with the usual permissions (0o666 less the
+    umask) and removed if anything fails. Raises :class:`OSError` on failure.
+    """
+    temporary = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        raise
+
+
+def output_error(what: str, where: Path, error: OSError) -> DataError:
+    """The one-line error for an output that cannot be written.
+
+    Its message reads ``cannot write <what> to <where>: <reason>``.
+    """
+    reason = error.strerror or str(error)
+    return DataError(f"cannot write {what} to {where}: {reason}")
+
+
+def _format_for(path: Path, fmt: str | None) -> FigureFormat:
+    suffix = path.suffix.lower().lstrip(".")
+    if fmt is None:
+        return check_format(suffix) if suffix in FIGURE_FORMATS else "png"
+    chosen = check_format(fmt)
+    if suffix in FIGURE_FORMATS and suffix != chosen:
+        raise ParameterError("fmt", f"{suffix!r} to match the file name {path.name!r}", fmt)
+    return chosen
+
+
+def save_figure(figure: Figure, path: str | os.PathLike[str], fmt: str | None = None) -> Path:
+    """Write ``figure`` to ``path`` atomically, creating its directory if needed.
+
+    Args:
+        figure: the figure.
+        path: the file; ``.png`` or ``.svg`` is added when it has neither suffix.
+        fmt: ``"png"`` or ``"svg"``; by default the path's suffix, else PNG.
+
+    Returns:
+        The path written.
+
+    Raises:
+        DataError: ``cannot write figures to <dir>: <reason>`` when the file
+            or its directory cannot be written.
+    """
+    target = Path(path)
+    chosen = _format_for(target, fmt)
+    if target.suffix.lower() != f".{chosen}":
+        target = target.with_name(f"{target.name}.{chosen}")
+    data = figure_bytes(figure, chosen)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(target, data)
+    except OSError as error:
+        raise output_error("figures", target.parent, error) from error
+    return target

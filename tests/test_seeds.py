@@ -1,0 +1,181 @@
+"""Seed studies: reproducible per seed whatever the chunking, and honest summaries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from reglab.config import TrainConfig
+from reglab.data.dataset import Dataset
+from reglab.data.sources import load_dataset
+from reglab.engine import train
+from reglab.errors import ParameterError
+from reglab.experiments.exercise import EXERCISE_MODELS
+from reglab.experiments.seeds import (
+    SeedStudy,
+    count_wins,
+    honest_exercise_models,
+    resolve_seeds,
+    seed_study,
+)
+from reglab.experiments.sweep import SweepGrid, sweep
+
+ITERATIONS = 200
+
+
+@pytest.fixture(scope="module")
+def goalkeeper() -> Dataset:
+    return load_dataset(dataset="goalkeeper")
+
+
+@pytest.fixture(scope="module")
+def models() -> dict[str, TrainConfig]:
+    return honest_exercise_models(iterations=ITERATIONS)
+
+
+@pytest.fixture(scope="module")
+def study(goalkeeper: Dataset, models: dict[str, TrainConfig]) -> SeedStudy:
+    return seed_study(goalkeeper, models, 5)
+
+
+def per_seed(study: SeedStudy) -> np.ndarray:
+    """Every number of the study, stacked: (models, 4, seeds)."""
+    return np.array(
+        [
+            [m.train_accuracy, m.test_accuracy, m.final_cost, m.diverged.astype(float)]
+            for m in study.models
+        ]
+    )
+
+
+def test_honest_models_are_the_exercises_with_seeded_initialization_and_fresh_masks() -> None:
+    honest = honest_exercise_models()
+    exercise = list(EXERCISE_MODELS.values())
+    assert list(honest) == ["no regularization", "L2, lambda = 0.7", "dropout, keep_prob = 0.86"]
+    for config, original in zip(honest.values(), exercise, strict=True):
+        assert config == replace(original, init="lecun", masks="fresh")
+    assert honest_exercise_models(iterations=300)["no regularization"].iterations == 300
+
+
+def test_each_seed_equals_that_configuration_trained_alone(
+    goalkeeper: Dataset, models: dict[str, TrainConfig], study: SeedStudy
+) -> None:
+    assert study.seeds == (0, 1, 2, 3, 4)
+    for model in study.models:
+        for position, seed in enumerate(study.seeds):
+            alone = train(
+                [replace(models[model.name], seed=seed)],
+                goalkeeper.X_train,
+                goalkeeper.y_train,
+                goalkeeper.X_test,
+                goalkeeper.y_test,
+            )
+            assert alone.test_accuracy is not None
+            assert model.train_accuracy[position] == alone.train_accuracy[0]
+            assert model.test_accuracy[position] == alone.test_accuracy[0]
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 7])
+def test_same_seeds_are_bit_identical_across_runs_and_chunkings(
+    goalkeeper: Dataset, models: dict[str, TrainConfig], study: SeedStudy, chunk_size: int
+) -> None:
+    again = seed_study(goalkeeper, models, 5, chunk_size=chunk_size)
+    np.testing.assert_array_equal(per_seed(again), per_seed(study))
+
+
+def test_a_seed_gives_the_same_model_in_a_study_and_in_a_sweep(
+    goalkeeper: Dataset, study: SeedStudy
+) -> None:
+    grid = SweepGrid(l2=(0.0, 0.7), seeds=5, iterations=ITERATIONS)
+    result = sweep(goalkeeper, grid, chunk_size=3)
+    for cell, name in zip(result.cells, ["no regularization", "L2, lambda = 0.7"], strict=True):
+        np.testing.assert_array_equal(cell.test_accuracy, study.model(name).test_accuracy)
+        np.testing.assert_array_equal(cell.final_cost, study.model(name).final_cost)
+
+
+def test_different_seeds_give_different_models(
+    goalkeeper: Dataset, models: dict[str, TrainConfig], study: SeedStudy
+) -> None:
+    for model in study.models:
+        assert len(set(model.final_cost.tolist())) == len(study.seeds)
+    other = seed_study(goalkeeper, models, [10, 11, 12, 13, 14])
+    assert not np.any(per_seed(other)[:, 2] == per_seed(study)[:, 2])
+
+
+def test_summaries_are_mean_std_min_max_of_the_seeds(study: SeedStudy) -> None:
+    rows = study.rows()
+    assert [row["model"] for row in rows] == [m.name for m in study.models]
+    for model, row in zip(study.models, rows, strict=True):
+        for prefix, values in (("train", model.train_accuracy), ("test", model.test_accuracy)):
+            assert row[f"{prefix}_mean"] == pytest.approx(np.mean(values), rel=1e-12)
+            assert row[f"{prefix}_std"] == pytest.approx(np.std(values, ddof=1), rel=1e-12)
+            assert row[f"{prefix}_min"] == values.min()
+            assert row[f"{prefix}_max"] == values.max()
+        assert row["n_seeds"] == 5 and row["seed_dependent"]
+    assert sum(row["wins"] for row in rows) == pytest.approx(5)
+    # The dropout model's test accuracy does move with the seed (fresh masks, seeded init).
+    assert rows[2]["test_std"] > 0
+
+
+def test_wins_split_ties_evenly() -> None:
+    test_accuracy = np.array(
+        [
+            [0.90, 0.95, 0.90],  # model 0: ties seed 0 with model 1, seed 1 with model 2
+            [0.90, 0.93, 0.92],  # model 1: ties seed 0, wins seed 2 alone
+            [0.85, 0.95, 0.91],  # model 2: ties seed 1
+        ]
+    )  # (models, seeds)
+    np.testing.assert_array_equal(count_wins(test_accuracy), [1.0, 1.5, 0.5])
+
+
+def test_study_json_and_seed_rows(study: SeedStudy) -> None:
+    payload = json.loads(json.dumps(study.to_dict(), allow_nan=False))
+    assert payload["seeds"] == [0, 1, 2, 3, 4] and payload["ties"] == "split evenly"
+    dropout = payload["models"][2]
+    assert dropout["config"]["keep_prob"] == 0.86 and "seed" not in dropout["config"]
+    assert [run["seed"] for run in dropout["runs"]] == [0, 1, 2, 3, 4]
+    assert [run["test_accuracy"] for run in dropout["runs"]] == study.models[
+        2
+    ].test_accuracy.tolist()
+    assert len(study.seed_rows()) == 15
+
+
+def test_course_initialization_without_fresh_masks_is_flagged_seed_independent(
+    goalkeeper: Dataset,
+) -> None:
+    course = TrainConfig(iterations=50, record_every=10)
+    result = seed_study(goalkeeper, {"course": course}, 3)
+    model = result.model("course")
+    assert not model.seed_dependent and model.row()["seed_dependent"] is False
+    assert model.row()["test_std"] == 0.0
+
+
+@pytest.mark.parametrize(
+    ("seeds", "message"),
+    [
+        (0, "Received: seeds=0"),
+        ([], "Received: seeds=[]"),
+        ([1, 1], "Received: seeds=[1, 1]"),
+        ([-1], "Received: seeds=[-1]"),
+        (True, "Received: seeds=True"),
+        ("3", "Received: seeds='3'"),
+    ],
+)
+def test_bad_seeds_are_refused(seeds: object, message: str) -> None:
+    with pytest.raises(ParameterError) as raised:
+        resolve_seeds(seeds)  # type: ignore[arg-type]
+    assert str(raised.value).startswith(
+        "seeds must be a number of seeds >= 1 or a non-empty list of distinct integers >= 0."
+    )
+    assert str(raised.value).endswith(message)
+
+
+def test_models_must_fit_the_data(goalkeeper: Dataset) -> None:
+    with pytest.raises(ParameterError, match=r"models\['wide'\]\.layers must be a first layer"):
+        seed_study(goalkeeper, {"wide": TrainConfig(layers=(3, 1))}, 2)
+    with pytest.raises(ParameterError, match="models must be a non-empty mapping"):
+        seed_study(goalkeeper, {}, 2)
+    assert resolve_seeds(3) == (0, 1, 2) and resolve_seeds((5, 2)) == (5, 2)
