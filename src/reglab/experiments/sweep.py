@@ -1,0 +1,729 @@
+"""Sweeps: a grid of regularization settings, each trained under N seeds, with honest answers.
+
+A **cell** is one point of the grid: every configuration field except the seed
+(layers, learning rate, lambda, keep_prob, mask mode, initialization,
+iterations, record_every). Each cell trains under the grid's N seeds, and the
+result is a tidy table, one row per cell: mean, standard deviation (ddof = 1),
+minimum and maximum of the final training accuracy, the test accuracy and the
+generalization gap (train - test, per seed).
+
+**The recommendation.** The best cell has the highest mean test accuracy (ties go
+to the first cell in grid order; cells with a diverged seed are not candidates
+unless every cell has one). Another cell is *within noise* of it when the
+difference of the two means is at most one standard error of that difference,
+``sqrt(s_best^2 / n_best + s_cell^2 / n_cell)`` (unpaired, so conservative:
+cells of one architecture share their seeds' initial weights). A gap smaller than
+one standard error is one no honest reading can call real, so the recommendation
+says the best is not distinguishable from those cells. With one seed per cell the
+noise cannot be estimated, and the recommendation says that instead.
+
+**How it trains.** Configurations are grouped by architecture (layers,
+iterations, record_every) and cut into chunks of at most ``chunk_size``; each
+chunk is one batched engine call, mixing learning rates, lambdas, keep_probs,
+mask modes and seeds freely. A model's result does not depend on its chunk. See
+:mod:`reglab.experiments.backends` for where chunks run and
+:mod:`reglab.experiments.store` for the results store: each finished cell is
+committed as it completes, ``resume=True`` trains only the cells the store lacks,
+and a sweep the store already holds entirely is answered from it, untrained.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from reglab.config import InitScheme, MaskMode, TrainConfig
+from reglab.data.dataset import Dataset
+from reglab.errors import DataError, ParameterError
+from reglab.experiments.backends import (
+    DEFAULT_CHUNK_SIZE,
+    Backend,
+    check_backend,
+    check_backend_ready,
+    check_chunk_size,
+    plan_chunks,
+    run_chunks,
+)
+from reglab.experiments.seeds import json_number, resolve_seeds, summary
+from reglab.experiments.store import (
+    ResultStore,
+    StoredCell,
+    cell_key,
+    dataset_fingerprint,
+)
+from reglab.types import BoolArray, FloatArray
+from reglab.version import __version__
+
+DEFAULT_MAX_CONFIGS = 5_000
+"""The largest sweep (cells x seeds) run without an explicit ``max_configs``."""
+
+JSON_SCHEMA_VERSION = 1
+
+TIE_TOLERANCE = 1e-12
+"""Mean accuracies closer than this are equal (they differ only by summation rounding)."""
+
+_LIST_FIELDS = ("l2", "keep_prob", "learning_rate", "layers", "masks")
+
+
+def _as_tuple(name: str, values: object) -> tuple[Any, ...]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise ParameterError(name, "a non-empty list of values", values)
+    items = tuple(values)
+    if not items:
+        raise ParameterError(name, "a non-empty list of values", list(items))
+    return items
+
+
+def _distinct(name: str, values: tuple[Any, ...]) -> None:
+    seen: list[Any] = []
+    for value in values:
+        if value in seen:
+            raise ParameterError(name, "a list of distinct values", list(values))
+        seen.append(value)
+
+
+@dataclass(frozen=True)
+class SweepGrid:
+    """The grid of a sweep: every combination of the list fields, each under every seed.
+
+    Attributes:
+        l2: lambda values, each >= 0.
+        keep_prob: keep probabilities, each in (0, 1].
+        learning_rate: learning rates, each > 0.
+        layers: architectures, e.g. ``((2, 20, 3, 1),)``.
+        masks: dropout mask modes, ``"fresh"`` and/or ``"course"``.
+        seeds: N (seeds ``0..N-1``) or an explicit tuple of distinct seeds.
+        init: the initialization, shared by all cells; ``"lecun"`` by default
+            (the course's distribution, drawn from each seed's generator).
+            ``"course"`` ignores the seed, so its seeds differ only by their
+            fresh dropout masks (and not at all where keep_prob is 1).
+        iterations: gradient-descent iterations of every model.
+        record_every: record cost and accuracy every this many iterations.
+
+    Lists are stored as tuples of floats (lambda 0 and 0.0 are one value); each
+    value is checked as :class:`TrainConfig` checks it, and values must be distinct.
+    """
+
+    l2: tuple[float, ...] = (0.0,)
+    keep_prob: tuple[float, ...] = (1.0,)
+    learning_rate: tuple[float, ...] = (0.3,)
+    layers: tuple[tuple[int, ...], ...] = ((2, 20, 3, 1),)
+    masks: tuple[MaskMode, ...] = ("fresh",)
+    seeds: int | tuple[int, ...] = 5
+    init: InitScheme = "lecun"
+    iterations: int = 30_000
+    record_every: int = 1_000
+
+    def __post_init__(self) -> None:
+        for name in ("l2", "keep_prob", "learning_rate"):
+            values = _as_tuple(name, getattr(self, name))
+            for value in values:
+                TrainConfig(**{name: value})  # the same checks, the same messages
+            normalized = tuple(float(v) for v in values)
+            _distinct(name, normalized)
+            object.__setattr__(self, name, normalized)
+        layers = tuple(
+            tuple(shape) if isinstance(shape, list) else shape
+            for shape in _as_tuple("layers", self.layers)
+        )
+        for shape in layers:
+            TrainConfig(layers=shape)
+        _distinct("layers", layers)
+        object.__setattr__(self, "layers", layers)
+        masks = _as_tuple("masks", self.masks)
+        for mode in masks:
+            TrainConfig(masks=mode)
+        _distinct("masks", masks)
+        object.__setattr__(self, "masks", masks)
+        seeds = resolve_seeds(self.seeds)
+        if not isinstance(self.seeds, int):
+            object.__setattr__(self, "seeds", seeds)
+        TrainConfig(init=self.init, iterations=self.iterations, record_every=self.record_every)
+
+    @property
+    def seed_list(self) -> tuple[int, ...]:
+        """The explicit seeds."""
+        return resolve_seeds(self.seeds)
+
+    @property
+    def n_cells(self) -> int:
+        """The number of grid points."""
+        return math.prod(len(getattr(self, name)) for name in _LIST_FIELDS)
+
+    @property
+    def n_configs(self) -> int:
+        """The number of models to train: cells x seeds."""
+        return self.n_cells * len(self.seed_list)
+
+    def check_size(self, max_configs: int | None, hint: str = "raise max_configs") -> None:
+        """Raise :class:`ParameterError` when the grid has more than ``max_configs`` models.
+
+        Args:
+            max_configs: the cap (None: no cap).
+            hint: how to run a larger sweep, for the message.
+        """
+        if max_configs is not None and self.n_configs > max_configs:
+            raise ParameterError(
+                "sweep size",
+                f"at most {max_configs:,} models (cells x seeds; this grid has "
+                f"{self.n_cells:,} cells x {len(self.seed_list)} seeds) unless you {hint}",
+                self.n_configs,
+            )
+
+    def cells(self) -> list[SweepCell]:
+        """Every grid point, in grid order (layers, learning rate, masks, keep_prob, lambda)."""
+        return [
+            SweepCell(
+                layers=layers,
+                learning_rate=learning_rate,
+                l2=l2,
+                keep_prob=keep_prob,
+                masks=masks,
+                init=self.init,
+                iterations=self.iterations,
+                record_every=self.record_every,
+            )
+            for layers, learning_rate, masks, keep_prob, l2 in itertools.product(
+                self.layers, self.learning_rate, self.masks, self.keep_prob, self.l2
+            )
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict; ``SweepGrid.from_dict(g.to_dict()) == g``."""
+        return {
+            "l2": list(self.l2),
+            "keep_prob": list(self.keep_prob),
+            "learning_rate": list(self.learning_rate),
+            "layers": [list(shape) for shape in self.layers],
+            "masks": list(self.masks),
+            "seeds": self.seeds if isinstance(self.seeds, int) else list(self.seeds),
+            "init": self.init,
+            "iterations": self.iterations,
+            "record_every": self.record_every,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SweepGrid:
+        """Build a grid from a dict; list fields also accept a single value."""
+        known = [f.name for f in fields(cls)]
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise ParameterError("sweep grid", f"keys among {known}", unknown)
+        values: dict[str, Any] = {}
+        for name, value in data.items():
+            sequence = isinstance(value, (list, tuple))
+            single = not sequence or (
+                name == "layers" and bool(value) and not isinstance(value[0], (list, tuple))
+            )
+            if name in _LIST_FIELDS:
+                values[name] = (value,) if single else tuple(value)
+            elif name == "seeds" and sequence:
+                values[name] = tuple(value)
+            else:
+                values[name] = value
+        return cls(**values)
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike[str]) -> SweepGrid:
+        """Read a grid from TOML: the keys of :meth:`to_dict`, top level or under ``[sweep]``.
+
+        Example::
+
+            [sweep]
+            l2 = [0, 0.01, 0.1, 0.7]
+            keep_prob = [1, 0.86]
+            seeds = 10
+            iterations = 30000
+        """
+        file = Path(path)
+        try:
+            with file.open("rb") as handle:
+                data = tomllib.load(handle)
+        except FileNotFoundError as error:
+            raise DataError(f"sweep config file {file} does not exist") from error
+        except tomllib.TOMLDecodeError as error:
+            raise DataError(f"sweep config file {file} is not valid TOML: {error}") from error
+        table = data.get("sweep", data)
+        if not isinstance(table, dict):
+            raise DataError(f"sweep config file {file}: [sweep] must be a table")
+        return cls.from_dict(table)
+
+
+@dataclass(frozen=True)
+class SweepCell:
+    """One grid point: a configuration without its seed."""
+
+    layers: tuple[int, ...]
+    learning_rate: float
+    l2: float
+    keep_prob: float
+    masks: MaskMode
+    init: InitScheme
+    iterations: int
+    record_every: int
+
+    def config(self, seed: int) -> TrainConfig:
+        """This cell's configuration under ``seed``."""
+        return TrainConfig(
+            layers=self.layers,
+            learning_rate=self.learning_rate,
+            iterations=self.iterations,
+            l2=self.l2,
+            keep_prob=self.keep_prob,
+            masks=self.masks,
+            init=self.init,
+            seed=seed,
+            record_every=self.record_every,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The cell's fields, JSON-ready (the store's key is built from this)."""
+        return {
+            "layers": list(self.layers),
+            "learning_rate": self.learning_rate,
+            "l2": self.l2,
+            "keep_prob": self.keep_prob,
+            "masks": self.masks,
+            "init": self.init,
+            "iterations": self.iterations,
+            "record_every": self.record_every,
+        }
+
+
+@dataclass(frozen=True, eq=False)
+class CellResult:
+    """A cell's results under each of its seeds.
+
+    Attributes:
+        cell: the grid point.
+        seeds: the seeds, in order.
+        train_accuracy, test_accuracy: final accuracies per seed, shape ``(N,)``.
+        final_cost: final training cost per seed (NaN where not finite), ``(N,)``.
+        diverged: per seed, ``(N,)``.
+        reglab_version: the version that trained it.
+        from_store: True when this call read it from the store instead of training.
+    """
+
+    cell: SweepCell
+    seeds: tuple[int, ...]
+    train_accuracy: FloatArray
+    test_accuracy: FloatArray
+    final_cost: FloatArray
+    diverged: BoolArray
+    reglab_version: str
+    from_store: bool
+
+    @property
+    def n_seeds(self) -> int:
+        """N."""
+        return len(self.seeds)
+
+    @property
+    def gap(self) -> FloatArray:
+        """Generalization gap per seed, train - test accuracy, shape ``(N,)``."""
+        gap: FloatArray = self.train_accuracy - self.test_accuracy
+        return gap
+
+    @property
+    def test_mean(self) -> float:
+        """Mean test accuracy."""
+        return float(np.mean(self.test_accuracy))
+
+    @property
+    def test_std(self) -> float:
+        """Standard deviation (ddof = 1) of the test accuracy; NaN with one seed."""
+        return summary(self.test_accuracy)["std"]
+
+    @property
+    def n_diverged(self) -> int:
+        """How many seeds diverged."""
+        return int(np.count_nonzero(self.diverged))
+
+    def row(self) -> dict[str, Any]:
+        """The cell's table row: configuration, n_seeds, and mean/std/min/max of each measure."""
+        row: dict[str, Any] = self.cell.to_dict()
+        row["n_seeds"] = self.n_seeds
+        row["n_diverged"] = self.n_diverged
+        for measure, values in (
+            ("train", self.train_accuracy),
+            ("test", self.test_accuracy),
+            ("gap", self.gap),
+        ):
+            for statistic, value in summary(values).items():
+                row[f"{measure}_{statistic}"] = json_number(value)
+        return row
+
+    def runs(self) -> list[dict[str, Any]]:
+        """The per-seed results, JSON-ready."""
+        return [
+            {
+                "seed": seed,
+                "train_accuracy": float(self.train_accuracy[i]),
+                "test_accuracy": float(self.test_accuracy[i]),
+                "final_cost": json_number(float(self.final_cost[i])),
+                "diverged": bool(self.diverged[i]),
+            }
+            for i, seed in enumerate(self.seeds)
+        ]
+
+    def label(self) -> str:
+        """A short description for people, e.g. ``l2=0.7, keep_prob=1, learning_rate=0.3``."""
+        cell = self.cell
+        return (
+            f"l2={cell.l2:g}, keep_prob={cell.keep_prob:g}, learning_rate={cell.learning_rate:g}, "
+            f"layers={'-'.join(str(n) for n in cell.layers)}, masks={cell.masks}"
+        )
+
+
+def standard_error_of_difference(a: CellResult, b: CellResult) -> float:
+    """``sqrt(s_a^2 / n_a + s_b^2 / n_b)`` of the two mean test accuracies (NaN for n = 1)."""
+    return math.sqrt(a.test_std**2 / a.n_seeds + b.test_std**2 / b.n_seeds)
+
+
+@dataclass(frozen=True, eq=False)
+class Recommendation:
+    """The best cell, and the cells the data cannot tell apart from it.
+
+    Attributes:
+        best: the cell with the highest mean test accuracy (see the module's rule).
+        within_noise: other cells whose mean is within one standard error of the
+            difference of the best's, best first.
+        noise_estimated: False when one seed per cell leaves the noise unknown.
+        text: the recommendation, in words.
+    """
+
+    best: CellResult
+    within_noise: tuple[CellResult, ...]
+    noise_estimated: bool
+    text: str
+
+
+def _percent(value: float) -> str:
+    return f"{100 * value:.1f}%"
+
+
+def recommend(cells: Sequence[CellResult]) -> Recommendation:
+    """Apply the module's rule to finished cells (in grid order)."""
+    if not cells:
+        raise ParameterError("cells", "at least one finished cell", list(cells))
+    candidates = [cell for cell in cells if cell.n_diverged == 0] or list(cells)
+    top = max(cell.test_mean for cell in candidates)
+    # The first cell in grid order among those at the top (means equal up to rounding).
+    best = next(cell for cell in candidates if cell.test_mean >= top - TIE_TOLERANCE)
+    noise_estimated = best.n_seeds >= 2
+    within: list[CellResult] = []
+    if noise_estimated:
+        for cell in cells:
+            if cell is best:
+                continue
+            difference = best.test_mean - cell.test_mean
+            if difference <= standard_error_of_difference(best, cell):
+                within.append(cell)
+        within.sort(key=lambda cell: -cell.test_mean)
+    spread = f" ± {_percent(best.test_std)}" if noise_estimated else ""
+    text = (
+        f"Best: {best.label()}: mean test accuracy {_percent(best.test_mean)}{spread} "
+        f"over {best.n_seeds} seed{'s' if best.n_seeds != 1 else ''}."
+    )
+    if not noise_estimated:
+        text += (
+            " With one seed per cell the noise is unknown: the ranking may be luck. "
+            "Run at least 2 seeds (10 is better)."
+        )
+    elif within:
+        others = "; ".join(
+            f"{cell.label()} ({_percent(cell.test_mean)} ± {_percent(cell.test_std)})"
+            for cell in within[:5]
+        )
+        more = f" and {len(within) - 5} more" if len(within) > 5 else ""
+        text += (
+            f" It is within noise of {len(within)} other cell{'s' if len(within) != 1 else ''} "
+            f"(mean difference at most one standard error): {others}{more}. "
+            "The data cannot tell these apart; prefer the simplest, or run more seeds."
+        )
+    else:
+        text += (
+            " Every other cell's mean is lower by more than one standard error of the difference."
+        )
+    if best.n_diverged:
+        text += " Warning: every cell had a diverged seed; try a smaller learning rate."
+    return Recommendation(best, tuple(within), noise_estimated, text)
+
+
+@dataclass(frozen=True, eq=False)
+class SweepResult:
+    """A finished sweep.
+
+    Attributes:
+        grid: the grid.
+        dataset_name: the data's name.
+        dataset_fingerprint: sha256 of its arrays (see :mod:`reglab.experiments.store`).
+        cells: every cell's results, in grid order.
+        n_trained: models this call trained.
+        n_from_store: models this call read from the store.
+        store_path: the store, if one was used.
+    """
+
+    grid: SweepGrid
+    dataset_name: str
+    dataset_fingerprint: str
+    cells: tuple[CellResult, ...]
+    n_trained: int
+    n_from_store: int
+    store_path: str | None = None
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The tidy table: one row per cell (see :meth:`CellResult.row`)."""
+        return [cell.row() for cell in self.cells]
+
+    def best(self) -> CellResult:
+        """The cell with the highest mean test accuracy (see the module's rule)."""
+        return self.recommendation().best
+
+    def recommendation(self) -> Recommendation:
+        """The best cell and the cells within noise of it."""
+        return recommend(self.cells)
+
+    def records(self) -> list[dict[str, Any]]:
+        """One JSON record per cell: its row, its per-seed runs, and whether it is best or tied."""
+        recommendation = self.recommendation()
+        tied = {id(cell) for cell in recommendation.within_noise}
+        return [
+            {
+                **cell.row(),
+                "seeds": list(cell.seeds),
+                "runs": cell.runs(),
+                "best": cell is recommendation.best,
+                "within_noise_of_best": id(cell) in tied,
+                "from_store": cell.from_store,
+                "reglab_version": cell.reglab_version,
+            }
+            for cell in self.cells
+        ]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole sweep as JSON: grid, dataset, per-cell records and the recommendation."""
+        recommendation = self.recommendation()
+        return {
+            "schema_version": JSON_SCHEMA_VERSION,
+            "reglab_version": __version__,
+            "dataset": {"name": self.dataset_name, "fingerprint": self.dataset_fingerprint},
+            "grid": self.grid.to_dict(),
+            "cells": self.records(),
+            "recommendation": {
+                "best": recommendation.best.cell.to_dict(),
+                "within_noise": [cell.cell.to_dict() for cell in recommendation.within_noise],
+                "noise_estimated": recommendation.noise_estimated,
+                "rule": "within one standard error of the difference of mean test accuracies",
+                "text": recommendation.text,
+            },
+            "n_trained": self.n_trained,
+            "n_from_store": self.n_from_store,
+        }
+
+
+@dataclass(frozen=True)
+class SweepProgress:
+    """Where a running sweep stands.
+
+    Attributes:
+        cells_done: finished cells, those read from the store included.
+        cells_total: the grid's cells.
+        models_done: models trained so far by this call (fractional while a
+            chunk trains on the local backend).
+        models_total: models this call has to train (the store's excluded).
+    """
+
+    cells_done: int
+    cells_total: int
+    models_done: float
+    models_total: int
+
+
+SweepProgressCallback = Callable[[SweepProgress], None]
+
+
+def _stored_result(cell: SweepCell, stored: StoredCell) -> CellResult:
+    return CellResult(
+        cell=cell,
+        seeds=stored.seeds,
+        train_accuracy=stored.train_accuracy,
+        test_accuracy=stored.test_accuracy,
+        final_cost=stored.final_cost,
+        diverged=stored.diverged,
+        reglab_version=stored.reglab_version,
+        from_store=True,
+    )
+
+
+def sweep(
+    dataset: Dataset,
+    grid: SweepGrid,
+    *,
+    store: str | os.PathLike[str] | None = None,
+    resume: bool = False,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    backend: Backend = "local",
+    scheduler: str | None = None,
+    n_jobs: int | None = None,
+    progress: SweepProgressCallback | None = None,
+    max_configs: int | None = DEFAULT_MAX_CONFIGS,
+) -> SweepResult:
+    """Train every cell of ``grid`` under each of its seeds, and summarize.
+
+    Args:
+        dataset: the data; its features must match every architecture's input layer.
+        grid: the grid.
+        store: a results-store file (see :mod:`reglab.experiments.store`);
+            created if missing. Finished cells are committed as soon as the
+            engine call that completes them returns.
+        resume: train only the cells the store lacks. Without it, a store
+            that holds some but not all of this sweep's cells is refused; one
+            that holds all of them answers without training.
+        chunk_size: the most models in one engine call.
+        backend: ``"local"``, ``"joblib"``, ``"dask"`` or ``"ray"`` (see
+            :mod:`reglab.experiments.backends`).
+        scheduler: the dask/ray scheduler address.
+        n_jobs: worker processes for ``"joblib"``.
+        progress: called with a :class:`SweepProgress` as the sweep advances.
+        max_configs: refuse grids of more models (cells x seeds); None for no cap.
+
+    Returns:
+        Every cell's results, in grid order.
+
+    Raises:
+        ParameterError: a bad argument, or a grid larger than ``max_configs``.
+        DataError: an unusable store, or one written for other data.
+    """
+    if not isinstance(grid, SweepGrid):
+        raise ParameterError("grid", "a SweepGrid", grid)
+    check_chunk_size(chunk_size)
+    check_backend(backend, n_jobs)
+    if max_configs is not None and (
+        not isinstance(max_configs, int) or isinstance(max_configs, bool) or max_configs < 1
+    ):
+        raise ParameterError("max_configs", "an integer >= 1 or None", max_configs)
+    grid.check_size(max_configs)
+    check_backend_ready(backend, scheduler)
+    for layers in grid.layers:
+        if layers[0] != dataset.n_features:
+            raise ParameterError(
+                "layers",
+                f"architectures whose first layer is {dataset.n_features} "
+                f"(the features of dataset {dataset.name!r})",
+                layers,
+            )
+    cells = grid.cells()
+    seeds = grid.seed_list
+    keys = [cell_key(cell.to_dict(), seeds) for cell in cells]
+    fingerprint = dataset_fingerprint(dataset)
+
+    with ExitStack() as stack:
+        opened: ResultStore | None = None
+        stored: dict[str, StoredCell] = {}
+        if store is not None:
+            opened = stack.enter_context(
+                ResultStore.open(store, dataset_fingerprint=fingerprint, dataset_name=dataset.name)
+            )
+            stored = opened.get_many(keys)
+            if stored and not resume and len(stored) < len(cells):
+                raise DataError(
+                    f"results store {store} already holds {len(stored)} of this sweep's "
+                    f"{len(cells)} cells; resume (--resume) to train only the missing ones, "
+                    "or choose another store"
+                )
+        results: dict[int, CellResult] = {
+            i: _stored_result(cells[i], stored[key]) for i, key in enumerate(keys) if key in stored
+        }
+        todo = [i for i in range(len(cells)) if i not in results]
+        configs = [cells[i].config(seed) for i in todo for seed in seeds]
+        owners = [(i, position) for i in todo for position in range(len(seeds))]
+        n_seeds = len(seeds)
+        filled = {
+            i: {
+                "train": np.full(n_seeds, np.nan),
+                "test": np.full(n_seeds, np.nan),
+                "cost": np.full(n_seeds, np.nan),
+                "diverged": np.zeros(n_seeds, dtype=bool),
+            }
+            for i in todo
+        }
+        remaining = dict.fromkeys(todo, n_seeds)
+        state = {"models": 0.0}
+
+        def report() -> None:
+            if progress is not None:
+                progress(SweepProgress(len(results), len(cells), state["models"], len(configs)))
+
+        def on_models(models_done: float) -> None:
+            state["models"] = models_done
+            report()
+
+        report()
+        if configs:
+            chunks = plan_chunks(configs, chunk_size)
+            for chunk_index, outcome in run_chunks(
+                configs,
+                chunks,
+                dataset,
+                backend=backend,
+                scheduler=scheduler,
+                n_jobs=n_jobs,
+                progress=on_models,
+            ):
+                finished: list[StoredCell] = []
+                for j, config_index in enumerate(chunks[chunk_index]):
+                    i, position = owners[config_index]
+                    arrays = filled[i]
+                    arrays["train"][position] = outcome.train_accuracy[j]
+                    arrays["test"][position] = outcome.test_accuracy[j]
+                    arrays["cost"][position] = outcome.final_cost[j]
+                    arrays["diverged"][position] = outcome.diverged[j]
+                    remaining[i] -= 1
+                    if remaining[i] == 0:
+                        results[i] = CellResult(
+                            cell=cells[i],
+                            seeds=seeds,
+                            train_accuracy=arrays["train"],
+                            test_accuracy=arrays["test"],
+                            final_cost=arrays["cost"],
+                            diverged=arrays["diverged"],
+                            reglab_version=__version__,
+                            from_store=False,
+                        )
+                        finished.append(
+                            StoredCell(
+                                config=cells[i].to_dict(),
+                                seeds=seeds,
+                                train_accuracy=arrays["train"],
+                                test_accuracy=arrays["test"],
+                                final_cost=arrays["cost"],
+                                diverged=arrays["diverged"],
+                                reglab_version=__version__,
+                                dataset_fingerprint=fingerprint,
+                            )
+                        )
+                if finished:
+                    # The cells this chunk completed, committed together as soon as it returns.
+                    if opened is not None:
+                        opened.put_many(finished)
+                    report()
+
+    return SweepResult(
+        grid=grid,
+        dataset_name=dataset.name,
+        dataset_fingerprint=fingerprint,
+        cells=tuple(results[i] for i in range(len(cells))),
+        n_trained=len(configs),
+        n_from_store=len(stored) * len(seeds),
+        store_path=None if store is None else os.fspath(store),
+    )

@@ -1,0 +1,234 @@
+"""Interrupted sweeps: a SIGKILLed run resumes to the same result; finished ones retrain nothing."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from reglab.data.dataset import Dataset
+from reglab.data.sources import load_dataset
+from reglab.experiments import backends
+from reglab.experiments.store import ResultStore, StoredCell
+from reglab.experiments.sweep import SweepGrid, sweep
+
+GRID_CODE = (
+    "SweepGrid(l2=(0.0, 0.1, 0.7, 3.0), keep_prob=(1.0, 0.8), seeds=3, "
+    "iterations=300, record_every=100)"
+)
+GRID = SweepGrid(
+    l2=(0.0, 0.1, 0.7, 3.0), keep_prob=(1.0, 0.8), seeds=3, iterations=300, record_every=100
+)
+
+# Sleeps after each finished cell so that the parent can kill it mid-way, whatever the
+# engine's speed. Sleeping changes no number: each model's result depends on its seed only.
+SWEEP_SCRIPT = textwrap.dedent(
+    f"""
+    import sys, time
+    from reglab.data.sources import load_dataset
+    from reglab.experiments.sweep import SweepGrid, sweep
+
+    cells_seen = [0]
+
+    def slowly(event):
+        if event.cells_done > cells_seen[0]:
+            cells_seen[0] = event.cells_done
+            time.sleep(0.4)
+
+    grid = {GRID_CODE}
+    sweep(load_dataset(dataset="moons"), grid, store=sys.argv[1], chunk_size=2, progress=slowly)
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def moons() -> Dataset:
+    return load_dataset(dataset="moons")
+
+
+def stored_cells(path: Path) -> int:
+    """Cells committed so far, read by a separate read-only connection (0 if not readable yet)."""
+    if not path.exists():
+        return 0
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(connection.execute("SELECT COUNT(*) FROM cells").fetchone()[0])
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return 0
+
+
+def contents(path: Path) -> dict[str, tuple[object, ...]]:
+    """Everything a store says about its cells except when they were written."""
+    with ResultStore.open(path) as store:
+        return {
+            cell.key: (
+                cell.config,
+                cell.seeds,
+                cell.train_accuracy.tolist(),
+                cell.test_accuracy.tolist(),
+                cell.final_cost.tolist(),
+                cell.diverged.tolist(),
+                cell.reglab_version,
+                cell.dataset_fingerprint,
+            )
+            for cell in store.cells()
+        }
+
+
+def test_a_sweep_killed_mid_way_resumes_to_the_uninterrupted_result(
+    moons: Dataset, tmp_path: Path
+) -> None:
+    script = tmp_path / "run_sweep.py"
+    script.write_text(SWEEP_SCRIPT)
+    interrupted = tmp_path / "interrupted.sqlite"
+    process = subprocess.Popen(
+        [sys.executable, str(script), str(interrupted)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while stored_cells(interrupted) < 1:
+            if process.poll() is not None:
+                _, stderr = process.communicate()
+                pytest.fail(f"the sweep ended before it could be killed: {stderr.decode()}")
+            if time.monotonic() > deadline:
+                pytest.fail("the sweep stored no cell within 120 s")
+            time.sleep(0.02)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        process.kill()
+        process.communicate()
+    assert process.returncode == -signal.SIGKILL
+
+    done = stored_cells(interrupted)
+    assert 1 <= done < GRID.n_cells, "the kill must land mid-way"
+    before_resume = contents(interrupted)  # opens and checks the killed run's file
+
+    resumed = sweep(moons, GRID, store=interrupted, resume=True)
+    assert resumed.n_from_store == len(before_resume) * 3
+    assert resumed.n_trained == (GRID.n_cells - len(before_resume)) * 3
+
+    uninterrupted = tmp_path / "uninterrupted.sqlite"
+    whole = sweep(moons, GRID, store=uninterrupted)
+    assert contents(interrupted) == contents(uninterrupted)
+    for a, b in zip(resumed.cells, whole.cells, strict=True):
+        assert a.cell == b.cell
+        np.testing.assert_array_equal(a.test_accuracy, b.test_accuracy)
+        np.testing.assert_array_equal(a.final_cost, b.final_cost)
+
+
+KILL_MID_TRANSACTION = textwrap.dedent(
+    """
+    import os, signal, sqlite3, sys
+    import numpy as np
+    from reglab.experiments.store import ResultStore, StoredCell
+
+    path = sys.argv[1]
+    with ResultStore.open(path, dataset_fingerprint="f" * 64, dataset_name="toy") as store:
+        store.put(StoredCell({"l2": 0.0}, (0, 1), np.ones(2), np.ones(2), np.ones(2),
+                             np.zeros(2, bool), "x", "f" * 64))
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("PRAGMA cache_size = 1")  # spill pages into the file before the commit
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute(
+        "INSERT INTO cells VALUES ('half', '{}', '[]', 'x', ?, 'now')", ("f" * 64,)
+    )
+    writer.executemany(
+        "INSERT INTO runs VALUES ('half', ?, ?, 0.5, 0.5, 0.1, 0)",
+        [(i, i) for i in range(50_000)],
+    )
+    os.kill(os.getpid(), signal.SIGKILL)
+    """
+)
+
+
+def test_a_write_killed_mid_transaction_leaves_a_valid_store(tmp_path: Path) -> None:
+    path = tmp_path / "store.sqlite"
+    script = tmp_path / "kill.py"
+    script.write_text(KILL_MID_TRANSACTION)
+    completed = subprocess.run(
+        [sys.executable, str(script), str(path)], capture_output=True, timeout=120
+    )
+    assert completed.returncode == -signal.SIGKILL, completed.stderr.decode()
+    journal = tmp_path / "store.sqlite-journal"
+    assert journal.stat().st_size > 0, "the kill must leave an interrupted transaction"
+
+    with ResultStore.open(path, dataset_fingerprint="f" * 64) as store:
+        (cell,) = store.cells()  # the half-written cell is rolled back, the committed one kept
+        assert cell.config == {"l2": 0.0} and cell.seeds == (0, 1)
+        store.put(
+            StoredCell(
+                {"l2": 1.0},
+                (0,),
+                np.ones(1),
+                np.ones(1),
+                np.ones(1),
+                np.zeros(1, bool),
+                "x",
+                "f" * 64,
+            )
+        )
+        assert len(store) == 2
+    assert not journal.exists()
+
+
+def test_rerunning_a_finished_sweep_trains_nothing_and_writes_nothing(
+    moons: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "store.sqlite"
+    calls: list[int] = []
+    real_train = backends.train
+
+    def counting_train(configs, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(configs))
+        return real_train(configs, *args, **kwargs)
+
+    monkeypatch.setattr(backends, "train", counting_train)
+    first = sweep(moons, GRID, store=path, chunk_size=5)
+    assert sum(calls) == GRID.n_configs == 24 and max(calls) <= 5
+    bytes_after_first = path.read_bytes()
+    with ResultStore.open(path) as store:
+        written = sorted(cell.created for cell in store.cells())
+
+    calls.clear()
+    again = sweep(moons, GRID, store=path)
+    assert calls == []
+    assert (again.n_trained, again.n_from_store) == (0, 24)
+    assert all(cell.from_store for cell in again.cells)
+    assert path.read_bytes() == bytes_after_first
+    with ResultStore.open(path) as store:
+        assert sorted(cell.created for cell in store.cells()) == written
+    assert again.rows() == first.rows()
+    assert again.recommendation().text == first.recommendation().text
+
+
+def test_resume_trains_only_the_missing_cells(
+    moons: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "store.sqlite"
+    half = SweepGrid(l2=(0.0, 0.1), keep_prob=(1.0, 0.8), seeds=3, iterations=300, record_every=100)
+    sweep(moons, half, store=path)
+    calls: list[int] = []
+    real_train = backends.train
+
+    def counting_train(configs, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(len(configs))
+        return real_train(configs, *args, **kwargs)
+
+    monkeypatch.setattr(backends, "train", counting_train)
+    result = sweep(moons, GRID, store=path, resume=True)
+    assert sum(calls) == result.n_trained == 12 and result.n_from_store == 12
+    assert [cell.from_store for cell in result.cells] == [
+        cell.l2 in (0.0, 0.1) for cell in GRID.cells()
+    ]
