@@ -1,23 +1,28 @@
 """reglab: a regularization lab around the deep-learning course's L2/dropout exercise."""
 
-from importlib.metadata import PackageNotFoundError, version
-
 from reglab.config import TrainConfig
+from reglab.data.sources import list_datasets, load_dataset
 from reglab.engine import TrainedModels, train
 from reglab.errors import DataError, DivergenceError, ParameterError, ReglabError
-
-try:
-    __version__ = version("reglab")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
-    __version__ = "0+unknown"
+from reglab.experiments.exercise import EXERCISE_MODELS, compare
+from reglab.experiments.seeds import seed_study
+from reglab.experiments.sweep import SweepGrid, sweep
+from reglab.version import __version__
 
 __all__ = [
+    "EXERCISE_MODELS",
     "DataError",
     "DivergenceError",
     "ParameterError",
     "ReglabError",
+    "SweepGrid",
     "TrainConfig",
     "TrainedModels",
     "__version__",
+    "compare",
+    "list_datasets",
+    "load_dataset",
+    "seed_study",
+    "sweep",
     "train",
 ]

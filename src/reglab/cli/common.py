@@ -1,0 +1,531 @@
+"""What every command shares: option types, the data options, progress, and output formatting.
+
+Option values are validated by the same rules as :class:`reglab.config.TrainConfig`
+(one source of truth), and a bad value is reported in its template: the
+parameter, the valid range, the value received. Outputs (--out, --report,
+--seeds) are shared too: their destinations are checked before any training,
+and results are printed before any file is written, so a failed write never
+loses a finished run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import math
+import os
+import sys
+import textwrap
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TextIO, TypeAlias
+
+from reglab.config import TrainConfig
+from reglab.data.dataset import Dataset
+from reglab.data.sources import load_dataset
+from reglab.engine.training import ProgressCallback
+from reglab.errors import DataError, ParameterError
+from reglab.experiments.backends import ChunkProgress
+from reglab.experiments.exercise import Comparison
+from reglab.experiments.seeds import SeedStudy, seed_study
+from reglab.experiments.tables import seed_spread_table
+from reglab.plots.figures import FIGURE_NAMES, comparison_figures
+from reglab.plots.save import FIGURE_FORMATS, save_figure
+from reglab.report.html import write_report
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+"""What ``ArgumentParser.add_subparsers`` returns; each command's ``register`` adds itself to it."""
+
+Run: TypeAlias = Callable[[argparse.Namespace], int]
+"""A command's ``run(args) -> exit code``."""
+
+
+def add_command(
+    subparsers: Subparsers, name: str, doc: str | None, run: Run
+) -> argparse.ArgumentParser:
+    """Add command ``name`` whose help is ``doc`` (its module docstring) and action ``run``."""
+    text = inspect.cleandoc(doc or name)
+    parser = subparsers.add_parser(
+        name,
+        help=text.splitlines()[0],
+        description=text,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.set_defaults(run=run)
+    return parser
+
+
+def parse_layers(text: str) -> tuple[int, ...]:
+    """``"2,20,3,1"`` -> ``(2, 20, 3, 1)``; ValueError if a part is not an integer."""
+    return tuple(int(part) for part in text.split(","))
+
+
+def config_option(parameter: str, parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """An argparse ``type`` for the :class:`TrainConfig` field ``parameter``.
+
+    The text is parsed with ``parse`` and checked by building a ``TrainConfig``
+    with that one field, so the command line accepts exactly what the library
+    accepts. Text that does not parse is handed to ``TrainConfig`` as is, which
+    rejects it with the field's own message. Either way argparse reports one
+    line such as ``keep_prob must be in (0, 1]. Received: keep_prob=1.5``.
+    """
+
+    def convert(text: str) -> Any:
+        try:
+            value = parse(text)
+        except ValueError:
+            value = text
+        try:
+            TrainConfig.from_dict({parameter: value})
+        except ParameterError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+        return value
+
+    convert.__name__ = parameter
+    return convert
+
+
+def check_input_layer(layers: tuple[int, ...], dataset: Dataset) -> None:
+    """Raise :class:`ParameterError` unless ``layers`` starts with the data's number of features."""
+    if layers[0] != dataset.n_features:
+        raise ParameterError(
+            "layers",
+            f"a sequence starting with {dataset.n_features}, the number of features of "
+            f"dataset {dataset.name!r}",
+            layers,
+        )
+
+
+def fraction_option(text: str) -> float:
+    """An argparse ``type`` for ``--test-fraction``: a number in (0, 1), as the data layer wants."""
+    try:
+        value: Any = float(text)
+    except ValueError:
+        value = text
+    if not (isinstance(value, float) and math.isfinite(value) and 0 < value < 1):
+        raise argparse.ArgumentTypeError(str(ParameterError("test_fraction", "in (0, 1)", value)))
+    return float(value)
+
+
+def add_data_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``--data PATH | --dataset NAME``, ``--test-fraction F`` and ``--offline``."""
+    group = parser.add_argument_group(
+        "data",
+        "Without --data or --dataset: ./datasets/data.mat, else the cache\n"
+        "(REGLAB_CACHE_DIR), else a download checked against its sha256, else\n"
+        "the built-in goalkeeper data. The output says which was used.",
+    )
+    choice = group.add_mutually_exclusive_group()
+    choice.add_argument(
+        "--data", metavar="PATH", type=Path, help="your own dataset file, .mat or .csv"
+    )
+    choice.add_argument(
+        "--dataset",
+        metavar="NAME",
+        help="a named dataset: the exercise's or a generator (see `reglab datasets`)",
+    )
+    group.add_argument(
+        "--test-fraction",
+        metavar="F",
+        type=fraction_option,
+        default=None,
+        help="share of the examples held out for testing, in (0, 1), for a generator or a "
+        "CSV file without a split column (default: the generator's own, 0.3 for a CSV; a "
+        "CSV's split column wins). Not for the exercise's data.mat, whose split is fixed",
+    )
+    group.add_argument("--offline", action="store_true", help="never download")
+
+
+def load_data(args: argparse.Namespace) -> Dataset:
+    """The dataset the data options of ``args`` name."""
+    data: Path | None = args.data
+    name: str | None = args.dataset
+    offline: bool = args.offline
+    test_fraction: float | None = args.test_fraction
+    return load_dataset(data=data, dataset=name, offline=offline, test_fraction=test_fraction)
+
+
+def add_json_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--json``."""
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print the result as JSON on stdout (schema: docs/json.md); no progress bar",
+    )
+
+
+def wants_progress(json_output: bool, stream: TextIO) -> bool:
+    """A progress bar only for people: not with --json, not when ``stream`` is not a terminal."""
+    return not json_output and stream.isatty()
+
+
+@contextmanager
+def progress_bar(
+    enabled: bool, description: str, iterations: int, stream: TextIO | None = None
+) -> Iterator[ProgressCallback | None]:
+    """A tqdm bar of ``iterations`` steps on ``stream`` (default stderr), fed by the engine.
+
+    Yields the callback to pass to training, or None when ``enabled`` is false.
+    """
+    if not enabled:
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=iterations,
+        desc=description,
+        unit="it",
+        unit_scale=True,
+        file=sys.stderr if stream is None else stream,
+        leave=False,
+    )
+
+    def update(done: int, total: int) -> None:
+        bar.update(done - bar.n)
+        if done == total:
+            bar.refresh()  # show the end even if tqdm's rate limit skipped the last update
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+@contextmanager
+def models_progress_bar(
+    enabled: bool, description: str, models: int, stream: TextIO | None = None
+) -> Iterator[ChunkProgress | None]:
+    """A tqdm bar of ``models`` trained models on ``stream`` (default stderr), for a seed study.
+
+    Yields the callback :func:`reglab.experiments.seeds.seed_study` calls with the
+    number of models finished so far (fractional while a batch trains), or None
+    when ``enabled`` is false.
+    """
+    if not enabled:
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(
+        total=models,
+        desc=description,
+        file=sys.stderr if stream is None else stream,
+        leave=False,
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n:.1f}/{total:g} models "
+        "[{elapsed}<{remaining}]",
+    )
+
+    def update(done: float) -> None:
+        bar.update(done - bar.n)
+        if done >= models:
+            bar.refresh()
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Left-aligned columns separated by two spaces, header first."""
+    widths = [max(len(row[c]) for row in [header, *rows]) for c in range(len(header))]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *rows]
+    ]
+
+
+def dataset_lines(dataset: Dataset) -> list[str]:
+    """Which data was used, for people: name, size, source and the file's sha256."""
+    lines = [
+        f"dataset: {dataset.name} ({dataset.n_features} features, "
+        f"{dataset.X_train.shape[1]} train / {dataset.X_test.shape[1]} test examples)",
+        f"source:  {dataset.source}",
+    ]
+    if dataset.sha256 is not None:
+        lines.append(f"sha256:  {dataset.sha256}")
+    return lines
+
+
+def print_json(payload: dict[str, Any]) -> None:
+    """The JSON document alone on stdout."""
+    sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+
+
+def status(message: str) -> None:
+    """A status line for people, on stderr (stdout stays for results)."""
+    print(f"reglab: {message}", file=sys.stderr)
+
+
+# Outputs: figures (--out, --format), the report (--report) and seed studies (--seeds).
+
+MIN_SEEDS = 2
+"""A spread needs at least two runs: ``--seeds`` starts at 2."""
+
+TEXT_WIDTH = 88
+
+
+def format_option(text: str) -> str:
+    """An argparse ``type`` for ``--format``: ``png`` or ``svg``."""
+    if text not in FIGURE_FORMATS:
+        expected = f"one of {', '.join(FIGURE_FORMATS)}"
+        raise argparse.ArgumentTypeError(str(ParameterError("format", expected, text)))
+    return text
+
+
+def seeds_option(text: str) -> int:
+    """An argparse ``type`` for ``--seeds``: a number of seeds, >= 2."""
+    try:
+        value: Any = int(text)
+    except ValueError:
+        value = text
+    if not isinstance(value, int) or value < MIN_SEEDS:
+        expected = f"an integer >= {MIN_SEEDS} (a spread needs at least two runs)"
+        raise argparse.ArgumentTypeError(str(ParameterError("seeds", expected, value)))
+    return value
+
+
+def add_output_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
+    """Add ``--out DIR``, ``--format png|svg`` and ``--report FILE.html``; returns their group."""
+    group = parser.add_argument_group(
+        "outputs",
+        "Destinations are checked before training starts. Results are printed first,\n"
+        "then the figures and the report are written; each path written goes to stderr.",
+    )
+    group.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        help="write the figures to DIR (created if needed), one file each: "
+        f"{', '.join(FIGURE_NAMES)} (the last only for a model on the course's masks)",
+    )
+    group.add_argument(
+        "--format",
+        type=format_option,
+        default=None,
+        metavar="{" + ",".join(FIGURE_FORMATS) + "}",
+        help="file format of the --out figures (default png)",
+    )
+    group.add_argument(
+        "--report",
+        metavar="FILE.html",
+        type=Path,
+        help="write one self-contained HTML report (tables, reading, figures, provenance) to "
+        "FILE.html; its directory must exist (or be the --out directory)",
+    )
+    return group
+
+
+def _nearest_existing(path: Path) -> Path:
+    """``path`` or its closest ancestor that exists (``.`` ends every relative path)."""
+    for candidate in (path, *path.parents):
+        if candidate.exists():
+            return candidate
+    return Path(path.anchor or ".")
+
+
+def check_figure_directory(directory: Path) -> None:
+    """Raise :class:`DataError` unless the figures can be written to ``directory``.
+
+    The directory may be missing (it is created when writing), but its nearest
+    existing ancestor must be a directory this process can write to.
+    """
+    existing = _nearest_existing(directory)
+    if not existing.is_dir():
+        raise DataError(f"cannot write figures to {directory}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise DataError(f"cannot write figures to {directory}: {existing} is not writable")
+
+
+def check_report_path(path: Path) -> None:
+    """Raise :class:`DataError` unless ``path`` can be written: not a directory, in a
+    writable directory that exists."""
+    parent = path.parent
+    if path.is_dir():
+        raise DataError(f"cannot write the report to {path}: it is a directory")
+    if not parent.is_dir():
+        reason = (
+            f"{parent} is not a directory"
+            if parent.exists()
+            else f"directory {parent} does not exist"
+        )
+        raise DataError(f"cannot write the report to {path}: {reason}")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise DataError(f"cannot write the report to {path}: directory {parent} is not writable")
+
+
+def check_output_options(args: argparse.Namespace) -> None:
+    """Check --out, --format and --report before any data is loaded or model trained.
+
+    Raises:
+        ParameterError: --format without --out.
+        DataError: a destination that cannot be written (see
+            :func:`check_figure_directory`, :func:`check_report_path`).
+    """
+    out: Path | None = args.out
+    report: Path | None = args.report
+    if args.format is not None and out is None:
+        raise ParameterError(
+            "format",
+            "given with --out (it is the figure files' format; the report embeds PNG)",
+            args.format,
+        )
+    if out is not None:
+        check_figure_directory(out)
+    if report is not None:
+        in_out = out is not None and report.parent.absolute() == out.absolute()
+        if not in_out:  # --out DIR --report DIR/report.html: DIR is created for the figures
+            check_report_path(report)
+
+
+def write_outputs(
+    args: argparse.Namespace,
+    comparison: Comparison,
+    *,
+    mask_quirk: bool,
+    seed_spread: Sequence[Mapping[str, object]] | None = None,
+) -> None:
+    """Draw the figures once, write them to --out and the report to --report.
+
+    Called after the results are printed. Each figure is written atomically as
+    soon as it is rendered and its path goes to stderr, so when a later write
+    fails, the files already written stay and are named.
+
+    Args:
+        args: the parsed options (``out``, ``format``, ``report``).
+        comparison: the trained models.
+        mask_quirk: also draw the course-mask quirk figure (trains two more models).
+        seed_spread: rows of a seed study for the report (see
+            :meth:`reglab.experiments.seeds.SeedStudy.rows`).
+    """
+    out: Path | None = args.out
+    report: Path | None = args.report
+    if out is None and report is None:
+        return
+    figures = comparison_figures(comparison, mask_quirk=mask_quirk)
+    if out is not None:
+        fmt: str = args.format or "png"
+        for name, figure in figures.items():
+            status(f"wrote {save_figure(figure, out / f'{name}.{fmt}', fmt)}")
+    if report is not None:
+        written = write_report(comparison, report, figures=figures, seed_spread=seed_spread)
+        status(f"wrote {written}")
+
+
+def run_seed_study(
+    dataset: Dataset,
+    models: Mapping[str, TrainConfig],
+    seeds: Sequence[int],
+    *,
+    show_progress: bool,
+) -> SeedStudy:
+    """Train each of ``models`` under every seed, with a progress bar when ``show_progress``."""
+    total = len(models) * len(seeds)
+    description = f"seeds ({total} models)"
+    with models_progress_bar(show_progress, description, total) as callback:
+        return seed_study(dataset, models, seeds, progress=callback)
+
+
+SEED_STUDY_REPEATED: tuple[str, ...] = ("schema_version", "reglab_version", "dataset")
+"""Keys of :meth:`SeedStudy.to_dict` left out of the ``"seed_study"`` JSON object: the
+enclosing document already has them."""
+
+
+def seed_study_json(study: SeedStudy) -> dict[str, Any]:
+    """The ``"seed_study"`` object of the JSON document (docs/json.md)."""
+    return {key: value for key, value in study.to_dict().items() if key not in SEED_STUDY_REPEATED}
+
+
+def seeds_text(seeds: Sequence[int]) -> str:
+    """``"0..9"`` for consecutive seeds, else ``"1, 5, 9"``."""
+    if len(seeds) > 2 and list(seeds) == list(range(seeds[0], seeds[0] + len(seeds))):
+        return f"{seeds[0]}..{seeds[-1]}"
+    return ", ".join(str(seed) for seed in seeds)
+
+
+def _quoted_join(items: Sequence[str]) -> str:
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + f" and {items[-1]}"
+
+
+def _within_one_std(best: Mapping[str, Any], other: Mapping[str, Any], split: str) -> bool:
+    """True when the means differ by at most the larger of the two standard deviations."""
+    spread = max(float(row[f"{split}_std"] or 0.0) for row in (best, other))
+    return bool(best[f"{split}_mean"] - other[f"{split}_mean"] <= spread)
+
+
+def seed_study_sentence(rows: Sequence[Mapping[str, Any]]) -> str:
+    """One factual sentence computed from a seed study's rows (:meth:`SeedStudy.rows`).
+
+    One model: how far its test accuracy moved across the seeds, or that the seed
+    changes nothing in its configuration. Several: which model has the best mean
+    test accuracy, and whether other models' means are within one standard
+    deviation of it (the larger of the two models' standard deviations), in which
+    case these seeds do not separate them. Diverged runs are counted after it.
+    """
+    split = "test" if all(row["test_mean"] is not None for row in rows) else "train"
+    what = f"{split} accuracy"
+    n_seeds = int(rows[0]["n_seeds"])
+
+    def stats(row: Mapping[str, Any]) -> str:
+        std = row[f"{split}_std"]
+        return f"{row[f'{split}_mean']:.4f}, std {'n/a' if std is None else f'{std:.4f}'}"
+
+    if len(rows) == 1:
+        [row] = rows
+        if not row["seed_dependent"]:
+            sentence = (
+                "The seed changes nothing in this configuration (the course's initialization "
+                f"and no fresh dropout masks), so the {n_seeds} runs are the same model; "
+                "--init lecun (the course's distribution, seeded) or fresh dropout masks "
+                "make the seed matter."
+            )
+        else:
+            low, high = row[f"{split}_min"], row[f"{split}_max"]
+            sentence = (
+                f"Across {n_seeds} seeds, {what} ranged from {low:.4f} to {high:.4f}, "
+                f"a spread of {100 * (high - low):.1f} points (mean {stats(row)})."
+            )
+    else:
+        ranked = sorted(rows, key=lambda row: float(row[f"{split}_mean"]), reverse=True)
+        best, others = ranked[0], ranked[1:]
+        lead = (
+            f'"{best["model"]}" has the best mean {what} ({stats(best)}, '
+            f"first on {best['wins']:g} of {n_seeds} seeds)"
+        )
+        close = [row for row in others if _within_one_std(best, row, split)]
+        if close:
+            named = _quoted_join([f'"{row["model"]}" ({stats(row)})' for row in close])
+            verb = "are" if len(close) > 1 else "is"
+            sentence = (
+                f"{lead}, but {named} {verb} within one standard deviation of it: "
+                f"{n_seeds} seeds do not separate them."
+            )
+        else:
+            runner_up = others[0]
+            sentence = (
+                f"{lead}, more than one standard deviation above every other model's "
+                f'(next: "{runner_up["model"]}", {stats(runner_up)}).'
+            )
+    diverged = sum(int(row["n_diverged"]) for row in rows)
+    if diverged:
+        sentence += f" {diverged} of the {n_seeds * len(rows)} runs diverged."
+    return sentence
+
+
+def seed_study_lines(intro: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """``intro`` (wrapped), the seed-spread table of ``rows`` and :func:`seed_study_sentence`.
+
+    ``rows`` are :meth:`SeedStudy.rows`, perhaps without ``"wins"`` (one model always wins).
+    """
+    table = seed_spread_table(rows)
+    return [
+        *textwrap.wrap(intro, TEXT_WIDTH),
+        *format_table(table.header, table.rows),
+        "",
+        *textwrap.wrap(seed_study_sentence(rows), TEXT_WIDTH),
+    ]

@@ -1,0 +1,307 @@
+"""Sweep lambda, keep_prob and more over several seeds, and say which differences are real.
+
+Every combination of the listed values (a cell) trains under each seed; the
+table gives the mean ± std across seeds of the train and test accuracy and of
+the gap (train - test), in percent. "*" marks the best cell (highest mean test
+accuracy), "~" the cells within noise of it (mean difference at most one
+standard error). Results go to a store (--store, SQLite): each finished cell is
+saved as it completes, --resume finishes an interrupted sweep, and re-running a
+finished sweep answers from the store without training.
+
+example: reglab sweep --l2 0,0.01,0.1,0.3,0.7,1,3 --keep-prob 1,0.95,0.86,0.7 --seeds 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from reglab.cli.common import (
+    Subparsers,
+    add_command,
+    add_data_arguments,
+    dataset_lines,
+    format_table,
+    load_data,
+    status,
+    wants_progress,
+)
+from reglab.config import INIT_SCHEMES
+from reglab.errors import ParameterError
+from reglab.experiments.backends import BACKENDS, DEFAULT_CHUNK_SIZE, check_backend_ready
+from reglab.experiments.sweep import (
+    DEFAULT_MAX_CONFIGS,
+    SweepGrid,
+    SweepProgress,
+    SweepProgressCallback,
+    SweepResult,
+    sweep,
+)
+from reglab.plots.sweep import write_sweep_figures
+
+DEFAULT_STORE = "reglab-sweep.sqlite"
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add the ``sweep`` command to ``subparsers``."""
+    parser = add_command(subparsers, "sweep", __doc__, run)
+    grid = parser.add_argument_group(
+        "grid", "Comma-separated values; flags override --config, which overrides the defaults."
+    )
+    grid.add_argument("--l2", metavar="VALUES", help="lambda values >= 0 (default 0)")
+    grid.add_argument(
+        "--keep-prob", metavar="VALUES", help="keep probabilities in (0, 1] (default 1)"
+    )
+    grid.add_argument("--learning-rate", metavar="VALUES", help="learning rates > 0 (default 0.3)")
+    grid.add_argument(
+        "--layers",
+        metavar="SIZES",
+        nargs="+",
+        action="extend",
+        help="one or more architectures, e.g. 2,20,3,1 2,10,1 (default 2,20,3,1)",
+    )
+    grid.add_argument(
+        "--masks", metavar="MODES", help="dropout mask modes: fresh, course (default fresh)"
+    )
+    grid.add_argument(
+        "--seeds",
+        metavar="N|SEEDS",
+        help="number of seeds (0..N-1), or a comma-separated list of seeds (default 5)",
+    )
+    grid.add_argument(
+        "--init",
+        choices=INIT_SCHEMES,
+        help="initialization (default lecun: the course's distribution, from each seed)",
+    )
+    grid.add_argument("--iterations", metavar="N", help="iterations per model (default 30000)")
+    grid.add_argument(
+        "--record-every", metavar="N", help="record the cost every N iterations (default 1000)"
+    )
+    grid.add_argument(
+        "--config", metavar="FILE", type=Path, help="a TOML file with the grid (keys as above)"
+    )
+    grid.add_argument(
+        "--yes",
+        action="store_true",
+        help=f"run sweeps larger than {DEFAULT_MAX_CONFIGS:,} models (cells x seeds)",
+    )
+    results = parser.add_argument_group("results")
+    results.add_argument(
+        "--store",
+        metavar="FILE",
+        type=Path,
+        default=Path(DEFAULT_STORE),
+        help=f"the results store, SQLite (default {DEFAULT_STORE})",
+    )
+    results.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse the store's finished cells and train only the missing ones",
+    )
+    results.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON record per cell on stdout (JSON Lines); no progress bar",
+    )
+    results.add_argument("--out", metavar="DIR", type=Path, help="write the figures (PNG) here")
+    compute = parser.add_argument_group("compute")
+    compute.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default="local",
+        help="where models train: local (default; the engine uses every core), joblib "
+        "(worker processes), dask or ray (a cluster; pip install 'reglab[dask]' / 'reglab[ray]')",
+    )
+    compute.add_argument(
+        "--scheduler", metavar="ADDRESS", help="the dask (or ray) scheduler's address"
+    )
+    compute.add_argument(
+        "--chunk-size",
+        metavar="N",
+        type=int,
+        default=DEFAULT_CHUNK_SIZE,
+        help=f"models per engine call (default {DEFAULT_CHUNK_SIZE})",
+    )
+    add_data_arguments(parser)
+
+
+def _numbers(name: str, text: str) -> tuple[float, ...]:
+    expected = "a comma-separated list of numbers, e.g. 0,0.1,0.7"
+    try:
+        return tuple(float(part) for part in text.split(","))
+    except ValueError:
+        raise ParameterError(name, expected, text) from None
+
+
+def _integer(name: str, text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ParameterError(name, "an integer", text) from None
+
+
+def _layers(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ParameterError(
+            "layers", "comma-separated integer sizes, e.g. 2,20,3,1", text
+        ) from None
+
+
+def _seeds(text: str) -> int | tuple[int, ...]:
+    expected = "a number of seeds >= 1 or a comma-separated list of distinct integers >= 0"
+    try:
+        if "," not in text:
+            return int(text)
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ParameterError("seeds", expected, text) from None
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def grid_from_args(args: argparse.Namespace) -> SweepGrid:
+    """The grid: the defaults, then the ``--config`` file, then the flags given."""
+    values: dict[str, Any] = (
+        SweepGrid.from_toml(args.config).to_dict() if args.config is not None else {}
+    )
+    parsers: dict[str, Callable[[str], Any]] = {
+        "l2": lambda text: _numbers("l2", text),
+        "keep_prob": lambda text: _numbers("keep_prob", text),
+        "learning_rate": lambda text: _numbers("learning_rate", text),
+        "masks": lambda text: tuple(text.split(",")),
+        "seeds": _seeds,
+        "iterations": lambda text: _integer("iterations", text),
+        "record_every": lambda text: _integer("record_every", text),
+        "init": str,
+    }
+    for name, parse in parsers.items():
+        text = getattr(args, name)
+        if text is not None:
+            values[name] = parse(text)
+    if args.layers:
+        values["layers"] = [list(_layers(text)) for text in args.layers]
+    return SweepGrid.from_dict(values)
+
+
+def _percent(mean: float | None, std: float | None) -> str:
+    if mean is None:
+        return "-"
+    text = f"{100 * mean:.1f}"
+    return text + (f" ± {100 * std:.1f}" if std is not None else "")
+
+
+def table_lines(result: SweepResult) -> list[str]:
+    """The table: the varying fields, then mean ± std of train, test and gap (percent)."""
+    grid = result.grid
+    shown = [
+        name
+        for name in ("layers", "learning_rate", "masks", "keep_prob", "l2")
+        if len(getattr(grid, name)) > 1 or name in ("l2", "keep_prob")
+    ]
+    recommendation = result.recommendation()
+    tied = {id(cell) for cell in recommendation.within_noise}
+    header = ["", *shown, "train %", "test %", "gap (train - test)", "diverged"]
+    rows = []
+    for cell, row in zip(result.cells, result.rows(), strict=True):
+        mark = "*" if cell is recommendation.best else "~" if id(cell) in tied else ""
+        fields = [
+            "-".join(map(str, row[name])) if name == "layers" else f"{row[name]:g}"
+            for name in shown
+        ]
+        rows.append(
+            [
+                mark,
+                *fields,
+                _percent(row["train_mean"], row["train_std"]),
+                _percent(row["test_mean"], row["test_std"]),
+                _percent(row["gap_mean"], row["gap_std"]),
+                f"{row['n_diverged']}/{row['n_seeds']}" if row["n_diverged"] else "",
+            ]
+        )
+    return format_table(header, rows)
+
+
+@contextmanager
+def sweep_progress_bar(enabled: bool, total_cells: int) -> Iterator[SweepProgressCallback | None]:
+    """A tqdm bar on stderr: models trained (rate, time left) and cells done."""
+    if not enabled:
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=None, desc="sweep", unit="model", file=sys.stderr, leave=False)
+
+    cells_shown = [-1]
+
+    def update(event: SweepProgress) -> None:
+        bar.total = event.models_total
+        bar.update(int(event.models_done) - bar.n)
+        cells_changed = event.cells_done != cells_shown[0]
+        cells_shown[0] = event.cells_done
+        bar.set_postfix_str(f"cells {event.cells_done}/{event.cells_total}", refresh=cells_changed)
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the grid, load the data, run the sweep, print the table (or JSON records)."""
+    grid = grid_from_args(args)
+    grid.check_size(None if args.yes else DEFAULT_MAX_CONFIGS, hint="pass --yes")
+    if args.backend == "dask" and not args.scheduler:
+        raise ParameterError(
+            "--scheduler", "the address of a running dask scheduler for --backend dask", None
+        )
+    check_backend_ready(args.backend, args.scheduler)
+    dataset = load_data(args)
+    status(f"dataset {dataset.name}: {dataset.source}")
+    status(
+        f"sweep: {_count(grid.n_cells, 'cell')} x {_count(len(grid.seed_list), 'seed')} = "
+        f"{_count(grid.n_configs, 'model')}, store {args.store}"
+    )
+    enabled = wants_progress(args.json, sys.stderr)
+    with sweep_progress_bar(enabled, grid.n_cells) as progress:
+        result = sweep(
+            dataset,
+            grid,
+            store=args.store,
+            resume=args.resume,
+            chunk_size=args.chunk_size,
+            backend=args.backend,
+            scheduler=args.scheduler,
+            progress=progress,
+            max_configs=None,
+        )
+    if result.n_trained == 0:
+        status(f"every cell was already in {args.store}: nothing trained")
+    elif result.n_from_store:
+        status(f"{result.n_from_store} models from {args.store}, {result.n_trained} trained")
+    figures = write_sweep_figures(result, args.out) if args.out is not None else []
+    for path in figures:
+        status(f"wrote {path}")
+    if args.json:
+        for record in result.records():
+            sys.stdout.write(json.dumps(record) + "\n")
+        return 0
+    lines = [
+        *dataset_lines(dataset),
+        "",
+        *table_lines(result),
+        "",
+        "* best mean test accuracy; ~ within noise of it (one standard error of the difference)",
+        "",
+        result.recommendation().text,
+    ]
+    print("\n".join(lines))
+    return 0

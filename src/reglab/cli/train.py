@@ -1,0 +1,265 @@
+"""Train one configuration, with every knob, and print its cost and accuracies.
+
+Prints the configuration, the recorded cost every 10,000 iterations (for
+shorter runs, up to 10 of the recorded values), and the final train and test
+accuracy. Defaults are the exercise's: learning rate 0.3, 30,000 iterations,
+the course's initialization, no regularization.
+
+With --seeds N, the configuration also trains under seeds S..S+N-1, where S is
+--seed: the mean, standard deviation, minimum and maximum of the train and
+test accuracy follow. The seed sets the initialization (not with --init
+course) and the fresh dropout masks (not with --masks course).
+
+examples:
+  reglab train --l2 0.7 --out figures --report report.html
+  reglab train --keep-prob 0.86 --init lecun --seeds 10 --seed 100
+  reglab train --dataset moons --test-fraction 0.2 --iterations 5000
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from reglab.cli.common import (
+    Subparsers,
+    add_command,
+    add_data_arguments,
+    add_json_argument,
+    add_output_arguments,
+    check_input_layer,
+    check_output_options,
+    config_option,
+    dataset_lines,
+    format_table,
+    load_data,
+    parse_layers,
+    print_json,
+    progress_bar,
+    run_seed_study,
+    seed_study_json,
+    seed_study_lines,
+    seeds_option,
+    seeds_text,
+    status,
+    wants_progress,
+    write_outputs,
+)
+from reglab.config import INIT_SCHEMES, MASK_MODES, TrainConfig
+from reglab.experiments.exercise import Comparison, compare
+from reglab.experiments.tables import format_accuracy
+
+HIDDEN_LAYERS = (20, 3)
+"""The exercise's hidden layers, used when --layers is not given."""
+
+COST_EVERY = 10_000
+MAX_SHORT_ROWS = 10
+
+
+def register(subparsers: Subparsers) -> None:
+    """Add the ``train`` command to ``subparsers``."""
+    parser = add_command(subparsers, "train", __doc__, run)
+    defaults = TrainConfig()
+    model = parser.add_argument_group("model")
+    model.add_argument(
+        "--l2",
+        type=config_option("l2", float),
+        default=defaults.l2,
+        metavar="LAMBDA",
+        help=f"L2 strength lambda >= 0; biases are not penalized (default {defaults.l2})",
+    )
+    model.add_argument(
+        "--keep-prob",
+        type=config_option("keep_prob", float),
+        default=defaults.keep_prob,
+        metavar="P",
+        help="dropout keep probability in (0, 1] on the hidden layers; 1 is no dropout "
+        f"(default {defaults.keep_prob})",
+    )
+    model.add_argument(
+        "--masks",
+        type=config_option("masks", str),
+        default=defaults.masks,
+        metavar="{" + ",".join(MASK_MODES) + "}",
+        help="fresh: a new dropout mask every iteration; course: the exercise's fixed masks "
+        f"(default {defaults.masks})",
+    )
+    model.add_argument(
+        "--layers",
+        type=config_option("layers", parse_layers),
+        default=None,
+        metavar="SIZES",
+        help="layer sizes, comma-separated, e.g. 2,20,3,1: the first must be the data's "
+        "number of features, the last 1 (default: N,20,3,1 for data with N features)",
+    )
+    model.add_argument(
+        "--init",
+        type=config_option("init", str),
+        default=defaults.init,
+        metavar="{" + ",".join(INIT_SCHEMES) + "}",
+        help=f"weight initialization; course ignores --seed (default {defaults.init})",
+    )
+    model.add_argument(
+        "--seed",
+        type=config_option("seed", int),
+        default=defaults.seed,
+        metavar="S",
+        help="seed of the model's generator (fresh masks, non-course init), >= 0; with "
+        f"--seeds N, the first of the seeds S..S+N-1 (default {defaults.seed})",
+    )
+    model.add_argument(
+        "--seeds",
+        type=seeds_option,
+        default=None,
+        metavar="N",
+        help="also train the configuration under N seeds (--seed, --seed + 1, ...) and "
+        "print the spread of its accuracies (N >= 2)",
+    )
+    optimizer = parser.add_argument_group("optimizer")
+    optimizer.add_argument(
+        "--learning-rate",
+        type=config_option("learning_rate", float),
+        default=defaults.learning_rate,
+        metavar="RATE",
+        help=f"gradient-descent step size > 0 (default {defaults.learning_rate})",
+    )
+    optimizer.add_argument(
+        "--iterations",
+        type=config_option("iterations", int),
+        default=defaults.iterations,
+        metavar="N",
+        help=f"full-batch updates, >= 1 (default {defaults.iterations})",
+    )
+    optimizer.add_argument(
+        "--record-every",
+        type=config_option("record_every", int),
+        default=defaults.record_every,
+        metavar="N",
+        help=f"record cost and accuracies every N iterations (default {defaults.record_every})",
+    )
+    add_output_arguments(parser)
+    add_data_arguments(parser)
+    add_json_argument(parser)
+
+
+def model_name(config: TrainConfig) -> str:
+    """A name in the exercise's style, e.g. ``"L2, lambda = 0.7"``."""
+    parts = []
+    if config.l2 > 0:
+        parts.append(f"L2, lambda = {config.l2}")
+    if config.keep_prob < 1:
+        parts.append(f"dropout, keep_prob = {config.keep_prob} ({config.masks} masks)")
+    return " + ".join(parts) or "no regularization"
+
+
+def config_line(config: TrainConfig) -> str:
+    """``layers=2,20,3,1 learning_rate=0.3 ...``: every field, as the options spell values."""
+    values = config.to_dict()
+    values["layers"] = ",".join(str(n) for n in config.layers)
+    return " ".join(f"{key}={value}" for key, value in values.items())
+
+
+def displayed_records(
+    recorded: Sequence[int], every: int = COST_EVERY, max_rows: int = MAX_SHORT_ROWS
+) -> list[int]:
+    """Indices of the recorded iterations whose cost is printed.
+
+    Those at multiples of ``every``; when fewer than two are, at most
+    ``max_rows`` evenly spaced records (all of them if there are no more).
+    """
+    on_grid = [r for r, iteration in enumerate(recorded) if iteration % every == 0]
+    if len(on_grid) >= 2:
+        return on_grid
+    stride = -(-len(recorded) // max_rows)
+    return list(range(0, len(recorded), stride))
+
+
+def result_lines(comparison: Comparison) -> list[str]:
+    """The model, its configuration, the cost table and the final accuracies."""
+    config = comparison.result.configs[0]
+    history = comparison.result.history
+    recorded = [int(i) for i in history.iterations]
+    rows = [
+        [str(recorded[r]), repr(float(history.cost[0, r]))] for r in displayed_records(recorded)
+    ]
+    dataset = comparison.dataset
+    train_accuracy = float(comparison.result.train_accuracy[0])
+    lines = [
+        f"model:   {comparison.names[0]}",
+        f"config:  {config_line(config)}",
+        "",
+        *format_table(["iteration", "cost"], rows),
+        "",
+        f"train accuracy: {format_accuracy(train_accuracy, dataset.X_train.shape[1])}",
+    ]
+    if comparison.result.test_accuracy is not None:
+        test_accuracy = float(comparison.result.test_accuracy[0])
+        lines.append(f"test accuracy:  {format_accuracy(test_accuracy, dataset.X_test.shape[1])}")
+    return lines
+
+
+def without_wins(row: dict[str, Any]) -> dict[str, Any]:
+    """A seed-study row without its win counts: a single model ranks first on every seed."""
+    return {key: value for key, value in row.items() if key not in ("wins", "win_share")}
+
+
+def uses_course_dropout(config: TrainConfig) -> bool:
+    """True for dropout on the course's fixed masks: the mask-quirk figure applies."""
+    return config.masks == "course" and config.keep_prob < 1
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load the data, train the configuration the options describe, print the result.
+
+    With --seeds, the single run (seed --seed) is printed before the seed study
+    starts, and everything is printed before any file is written.
+    """
+    check_output_options(args)
+    dataset = load_data(args)
+    layers: tuple[int, ...] = (
+        args.layers if args.layers is not None else (dataset.n_features, *HIDDEN_LAYERS, 1)
+    )
+    check_input_layer(layers, dataset)
+    config = TrainConfig(
+        layers=layers,
+        learning_rate=args.learning_rate,
+        iterations=args.iterations,
+        l2=args.l2,
+        keep_prob=args.keep_prob,
+        masks=args.masks,
+        init=args.init,
+        seed=args.seed,
+        record_every=args.record_every,
+    )
+    if args.json:
+        status(f"dataset {dataset.name}: {dataset.source}")
+    name = model_name(config)
+    enabled = wants_progress(args.json, sys.stderr)
+    with progress_bar(enabled, "train", config.iterations) as progress:
+        comparison = compare(dataset, {name: config}, progress=progress)
+    if not args.json:
+        print("\n".join([*dataset_lines(dataset), *result_lines(comparison)]))
+        sys.stdout.flush()
+    study = None
+    spread = None
+    if args.seeds is not None:
+        seeds = tuple(range(config.seed, config.seed + args.seeds))
+        study = run_seed_study(dataset, {name: config}, seeds, show_progress=enabled)
+        spread = [without_wins(row) for row in study.rows()]
+        if not args.json:
+            intro = (
+                f"The same configuration under {len(seeds)} seeds ({seeds_text(seeds)}); "
+                "accuracies as fractions:"
+            )
+            print("\n".join(["", *seed_study_lines(intro, spread)]))
+            sys.stdout.flush()
+    if args.json:
+        document = comparison.to_dict()
+        if study is not None:
+            document["seed_study"] = seed_study_json(study)
+        print_json(document)
+        sys.stdout.flush()
+    write_outputs(args, comparison, mask_quirk=uses_course_dropout(config), seed_spread=spread)
+    return 0

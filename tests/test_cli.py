@@ -1,0 +1,361 @@
+"""The command line: the exercise's table through `reglab compare`, `train`, `datasets`, JSON.
+
+Commands run in-process through ``main([...])``; one test runs a real
+``python -m reglab`` subprocess. Only the table test trains the exercise's
+30,000 iterations (once per module), and the offline test, because
+``compare`` always uses the exercise's settings.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import re
+import subprocess
+import sys
+from contextlib import redirect_stderr, redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import reglab
+from reglab.cli import COMMANDS, build_parser, main
+from reglab.cli.common import progress_bar, wants_progress
+from reglab.cli.compare import NOTE, SEEDS_COMMAND
+from reglab.cli.train import displayed_records
+from reglab.data.sources import list_datasets
+from reglab.experiments.tables import format_accuracy
+
+DOCS_JSON = Path(__file__).resolve().parents[1] / "docs" / "json.md"
+
+# SPEC.md's conclusion table, typed from SPEC.md: (name, costs at 0/10,000/20,000, accuracies).
+PUBLISHED = [
+    (
+        "no regularization",
+        (0.6557412523481002, 0.1632998752572419, 0.13851642423239133),
+        (200, 211),
+        (183, 200),
+    ),
+    (
+        "L2, lambda = 0.7",
+        (0.6974484493131264, 0.2684918873282239, 0.2680916337127301),
+        (198, 211),
+        (186, 200),
+    ),
+    (
+        "dropout, keep_prob = 0.86 (course masks)",
+        (0.6543912405149825, 0.061016986574905605, 0.060582435798513114),
+        (196, 211),
+        (190, 200),
+    ),
+]
+SHORT_RUN = ["--iterations", "200", "--record-every", "100"]
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def exercise_json(football_path: Path) -> dict[str, Any]:
+    """`reglab compare --data <data.mat> --json`, run once: 3 models x 30,000 iterations."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        code = main(["compare", "--data", str(football_path), "--json"])
+    assert code == 0, err.getvalue()
+    document: dict[str, Any] = json.loads(out.getvalue())
+    return document
+
+
+def test_compare_json_reproduces_the_published_table(exercise_json: dict[str, Any]) -> None:
+    models = exercise_json["models"]
+    assert [model["name"] for model in models] == [row[0] for row in PUBLISHED]
+    for model, (_, costs, (train_ok, n_train), (test_ok, n_test)) in zip(
+        models, PUBLISHED, strict=True
+    ):
+        recorded = dict(model["costs"])
+        for iteration, published in zip((0, 10_000, 20_000), costs, strict=True):
+            assert math.isclose(recorded[iteration], published, rel_tol=1e-9, abs_tol=0.0)
+        assert model["train_accuracy"] == train_ok / n_train
+        assert model["test_accuracy"] == test_ok / n_test
+
+
+def test_compare_json_describes_the_file_and_the_settings(
+    exercise_json: dict[str, Any], football_path: Path
+) -> None:
+    assert exercise_json["schema_version"] == 1
+    assert exercise_json["reglab_version"] == reglab.__version__
+    assert exercise_json["dataset"] == {
+        "name": "football",
+        "source": str(football_path),
+        "sha256": "1218828095bf91d215622d00b2a5b8784c359e29d9d9c5734949b8e60c5bc231",
+        "n_features": 2,
+        "n_train": 211,
+        "n_test": 200,
+    }
+    configs = [model["config"] for model in exercise_json["models"]]
+    assert [(c["l2"], c["keep_prob"], c["masks"]) for c in configs] == [
+        (0.0, 1.0, "fresh"),
+        (0.7, 1.0, "fresh"),
+        (0.0, 0.86, "course"),
+    ]
+    for config in configs:
+        assert config["layers"] == [2, 20, 3, 1]
+        assert (config["learning_rate"], config["iterations"], config["record_every"]) == (
+            0.3,
+            30_000,
+            1_000,
+        )
+    for model in exercise_json["models"]:
+        assert [iteration for iteration, _ in model["costs"]] == list(range(0, 30_000, 1_000))
+
+
+def test_compare_offline_uses_the_builtin_data_and_prints_the_table(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    workdir, cache = tmp_path / "work", tmp_path / "cache"
+    workdir.mkdir()
+    cache.mkdir()
+    monkeypatch.chdir(workdir)
+    monkeypatch.setenv("REGLAB_CACHE_DIR", str(cache))
+
+    code, out, err = run_cli(capsys, "compare", "--offline")
+
+    assert (code, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].startswith("dataset: goalkeeper (2 features, ")
+    assert lines[1].startswith("source:  built-in")
+    assert "offline" in lines[1]
+    header = lines[3].split()
+    assert header[:2] == ["model", "cost"] and "@10,000" in header and "@20,000" in header
+    number = r"\d\.\d+(?:e-\d+)?"
+    accuracy = r"\d(?:\.\d+)? \(\d+/\d+\)"
+    for line, (name, *_) in zip(lines[4:7], PUBLISHED, strict=True):
+        assert re.fullmatch(
+            rf"{re.escape(name)} +{number} +{number} +{number} +{accuracy} +{accuracy}", line
+        ), line
+    assert " ".join(lines[8:-1]) == NOTE
+    assert lines[-1] == f"    {SEEDS_COMMAND}"
+
+
+def test_the_note_points_to_a_command_that_exists() -> None:
+    program, *argv = SEEDS_COMMAND.split()
+    assert program == "reglab"
+    args = build_parser().parse_args(argv)
+    assert args.run.__module__ == "reglab.cli.compare"
+    assert args.seeds == 10
+
+
+def test_train_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(
+        capsys,
+        "train",
+        "--dataset", "moons",
+        "--l2", "0.5",
+        "--keep-prob", "0.9",
+        "--init", "he",
+        "--seed", "7",
+        "--learning-rate", "0.1",
+        *SHORT_RUN,
+        "--json",
+    )  # fmt: skip
+    assert code == 0
+    assert err.startswith("reglab: dataset moons: ")
+    document = json.loads(out)
+    assert set(document) == {"schema_version", "reglab_version", "dataset", "models"}
+    assert document["dataset"]["name"] == "moons"
+    assert document["dataset"]["sha256"] is None
+    assert set(document["dataset"]) == {
+        "name",
+        "source",
+        "sha256",
+        "n_features",
+        "n_train",
+        "n_test",
+    }
+    [model] = document["models"]
+    assert set(model) == {"name", "config", "costs", "train_accuracy", "test_accuracy"}
+    assert model["name"] == "L2, lambda = 0.5 + dropout, keep_prob = 0.9 (fresh masks)"
+    assert model["config"] == {
+        "layers": [2, 20, 3, 1],
+        "learning_rate": 0.1,
+        "iterations": 200,
+        "l2": 0.5,
+        "keep_prob": 0.9,
+        "masks": "fresh",
+        "init": "he",
+        "seed": 7,
+        "record_every": 100,
+    }
+    assert [iteration for iteration, _ in model["costs"]] == [0, 100]
+    assert all(math.isfinite(cost) and cost > 0 for _, cost in model["costs"])
+    n_train, n_test = document["dataset"]["n_train"], document["dataset"]["n_test"]
+    for fraction, n in ((model["train_accuracy"], n_train), (model["test_accuracy"], n_test)):
+        assert 0 <= fraction <= 1
+        assert math.isclose(fraction * n, round(fraction * n), abs_tol=1e-9)
+
+
+def json_fields(value: object) -> set[str]:
+    """Every key of every object in a JSON value, at any depth."""
+    if isinstance(value, dict):
+        return set(value).union(*(json_fields(item) for item in value.values()))
+    if isinstance(value, list):
+        return set().union(*(json_fields(item) for item in value))
+    return set()
+
+
+def test_docs_json_documents_every_field(capsys: pytest.CaptureFixture[str]) -> None:
+    """Every key of a document with a seed study (train --seeds) has a row in docs/json.md."""
+    options = ["--dataset", "moons", "--init", "lecun", "--seeds", "2", *SHORT_RUN, "--json"]
+    _, out, _ = run_cli(capsys, "train", *options)
+    document = json.loads(out)
+    assert {"models", "seed_study"} <= set(document)
+    fields = json_fields(document)
+    assert {"seeds", "ties", "runs", "wins", "test_std", "final_cost", "layers"} <= fields
+    text = DOCS_JSON.read_text(encoding="utf-8")
+    undocumented = sorted(field for field in fields if f"| `{field}` |" not in text)
+    assert undocumented == []
+
+
+def test_json_without_seeds_has_no_seed_study(capsys: pytest.CaptureFixture[str]) -> None:
+    _, out, _ = run_cli(capsys, "train", "--dataset", "moons", *SHORT_RUN, "--json")
+    assert "seed_study" not in json.loads(out)
+
+
+def test_train_text_prints_config_costs_and_accuracies(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    options = ["train", "--dataset", "moons", "--l2", "0.7", *SHORT_RUN]
+    code, out, err = run_cli(capsys, *options)
+    assert (code, err) == (0, "")
+    _, json_out, _ = run_cli(capsys, *options, "--json")
+    [model] = json.loads(json_out)["models"]
+
+    lines = out.splitlines()
+    assert lines[0].startswith("dataset: moons (2 features, ")
+    assert lines[1].startswith("source:  ")
+    assert "model:   L2, lambda = 0.7" in lines
+    assert (
+        "config:  layers=2,20,3,1 learning_rate=0.3 iterations=200 l2=0.7 keep_prob=1.0 "
+        "masks=fresh init=course seed=0 record_every=100"
+    ) in lines
+    costs = lines[lines.index("iteration  cost") + 1 :][:2]
+    assert costs == [f"{i:<9}  {cost!r}" for i, cost in model["costs"]]
+    n_train = json.loads(json_out)["dataset"]["n_train"]
+    assert lines[-2] == f"train accuracy: {format_accuracy(model['train_accuracy'], n_train)}"
+    assert lines[-1].startswith("test accuracy:  ")
+
+
+def test_train_layers_default_to_the_data_features(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Without --layers, a 3-feature file trains a 3,20,3,1 network."""
+    path = tmp_path / "three.csv"
+    rows = [(0.1 * i, 0.2 * (i % 5), 0.3 * (i % 3), i % 2) for i in range(40)]
+    path.write_text("\n".join(",".join(str(v) for v in row) for row in rows) + "\n")
+    code, out, err = run_cli(capsys, "train", "--data", str(path), *SHORT_RUN, "--json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["dataset"]["n_features"] == 3
+    assert document["models"][0]["config"]["layers"] == [3, 20, 3, 1]
+
+
+def test_datasets_lists_every_name_with_a_description(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code, out, _ = run_cli(capsys, "datasets")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["name", "description"]
+    listed = {line.split()[0]: line.split(maxsplit=1)[1] for line in lines[1:]}
+    expected = dict(list_datasets())
+    assert listed == expected
+    assert {"football", "goalkeeper", "circles", "xor", "gauss", "spiral", "moons"} <= set(listed)
+    assert all(description.strip() for description in listed.values())
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "--version")
+    assert (code, out) == (0, f"reglab {reglab.__version__}\n")
+
+
+def test_help_comes_from_the_docstrings(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run_cli(capsys, "--help")
+    assert code == 0
+    words = " ".join(out.split())
+    for command in COMMANDS:
+        assert command.__doc__ is not None
+        name = command.__name__.rsplit(".", 1)[-1]
+        assert f" {name} {command.__doc__.splitlines()[0]}" in words
+
+
+def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run_cli(capsys)
+    assert code == 2
+    assert err.splitlines()[-1] == "reglab: error: the following arguments are required: COMMAND"
+
+
+def test_interrupt_exits_130_with_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted() -> list[tuple[str, str]]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("reglab.cli.datasets.list_datasets", interrupted)
+    assert run_cli(capsys, "datasets") == (130, "", "reglab: interrupted\n")
+
+
+def test_displayed_records_every_10000_else_at_most_ten() -> None:
+    assert displayed_records(list(range(0, 30_000, 1_000))) == [0, 10, 20]
+    assert displayed_records([0, 100]) == [0, 1]
+    assert displayed_records(list(range(0, 5_000, 100))) == list(range(0, 50, 5))
+    assert displayed_records(list(range(0, 10_000, 3_000))) == [0, 1, 2, 3]
+
+
+def test_format_accuracy_as_the_exercise_counts() -> None:
+    assert format_accuracy(200 / 211, 211) == "0.947867 (200/211)"
+    assert format_accuracy(0.915, 200) == "0.915 (183/200)"
+    assert format_accuracy(1.0, 7) == "1 (7/7)"
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_only_for_a_terminal_without_json() -> None:
+    assert wants_progress(False, _Terminal())
+    assert not wants_progress(True, _Terminal())
+    assert not wants_progress(False, io.StringIO())
+
+
+def test_progress_bar_follows_the_engine_callback() -> None:
+    stream = _Terminal()
+    with progress_bar(True, "train", 200, stream) as progress:
+        assert progress is not None
+        progress(100, 200)
+        progress(200, 200)
+        assert "200/200" in stream.getvalue()
+        assert stream.getvalue().startswith("\rtrain: ")
+    with progress_bar(False, "train", 200, stream) as progress:
+        assert progress is None
+
+
+def test_python_m_reglab_train_in_a_subprocess() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "reglab", "train", "--dataset", "xor", *SHORT_RUN, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["models"][0]["config"]["iterations"] == 200
+    assert completed.stderr.startswith("reglab: dataset xor: ")
+    assert "Traceback" not in completed.stderr

@@ -1,0 +1,242 @@
+"""``reglab sweep``: one clear line and exit 2 for bad grids, JSON records, figures, the store."""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+import reglab.cli
+from reglab.cli import main
+from reglab.cli import sweep as sweep_command
+from reglab.data.sources import load_dataset
+from reglab.experiments.store import ResultStore
+from reglab.experiments.sweep import SweepGrid, sweep
+
+SMALL = ["--dataset", "moons", "--iterations", "200", "--record-every", "50"]
+
+
+@pytest.fixture(autouse=True)
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run in an empty directory (the default store lands there) with `sweep` registered."""
+    monkeypatch.chdir(tmp_path)
+    if sweep_command not in reglab.cli.COMMANDS:  # until the lead registers the command
+        monkeypatch.setattr(reglab.cli, "COMMANDS", (*reglab.cli.COMMANDS, sweep_command))
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["--l2", ""],
+            "l2 must be a comma-separated list of numbers, e.g. 0,0.1,0.7. Received: l2=''",
+        ),
+        (["--l2", "0,,1"], "Received: l2='0,,1'"),
+        (["--l2", "0,-0.1"], "l2 must be a finite number >= 0. Received: l2=-0.1"),
+        (["--keep-prob", "1,0"], "keep_prob must be in (0, 1]. Received: keep_prob=0.0"),
+        (
+            ["--learning-rate", "0.3,0.3"],
+            "learning_rate must be a list of distinct values. Received: learning_rate=[0.3, 0.3]",
+        ),
+        (["--masks", "fresh,stale"], "masks must be one of fresh, course. Received: masks='stale'"),
+        (
+            ["--seeds", "0"],
+            "seeds must be a number of seeds >= 1 or a non-empty list of distinct integers >= 0. "
+            "Received: seeds=0",
+        ),
+        (["--seeds", "1,1"], "Received: seeds=[1, 1]"),
+        (["--iterations", "many"], "iterations must be an integer. Received: iterations='many'"),
+        (
+            ["--layers", "2,x,1"],
+            "layers must be comma-separated integer sizes, e.g. 2,20,3,1. Received: layers='2,x,1'",
+        ),
+        (["--layers", "2,20,3"], "layers must be a sequence ending in 1"),
+        (
+            ["--l2", ",".join(str(v) for v in range(1001)), "--seeds", "5"],
+            "sweep size must be at most 5,000 models (cells x seeds; this grid has 1,001 cells x "
+            "5 seeds) unless you pass --yes. Received: sweep size=5005",
+        ),
+        (
+            ["--backend", "dask"],
+            "--scheduler must be the address of a running dask scheduler for --backend dask. "
+            "Received: --scheduler=None",
+        ),
+        (["--chunk-size", "0"], "chunk_size must be an integer >= 1. Received: chunk_size=0"),
+        (["--layers", "3,4,1"], "(the features of dataset 'moons'). Received: layers=(3, 4, 1)"),
+    ],
+)
+def test_bad_grids_are_one_line_and_exit_2(
+    arguments: list[str], message: str, capsys: pytest.CaptureFixture[str], in_tmp: Path
+) -> None:
+    assert main(["sweep", *SMALL, *arguments]) == 2
+    captured = capsys.readouterr()
+    errors = [line for line in captured.err.splitlines() if line.startswith("reglab: error:")]
+    assert len(errors) == 1 and message in errors[0]
+    assert captured.out == ""
+    assert list(in_tmp.iterdir()) == []  # nothing trained, no store created
+
+
+def test_the_cap_is_lifted_by_yes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(sweep_command, "DEFAULT_MAX_CONFIGS", 5)
+    grid = ["--l2", "0,0.1,0.7", "--seeds", "2", "--json"]
+    assert main(["sweep", *SMALL, *grid]) == 2
+    assert "unless you pass --yes. Received: sweep size=6" in capsys.readouterr().err
+    assert main(["sweep", *SMALL, *grid, "--yes"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
+
+
+def test_json_prints_one_record_per_cell(capsys: pytest.CaptureFixture[str], in_tmp: Path) -> None:
+    code = main(
+        ["sweep", *SMALL, "--l2", "0,0.7", "--keep-prob", "1,0.8", "--seeds", "3", "--json"]
+    )
+    assert code == 0
+    captured = capsys.readouterr()
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    assert [(r["keep_prob"], r["l2"]) for r in records] == [
+        (1.0, 0.0),
+        (1.0, 0.7),
+        (0.8, 0.0),
+        (0.8, 0.7),
+    ]
+    assert sum(r["best"] for r in records) == 1
+    expected = sweep(
+        load_dataset(dataset="moons"),
+        SweepGrid(l2=(0.0, 0.7), keep_prob=(1.0, 0.8), seeds=3, iterations=200, record_every=50),
+    )
+    for record, cell in zip(records, expected.cells, strict=True):
+        assert record["seeds"] == [0, 1, 2] and record["n_seeds"] == 3
+        assert [run["test_accuracy"] for run in record["runs"]] == cell.test_accuracy.tolist()
+        assert record["test_mean"] == pytest.approx(cell.test_mean, rel=1e-12)
+    assert all(line.startswith("reglab: ") for line in captured.err.splitlines())
+    with ResultStore.open(in_tmp / "reglab-sweep.sqlite") as store:  # the default store
+        assert len(store) == 4
+
+
+def test_text_output_has_the_table_and_the_recommendation(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["sweep", *SMALL, "--l2", "0,0.7", "--keep-prob", "1,0.8", "--seeds", "3"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    header = next(i for i, line in enumerate(lines) if "keep_prob" in line and "test %" in line)
+    table = lines[header + 1 : header + 5]
+    assert [line.split()[0] if not line.startswith(" ") else "" for line in table].count("*") == 1
+    assert all("±" in line for line in table)
+    assert "Best: l2=" in out and "mean test accuracy" in out
+
+
+def test_out_writes_the_figures(capsys: pytest.CaptureFixture[str], in_tmp: Path) -> None:
+    out = in_tmp / "figures"
+    assert (
+        main(
+            [
+                "sweep",
+                *SMALL,
+                "--l2",
+                "0,0.7",
+                "--keep-prob",
+                "1,0.8",
+                "--seeds",
+                "2",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    written = sorted(path.name for path in out.iterdir())
+    assert written == [
+        "sweep_gap.png",
+        "sweep_test_accuracy.png",
+        "sweep_validation_keep_prob.png",
+        "sweep_validation_l2.png",
+    ]
+    for name in written:
+        assert (out / name).read_bytes()[:4] == b"\x89PNG"
+    assert f"wrote {out / 'sweep_gap.png'}" in capsys.readouterr().err
+
+
+def test_store_resume_and_rerun(capsys: pytest.CaptureFixture[str], in_tmp: Path) -> None:
+    store = ["--store", str(in_tmp / "s.sqlite")]
+    assert main(["sweep", *SMALL, *store, "--l2", "0,0.7", "--seeds", "2", "--json"]) == 0
+    first = capsys.readouterr().out
+    bigger = ["--l2", "0,0.7,3", "--seeds", "2", "--json"]
+    assert main(["sweep", *SMALL, *store, *bigger]) == 2
+    assert "already holds 2 of this sweep's 3 cells; resume (--resume)" in capsys.readouterr().err
+    assert main(["sweep", *SMALL, *store, *bigger, "--resume"]) == 0
+    captured = capsys.readouterr()
+    assert "4 models from" in captured.err and "2 trained" in captured.err
+    records = [json.loads(line) for line in captured.out.splitlines()]
+    assert [r["from_store"] for r in records] == [True, True, False]
+    assert main(["sweep", *SMALL, *store, "--l2", "0,0.7", "--seeds", "2", "--json"]) == 0
+    again = capsys.readouterr()
+    assert "nothing trained" in again.err
+    strip = [
+        {k: v for k, v in json.loads(line).items() if k != "from_store"}
+        for line in first.splitlines()
+    ]
+    assert [
+        {k: v for k, v in json.loads(line).items() if k != "from_store"}
+        for line in again.out.splitlines()
+    ] == strip
+
+
+def test_config_file_with_flags_overriding_it(
+    capsys: pytest.CaptureFixture[str], in_tmp: Path
+) -> None:
+    config = in_tmp / "grid.toml"
+    config.write_text("[sweep]\nl2 = [0, 0.1, 0.7]\nkeep_prob = [0.9]\nseeds = 2\niterations = 5\n")
+    assert (
+        main(
+            [
+                "sweep",
+                "--dataset",
+                "moons",
+                "--config",
+                str(config),
+                "--l2",
+                "0.3",
+                "--record-every",
+                "5",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    (record,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert (record["l2"], record["keep_prob"], record["iterations"], record["n_seeds"]) == (
+        0.3,
+        0.9,
+        5,
+        2,
+    )
+    config.write_text("[sweep]\nl2 = [0, -1]\n")
+    assert main(["sweep", "--dataset", "moons", "--config", str(config)]) == 2
+    assert "l2 must be a finite number >= 0. Received: l2=-1" in capsys.readouterr().err
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("json_output", [False, True])
+def test_a_progress_bar_on_a_terminal_only_without_json(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], json_output: bool
+) -> None:
+    terminal = Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    arguments = ["sweep", *SMALL, "--l2", "0,0.7", "--seeds", "2"]
+    assert main(arguments + (["--json"] if json_output else [])) == 0
+    bar = [line for line in terminal.getvalue().split("\r") if "model/s" in line]
+    if json_output:
+        assert bar == []
+    else:
+        assert any("/4 [" in line and "model/s, cells" in line for line in bar)
+        assert any("4/4" in line and "cells 2/2" in line for line in bar)
