@@ -28,7 +28,7 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-from reglab.cli import common, main
+from reglab.cli import main
 from reglab.cli.common import (
     format_table,
     models_progress_bar,
@@ -42,6 +42,7 @@ from reglab.experiments.exercise import Comparison
 from reglab.experiments.seeds import SeedStudy, honest_exercise_models, seed_study
 from reglab.experiments.tables import seed_spread_table
 from reglab.plots import FIGURE_NAMES
+from reglab.plots import figures as plots_figures
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SHORT_RUN = ["--iterations", "200", "--record-every", "100"]
@@ -179,14 +180,14 @@ def compare_outputs(
     base = tmp_path_factory.mktemp("compare")
     out, report = base / "figures", base / "report.html"
     draws = []
-    real = common.comparison_figures
+    real = plots_figures.comparison_figures
 
     def counted(*args: Any, **kwargs: Any) -> dict[str, Figure]:
         draws.append(kwargs)
         return real(*args, **kwargs)
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(common, "comparison_figures", counted)
+        patch.setattr(plots_figures, "comparison_figures", counted)
         run = run_main("compare", "--data", str(football_path), "--out", str(out),
                        "--report", str(report), "--seeds", "3", "--json")  # fmt: skip
     assert run.code == 0, run.err

@@ -31,9 +31,7 @@ from reglab.experiments.backends import ChunkProgress
 from reglab.experiments.exercise import Comparison
 from reglab.experiments.seeds import SeedStudy, seed_study
 from reglab.experiments.tables import seed_spread_table
-from reglab.plots.figures import FIGURE_NAMES, comparison_figures
-from reglab.plots.save import FIGURE_FORMATS, save_figure
-from reglab.report.html import write_report
+from reglab.plots.names import FIGURE_FORMATS, FIGURE_NAMES
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What ``ArgumentParser.add_subparsers`` returns; each command's ``register`` adds itself to it."""
@@ -405,6 +403,10 @@ def write_outputs(
     report: Path | None = args.report
     if out is None and report is None:
         return
+    # Drawing needs matplotlib (and the report Jinja2): imported only when asked for.
+    from reglab.plots import comparison_figures, save_figure
+    from reglab.report import write_report
+
     figures = comparison_figures(comparison, mask_quirk=mask_quirk)
     if out is not None:
         fmt: str = args.format or "png"

@@ -42,7 +42,6 @@ from reglab.experiments.sweep import (
     SweepResult,
     sweep,
 )
-from reglab.plots.sweep import write_sweep_figures
 
 DEFAULT_STORE = "reglab-sweep.sqlite"
 
@@ -287,7 +286,11 @@ def run(args: argparse.Namespace) -> int:
         status(f"every cell was already in {args.store}: nothing trained")
     elif result.n_from_store:
         status(f"{result.n_from_store} models from {args.store}, {result.n_trained} trained")
-    figures = write_sweep_figures(result, args.out) if args.out is not None else []
+    figures: list[Path] = []
+    if args.out is not None:
+        from reglab.plots import write_sweep_figures  # matplotlib: only when figures are asked for
+
+        figures = write_sweep_figures(result, args.out)
     for path in figures:
         status(f"wrote {path}")
     if args.json:

@@ -6,6 +6,9 @@ and keeps it only if its sha256 is :data:`FOOTBALL_SHA256`.
 
 The file stores examples as rows (``X`` is ``(m, 2)``, ``y`` is ``(m, 1)``);
 :func:`load_football` returns them as columns, the engine's orientation.
+
+scipy.io, pooch and requests are imported inside the functions that use them,
+so that ``import reglab`` (and every command's start) does not pay for them.
 """
 
 from __future__ import annotations
@@ -20,9 +23,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pooch
-import requests
-import scipy.io
 
 from reglab.data.dataset import Dataset
 from reglab.errors import DataError
@@ -73,6 +73,8 @@ def load_football(path: str | os.PathLike[str]) -> Dataset:
     if not file.is_file():
         raise DataError(f"data file not found: {file} (expected the exercise's data.mat)")
     content = file.read_bytes()
+    import scipy.io
+
     try:
         contents: dict[str, Any] = scipy.io.loadmat(io.BytesIO(content))
     except Exception as error:  # a damaged file fails in many ways: zlib, index, type errors
@@ -151,6 +153,8 @@ def default_cache_dir() -> Path:
     configured = os.environ.get(CACHE_DIR_ENV)
     if configured:
         return Path(configured)
+    import pooch
+
     return Path(pooch.os_cache("reglab"))
 
 
@@ -195,6 +199,8 @@ def download_football(
         return cached, None
     # A file with the wrong hash is never used; remove it so the cache holds only verified data.
     (directory / FOOTBALL_FILENAME).unlink(missing_ok=True)
+    import pooch
+
     failures: list[str] = []
     with _quiet_pooch():
         for url in urls:
@@ -218,6 +224,8 @@ def download_football(
 
 def _short_reason(error: Exception, timeout: float) -> str:
     """One phrase for why a download failed."""
+    import requests
+
     if isinstance(error, requests.exceptions.HTTPError) and error.response is not None:
         return f"HTTP {error.response.status_code}"
     if isinstance(error, requests.exceptions.Timeout):
@@ -234,6 +242,8 @@ def _short_reason(error: Exception, timeout: float) -> str:
 @contextmanager
 def _quiet_pooch() -> Iterator[None]:
     """Silence pooch's INFO messages ("Downloading data from ...") for the duration."""
+    import pooch
+
     logger = pooch.get_logger()
     level = logger.level
     logger.setLevel(logging.WARNING)

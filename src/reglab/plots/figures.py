@@ -17,17 +17,6 @@ from reglab.plots.masks import plot_mask_quirk
 from reglab.plots.save import check_format, output_error, save_figure
 from reglab.plots.weights import plot_weight_distributions
 
-FIGURE_NAMES: tuple[str, ...] = (
-    "dataset",
-    "cost",
-    "accuracy",
-    "boundaries",
-    "probabilities",
-    "weights",
-    "mask_quirk",
-)
-"""Every figure :func:`comparison_figures` can draw, in the order it draws them."""
-
 
 def _course_dropout_index(comparison: Comparison) -> int:
     for k, config in enumerate(comparison.result.configs):

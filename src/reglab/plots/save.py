@@ -12,16 +12,14 @@ import io
 import os
 import uuid
 from pathlib import Path
-from typing import Literal, get_args
 
 import matplotlib
 from matplotlib.figure import Figure
 
 from reglab.errors import DataError, ParameterError
+from reglab.plots.names import FIGURE_FORMATS, FigureFormat
 from reglab.plots.style import DPI
 
-FigureFormat = Literal["png", "svg"]
-FIGURE_FORMATS: tuple[str, ...] = get_args(FigureFormat)
 SVG_HASH_SALT = "reglab"
 
 
