@@ -356,7 +356,7 @@ def test_seed_spread_section_renders_a_seed_study(short: Comparison, football: D
     for cells, row in zip(table[1:], rows, strict=True):
         assert cells[0] == row["model"]
         assert cells[1:9] == [f"{row[key]:.4f}" for key in statistics]
-        assert cells[9:] == ["3", f"{row['wins']:g}"]
+        assert cells[9:] == ["3", f"{row['wins']:.3g}"]
     assert "The seed spread below shows how far results move across seeds." in html
 
     with pytest.raises(ParameterError, match="seed_spread must be rows with the keys"):

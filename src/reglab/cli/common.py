@@ -130,8 +130,8 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
         type=fraction_option,
         default=None,
         help="share of the examples held out for testing, in (0, 1), for a generator or a "
-        "CSV file without a split column (default: the generator's own, 0.3 for a CSV; a "
-        "CSV's split column wins). Not for the exercise's data.mat, whose split is fixed",
+        "CSV file without a split column (default: the generator's own, 0.3 for a CSV). "
+        "Not for a CSV with a split column or the exercise's data.mat: their split is fixed",
     )
     group.add_argument("--offline", action="store_true", help="never download")
 
@@ -497,7 +497,7 @@ def seed_study_sentence(rows: Sequence[Mapping[str, Any]]) -> str:
         best, others = ranked[0], ranked[1:]
         lead = (
             f'"{best["model"]}" has the best mean {what} ({stats(best)}, '
-            f"first on {best['wins']:g} of {n_seeds} seeds)"
+            f"first on {best['wins']:.3g} of {n_seeds} seeds)"
         )
         close = [row for row in others if _within_one_std(best, row, split)]
         if close:

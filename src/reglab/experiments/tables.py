@@ -142,7 +142,7 @@ def seed_spread_table(rows: Sequence[Mapping[str, object]]) -> Table:
         (
             str(row["model"]),
             *(_number(row, key, ".4f") for key in SEED_SPREAD_KEYS),
-            *(_number(row, key, "g") for key in extras),
+            *(_number(row, key, ".3g") for key in extras),
         )
         for row in rows
     )
