@@ -416,7 +416,12 @@ def test_weight_histograms_count_zero_and_tiny_weights_in_the_first_bin() -> Non
 
 def test_mask_quirk_shows_the_course_masks_and_trains_both_ways(football: Dataset) -> None:
     keep_prob = 0.86
-    figure = plot_mask_quirk(football, keep_prob, iterations=SHORT, samples=400)
+    # Not the course's defaults: the figure must train exactly the configuration it is given.
+    config = TrainConfig(
+        iterations=SHORT, keep_prob=keep_prob, masks="course", l2=0.3, init="he", seed=4,
+        record_every=10,
+    )  # fmt: skip
+    figure = plot_mask_quirk(football, config, samples=400)
     m = football.X_train.shape[1]
 
     course = np.asarray(axes_by_label(figure, "course masks").get_images()[0].get_array())
@@ -433,10 +438,7 @@ def test_mask_quirk_shows_the_course_masks_and_trains_both_ways(football: Datase
     assert np.count_nonzero((fresh == 0) | (fresh == 1)) < 0.01 * fresh.size
 
     # The boundaries are those of the two configurations trained independently here.
-    configs = [
-        TrainConfig(iterations=SHORT, keep_prob=keep_prob, masks=mode, record_every=10)
-        for mode in ("course", "fresh")
-    ]
+    configs = [replace(config, masks=mode) for mode in ("course", "fresh")]
     trained = train(configs, football.X_train, football.y_train, football.X_test, football.y_test)
     xs, ys = grid_for([(-0.75, 0.40), (-0.75, 0.65)], 0.01)
     expected = predict(trained.parameters, points_of(xs, ys))
@@ -451,7 +453,7 @@ def test_mask_quirk_shows_the_course_masks_and_trains_both_ways(football: Datase
 
 def test_mask_quirk_needs_a_dropout_keep_prob(football: Dataset) -> None:
     with pytest.raises(ParameterError, match=r"keep_prob must be in \(0, 1\)"):
-        plot_mask_quirk(football, 1.0, iterations=10)
+        plot_mask_quirk(football, TrainConfig(iterations=10, masks="course"))
 
 
 # ----------------------------------------------------------------------------- saving

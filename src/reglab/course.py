@@ -392,11 +392,14 @@ def update_parameters(
 
     Returns a new dict; ``parameters`` is left as it was.
     """
-    updated: ParameterDict = {}
-    for l in range(1, _n_layers(parameters) + 1):
-        for name in (f"W{l}", f"b{l}"):
-            updated[name] = parameters[name] - learning_rate * grads[f"d{name}"]
-    return updated
+    n_layers = _n_layers(parameters)
+    gradients = engine.Gradients(
+        weights=[np.asarray(grads[f"dW{l}"])[np.newaxis] for l in range(1, n_layers + 1)],
+        biases=[np.asarray(grads[f"db{l}"])[np.newaxis] for l in range(1, n_layers + 1)],
+        hidden=[],
+        pre_activations=[],
+    )
+    return _from_engine(engine.gradient_step(_to_engine(parameters), gradients, learning_rate))
 
 
 def predict(X: FloatArray, y: FloatArray, parameters: ParameterDict) -> FloatArray:

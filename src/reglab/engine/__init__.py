@@ -19,6 +19,7 @@ from reglab.engine.network import (
     accuracy,
     backward,
     forward,
+    gradient_step,
     predict,
     predict_proba,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "cross_entropy_from_logits",
     "cross_entropy_from_probabilities",
     "forward",
+    "gradient_step",
     "initialize",
     "l2_penalty",
     "predict",

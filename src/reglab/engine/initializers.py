@@ -5,13 +5,14 @@
 ``W_l = randn(n_l, n_{l-1}) / sqrt(n_{l-1})``. It never touches NumPy's global
 generator. The others draw from an explicit ``numpy.random.Generator``:
 
-========  =================================  =========================
-scheme    std of the normal W_l              matches
-========  =================================  =========================
-lecun     ``1/sqrt(fan_in)``                 the course's distribution
-he        ``sqrt(2/fan_in)``                 PyTorch ``kaiming_normal_``
-xavier    ``sqrt(2/(fan_in + fan_out))``     Keras ``GlorotNormal`` (untruncated)
-========  =================================  =========================
+========  =================================  ==========================================
+scheme    std of the normal W_l              same distribution as
+========  =================================  ==========================================
+lecun     ``1/sqrt(fan_in)``                 the course's initialization
+he        ``sqrt(2/fan_in)``                 PyTorch ``kaiming_normal_`` (fan_in, ReLU)
+xavier    ``sqrt(2/(fan_in + fan_out))``     PyTorch ``xavier_normal_`` (Keras'
+                                             ``GlorotNormal`` truncates at 2 std)
+========  =================================  ==========================================
 
 Biases start at zero in every scheme.
 """

@@ -201,6 +201,26 @@ def backward(
     return Gradients(dW, db, dA_hidden, dZ_all)
 
 
+def gradient_step(
+    params: Parameters, grads: Gradients, learning_rate: FloatArray | float
+) -> Parameters:
+    """One gradient-descent update: ``W_l - learning_rate * dW_l``, likewise for ``b_l``.
+
+    Args:
+        params: K stacked models (left unchanged).
+        grads: their gradients, from :func:`backward`.
+        learning_rate: a scalar or one per model, shape ``(K,)``.
+
+    Returns:
+        The updated parameters, new arrays.
+    """
+    rate = np.asarray(learning_rate, dtype=float).reshape(-1, 1, 1)
+    return Parameters(
+        [W - rate * dW for W, dW in zip(params.weights, grads.weights, strict=True)],
+        [b - rate * db for b, db in zip(params.biases, grads.biases, strict=True)],
+    )
+
+
 def predict_proba(params: Parameters, X: FloatArray) -> FloatArray:
     """Probability of class 1 under each model (no dropout), shape ``(K, 1, m)``."""
     return forward(params, X).output

@@ -64,15 +64,7 @@ def comparison_figures(comparison: Comparison, *, mask_quirk: bool = False) -> d
         )
     figures["weights"] = plot_weight_distributions(result.parameters, names)
     if quirk_model is not None:
-        config = result.configs[quirk_model]
-        figures["mask_quirk"] = plot_mask_quirk(
-            dataset,
-            config.keep_prob,
-            layers=config.layers,
-            iterations=config.iterations,
-            learning_rate=config.learning_rate,
-            seed=config.seed,
-        )
+        figures["mask_quirk"] = plot_mask_quirk(dataset, result.configs[quirk_model])
     return figures
 
 

@@ -11,6 +11,7 @@ same configuration both ways (one batched call) to compare the boundaries.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -25,6 +26,8 @@ from reglab.plots.data import scatter_split, set_plane_axes
 from reglab.plots.grid import check_two_features, decision_grid, plot_limits
 from reglab.plots.style import PANEL_SIZE, new_figure
 from reglab.types import FloatArray
+
+MASK_MODES_SHOWN: tuple[MaskMode, MaskMode] = ("course", "fresh")
 
 MASK_CMAP = "gray"
 """Black for a unit that is never kept, white for one that always is."""
@@ -77,27 +80,21 @@ def _check_options(keep_prob: float, samples: int) -> None:
 
 def plot_mask_quirk(
     dataset: Dataset,
-    keep_prob: float,
+    config: TrainConfig,
     *,
-    layers: tuple[int, ...] = (2, 20, 3, 1),
-    iterations: int = 30_000,
-    learning_rate: float = 0.3,
-    seed: int = 0,
     samples: int = 1_000,
     step: float | None = None,
 ) -> Figure:
     """Course masks against fresh masks: their patterns and the boundaries they train.
 
-    Trains two models in one batch, identical but for the masks (``"course"`` and
-    ``"fresh"`` with ``seed``; the course's initialization for both).
+    Trains ``config`` twice in one batch, identical but for the masks
+    (``"course"`` and ``"fresh"``), so the course-mask panel shows the very model
+    a comparison with ``config`` trained.
 
     Args:
         dataset: a dataset with two features.
-        keep_prob: probability of keeping a hidden unit, in (0, 1).
-        layers: layer sizes, from 2 inputs to 1 output.
-        iterations: training iterations of each model.
-        learning_rate: gradient-descent step size.
-        seed: seed of the fresh-mask model (and of the sampled fresh pattern).
+        config: the configuration; its ``keep_prob`` must be in (0, 1). Its
+            ``seed`` also seeds the sampled fresh pattern.
         samples: iterations sampled to estimate how often each unit is kept.
         step: grid step of the boundaries (default: 0.01, coarser for large windows).
 
@@ -109,19 +106,14 @@ def plot_mask_quirk(
         trained models' decision regions.
     """
     check_two_features(dataset, "decision boundaries")
+    keep_prob, layers, seed, iterations = (
+        config.keep_prob,
+        config.layers,
+        config.seed,
+        config.iterations,
+    )
     _check_options(keep_prob, samples)
-    configs = [
-        TrainConfig(
-            layers=layers,
-            learning_rate=learning_rate,
-            iterations=iterations,
-            keep_prob=keep_prob,
-            masks=mode,
-            seed=seed,
-            record_every=max(1, iterations // 30),
-        )
-        for mode in ("course", "fresh")
-    ]
+    configs = [replace(config, masks=mode) for mode in MASK_MODES_SHOWN]
     trained = train(configs, dataset.X_train, dataset.y_train, dataset.X_test, dataset.y_test)
 
     hidden_sizes = layers[1:-1]
