@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import re
 from pathlib import Path
 
@@ -185,6 +187,14 @@ def _bad(tmp_path: Path, content: str, name: str = "bad.csv") -> Path:
         ),
         ("0,0,0\n1,1\n", "{path}, line 2: expected 3 columns like line 1. Received: 2"),
         (
+            "1,2x,1\n0,0,0\n1,1,1\n",
+            "{path}, line 1, column 2: expected a number. Received: '2x'",
+        ),
+        (
+            "x1,2,label\n0,0,0\n1,1,1\n",
+            "{path}, line 1, column 1: expected a number. Received: 'x1'",
+        ),
+        (
             "0,0,0\n1,1,1\n2,2,0\n",
             "{path}: cannot split into train and test with both classes on each side",
         ),
@@ -206,6 +216,8 @@ def _bad(tmp_path: Path, content: str, name: str = "bad.csv") -> Path:
         "empty split",
         "unknown split value",
         "ragged row",
+        "typo in the first row",
+        "header with a number",
         "too few rows to split",
     ],
 )
@@ -221,6 +233,46 @@ def test_missing_file(tmp_path: Path) -> None:
 
     with pytest.raises(DataError, match=re.escape(f"CSV file not found: {path}")):
         load_csv(path)
+
+
+def test_a_first_row_of_numbers_is_data_not_a_header(tmp_path: Path) -> None:
+    path = tmp_path / "plain.csv"
+    path.write_text("0.5,1,0\n1.5,2,1\n2.5,3,0\n3.5,4,1\n")
+
+    dataset = load_csv(path, test_fraction=0.5)
+
+    everything = sorted(
+        _rows(dataset.X_train, dataset.y_train) + _rows(dataset.X_test, dataset.y_test)
+    )
+    assert everything == [(0.5, 1.0, 0.0), (1.5, 2.0, 1.0), (2.5, 3.0, 0.0), (3.5, 4.0, 1.0)]
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (PermissionError(errno.EACCES, os.strerror(errno.EACCES)), os.strerror(errno.EACCES)),
+        (IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)), os.strerror(errno.EISDIR)),
+        (OSError(errno.EIO, os.strerror(errno.EIO)), os.strerror(errno.EIO)),
+    ],
+    ids=["no permission", "a directory", "input/output error"],
+)
+def test_unreadable_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: OSError, reason: str
+) -> None:
+    X, y = _table()
+    path = _write_csv(tmp_path / "points.csv", X, y)
+    real_read = Path.read_bytes
+
+    def refusing_read(self: Path) -> bytes:
+        if self == path:
+            raise error
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refusing_read)
+
+    with pytest.raises(DataError) as raised:
+        load_csv(path)
+    assert str(raised.value) == f"cannot read {path}: {reason}"
 
 
 def test_not_text(tmp_path: Path) -> None:

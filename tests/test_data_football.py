@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,7 +12,12 @@ import numpy as np
 import pytest
 import scipy.io
 
-from reglab.data.football import FOOTBALL_SHA256, cached_football, load_football
+from reglab.data.football import (
+    FOOTBALL_DESCRIPTION,
+    FOOTBALL_SHA256,
+    cached_football,
+    load_football,
+)
 from reglab.errors import DataError
 
 
@@ -26,7 +33,35 @@ def test_loads_the_exercise_file(football_path: Path) -> None:
     assert dataset.y_test.shape == (1, 200)
     assert int(dataset.y_train.sum()) == 106
     assert int(dataset.y_test.sum()) == 87
-    assert dataset.description
+    assert dataset.description == FOOTBALL_DESCRIPTION
+
+
+def test_a_copy_of_the_exercise_file_under_another_name_is_still_the_exercise(
+    tmp_path: Path, football_path: Path
+) -> None:
+    path = tmp_path / "my copy.mat"
+    path.write_bytes(football_path.read_bytes())
+
+    dataset = load_football(path)
+
+    assert (dataset.name, dataset.description) == ("football", FOOTBALL_DESCRIPTION)
+
+
+def test_the_same_numbers_saved_again_are_not_the_exercise_file(
+    tmp_path: Path, football_path: Path
+) -> None:
+    raw = scipy.io.loadmat(football_path)
+    folder = tmp_path / "datasets"
+    folder.mkdir()
+    path = _write_mat(folder, {key: raw[key] for key in ("X", "y", "Xval", "yval")}, "data.mat")
+
+    dataset = load_football(path)
+
+    assert dataset.sha256 != FOOTBALL_SHA256
+    assert dataset.name == "data"
+    assert (
+        dataset.description == "points from data.mat: 211 train and 200 test examples, 2 features"
+    )
 
 
 def test_examples_become_columns_as_contiguous_float64(football_path: Path) -> None:
@@ -68,12 +103,17 @@ def test_a_small_valid_file_round_trips(tmp_path: Path) -> None:
     np.testing.assert_array_equal(dataset.X_train, arrays["X"].T)
     np.testing.assert_array_equal(dataset.y_test, arrays["yval"].T)
     assert dataset.n_features == 3
+    assert dataset.name == "mine"
+    assert dataset.description == "points from mine.mat: 6 train and 4 test examples, 3 features"
 
 
 def test_one_feature_is_accepted(tmp_path: Path) -> None:
     path = _write_mat(tmp_path, _arrays(n_features=1))
 
-    assert load_football(path).X_train.shape == (1, 6)
+    dataset = load_football(path)
+
+    assert dataset.X_train.shape == (1, 6)
+    assert dataset.name == "bad"
 
 
 def test_missing_file(tmp_path: Path) -> None:
@@ -86,6 +126,36 @@ def test_missing_file(tmp_path: Path) -> None:
 def test_a_directory_is_not_a_data_file(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="data file not found"):
         load_football(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (PermissionError(errno.EACCES, os.strerror(errno.EACCES)), os.strerror(errno.EACCES)),
+        (IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR)), os.strerror(errno.EISDIR)),
+        (OSError(errno.EIO, os.strerror(errno.EIO)), os.strerror(errno.EIO)),
+    ],
+    ids=["no permission", "a directory", "input/output error"],
+)
+def test_unreadable_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: OSError, reason: str
+) -> None:
+    path = _write_mat(tmp_path, _arrays(), "data.mat")
+    real_read = Path.read_bytes
+
+    def refusing_read(self: Path) -> bytes:
+        if self == path:
+            raise error
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", refusing_read)
+
+    with pytest.raises(DataError) as raised:
+        load_football(path)
+    assert str(raised.value) == f"cannot read {path}: {reason}"
+    with pytest.raises(DataError) as raised:
+        cached_football(tmp_path)
+    assert str(raised.value) == f"cannot read {path}: {reason}"
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.io
 
 from reglab.data import sources
 from reglab.data.football import FOOTBALL_SHA256
@@ -200,6 +201,46 @@ def test_other_suffixes_are_rejected(tmp_path: Path) -> None:
     )
     with pytest.raises(DataError, match=re.escape(expected)):
         load_dataset(data=path)
+
+
+@pytest.mark.parametrize(
+    "name", ["points.csv", "data.mat", "folder"], ids=["csv suffix", "mat suffix", "no suffix"]
+)
+def test_a_directory_is_named_as_one(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.mkdir()
+
+    with pytest.raises(DataError) as raised:
+        load_dataset(data=path)
+    assert str(raised.value) == f"{path} is a directory; expected a .mat or .csv file"
+    with pytest.raises(DataError) as relative:
+        load_dataset(data=name, cwd=tmp_path)
+    assert str(relative.value) == str(raised.value)
+
+
+def test_another_mat_file_in_the_exercise_layout_is_not_the_exercise(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    (tmp_path / "datasets").mkdir()
+    local = tmp_path / "datasets" / "data.mat"
+    scipy.io.savemat(
+        local,
+        {
+            "X": rng.uniform(-3, 3, size=(8, 2)),
+            "y": (np.arange(8) % 2).reshape(8, 1),
+            "Xval": rng.uniform(-3, 3, size=(4, 2)),
+            "yval": (np.arange(4) % 2).reshape(4, 1),
+        },
+    )
+
+    found = load_dataset(cwd=tmp_path, cache_dir=tmp_path / "cache", offline=True)
+    given = load_dataset(data=local)
+
+    for dataset in (found, given):
+        assert dataset.name == "data"
+        assert dataset.source == str(local)
+        assert (
+            dataset.description == "points from data.mat: 8 train and 4 test examples, 2 features"
+        )
 
 
 def test_data_and_dataset_together_are_rejected(tmp_path: Path) -> None:

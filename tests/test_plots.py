@@ -185,6 +185,17 @@ def test_the_goalkeeper_stand_in_is_drawn_in_the_exercise_window() -> None:
     assert ax.get_ylim() == (-0.75, 0.65)
 
 
+def test_a_users_file_named_like_the_exercise_is_drawn_around_its_own_points() -> None:
+    """The exercise's window is chosen by the file's sha256, not by a name anyone can pick."""
+    rng = np.random.default_rng(1)
+    y = (np.arange(20) % 2).astype(float).reshape(1, -1)
+    X_train, X_test = 5 + rng.normal(size=(2, 20)), 5 + rng.normal(size=(2, 20))
+    for name in ("football", "goalkeeper"):
+        mine = Dataset(name, f"{name}.csv", X_train, y, X_test, y, sha256="0" * 64)
+        ax = axes_by_label(plot_dataset(mine), "dataset")
+        assert ax.get_xlim() == pytest.approx(padded_limits(mine)[0])
+
+
 def test_plane_figures_reject_a_dataset_that_is_not_2d() -> None:
     rng = np.random.default_rng(0)
     y = (np.arange(20) % 2).astype(float).reshape(1, -1)

@@ -1,8 +1,9 @@
 """The user's own points from a CSV file.
 
 Layout: comma-separated, at least two numeric feature columns, then the 0/1
-label in the last column. The first row is a header when any of its cells is
-not a number. With a header, an optional column named ``split`` (anywhere)
+label in the last column. The first row is a header when none of its cells is
+a number (a header is all text); a first row mixing numbers and text is data
+with a bad cell. With a header, an optional column named ``split`` (anywhere)
 marks each row ``train`` or ``test`` and decides the split; otherwise the rows
 are split at random, stratified by label, with ``test_fraction`` of them for
 testing. Blank lines are skipped. Every error names the line and the column.
@@ -20,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from reglab.data.dataset import Dataset
+from reglab.data.files import read_data_bytes
 from reglab.data.generators import stratified_split
 from reglab.errors import DataError, ParameterError
 from reglab.types import FloatArray
@@ -49,7 +51,8 @@ def load_csv(
         columns), the path as given for its source and the file's sha256.
 
     Raises:
-        DataError: for a missing or malformed file, naming the line and column.
+        DataError: for a missing, unreadable or malformed file, naming the line
+            and column.
         ParameterError: for ``test_fraction`` or ``seed`` out of range.
     """
     fraction = DEFAULT_TEST_FRACTION if test_fraction is None else test_fraction
@@ -61,7 +64,7 @@ def load_csv(
     file = Path(path)
     if not file.is_file():
         raise DataError(f"CSV file not found: {file}")
-    content = file.read_bytes()
+    content = read_data_bytes(file)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -77,7 +80,7 @@ def load_csv(
         raise DataError(f"{file}: the file is empty. Expected rows of feature values and a label")
     header: list[str] | None = None
     first_line, first_cells = rows[0]
-    if not all(_is_number(cell) for cell in first_cells):
+    if not any(_is_number(cell) for cell in first_cells):
         header = first_cells
         rows = rows[1:]
         if not rows:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from reglab.data.dataset import Dataset
+from reglab.data.files import read_data_bytes
 from reglab.errors import DataError
 from reglab.types import FloatArray
 
@@ -49,30 +50,36 @@ _REQUIRED_KEYS = ("X", "y", "Xval", "yval")
 
 
 def file_sha256(path: Path) -> str:
-    """The hex sha256 of a file's bytes."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The hex sha256 of a file's bytes (:class:`DataError` if it cannot be read)."""
+    return hashlib.sha256(read_data_bytes(path)).hexdigest()
 
 
 def load_football(path: str | os.PathLike[str]) -> Dataset:
     """Read and validate the exercise's ``data.mat`` (or any file with the same layout).
+
+    Only the exercise's own file (by sha256) is presented as the exercise's
+    data: downstream code (the plots' fixed axis window) goes by the name.
 
     The file must hold ``X`` ``(m_train, n)``, ``y`` ``(m_train, 1)``, ``Xval``
     ``(m_test, n)`` and ``yval`` ``(m_test, 1)``: finite numbers, labels 0 or 1,
     the same n >= 1 features in both (the exercise has n = 2).
 
     Returns:
-        A :class:`Dataset` named ``"football"`` with ``X_train`` ``(n, m_train)``,
-        ``y_train`` ``(1, m_train)``, ``X_test`` ``(n, m_test)``, ``y_test``
-        ``(1, m_test)`` (float64, contiguous), the path as given for its source
-        and the file's sha256.
+        A :class:`Dataset` with ``X_train`` ``(n, m_train)``, ``y_train``
+        ``(1, m_train)``, ``X_test`` ``(n, m_test)``, ``y_test`` ``(1, m_test)``
+        (float64, contiguous), the path as given for its source and the file's
+        sha256. It is named ``"football"``, with :data:`FOOTBALL_DESCRIPTION`,
+        only when that sha256 is :data:`FOOTBALL_SHA256`; any other file is
+        named after its stem and described neutrally.
 
     Raises:
-        DataError: naming the path and what is wrong with the file.
+        DataError: naming the path and what is wrong with the file (missing,
+            unreadable or malformed).
     """
     file = Path(path)
     if not file.is_file():
         raise DataError(f"data file not found: {file} (expected the exercise's data.mat)")
-    content = file.read_bytes()
+    content = read_data_bytes(file)
     import scipy.io
 
     try:
@@ -92,15 +99,24 @@ def load_football(path: str | os.PathLike[str]) -> Dataset:
 
     X_train, y_train = _split_from_mat(file, contents, "X", "y", n_features=None)
     X_test, y_test = _split_from_mat(file, contents, "Xval", "yval", n_features=X_train.shape[0])
+    sha256 = hashlib.sha256(content).hexdigest()
+    if sha256 == FOOTBALL_SHA256:
+        name, description = "football", FOOTBALL_DESCRIPTION
+    else:
+        name = file.stem
+        description = (
+            f"points from {file.name}: {X_train.shape[1]} train and {X_test.shape[1]} test "
+            f"examples, {X_train.shape[0]} features"
+        )
     return Dataset(
-        name="football",
+        name=name,
         source=str(path),
         X_train=X_train,
         y_train=y_train,
         X_test=X_test,
         y_test=y_test,
-        sha256=hashlib.sha256(content).hexdigest(),
-        description=FOOTBALL_DESCRIPTION,
+        sha256=sha256,
+        description=description,
     )
 
 

@@ -79,7 +79,8 @@ def load_dataset(
     Raises:
         ParameterError: both ``data`` and ``dataset``, an unknown name, or a
             parameter out of range.
-        DataError: a file that is missing, of an unsupported type or malformed.
+        DataError: a file that is missing, a directory, unreadable, of an
+            unsupported type or malformed.
     """
     if data is not None and dataset is not None:
         raise ParameterError("dataset", "omitted when data is given (choose one source)", dataset)
@@ -122,6 +123,8 @@ def _check_fixed_split(test_fraction: float | None) -> None:
 
 
 def _load_file(path: Path, *, test_fraction: float | None, seed: int) -> Dataset:
+    if path.is_dir():
+        raise DataError(f"{path} is a directory; expected a .mat or .csv file")
     suffix = path.suffix.lower()
     if suffix == ".mat":
         _check_fixed_split(test_fraction)

@@ -15,11 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from reglab.data.dataset import Dataset
+from reglab.data.football import FOOTBALL_SHA256
 from reglab.errors import DataError, ParameterError
 from reglab.types import FloatArray
-
-EXERCISE_DATASETS = frozenset({"football", "goalkeeper"})
-"""Names under which the exercise's dataset is plotted in the exercise's window."""
 
 EXERCISE_LIMITS: tuple[tuple[float, float], tuple[float, float]] = ((-0.75, 0.40), (-0.75, 0.65))
 """The exercise's axes: ``((x_min, x_max), (y_min, y_max))``."""
@@ -45,6 +43,15 @@ def check_two_features(dataset: Dataset, what: str) -> None:
         )
 
 
+def uses_exercise_window(dataset: Dataset) -> bool:
+    """Whether ``dataset`` is the exercise's file (by its sha256) or the built-in stand-in for it.
+
+    Names alone do not decide: a user's own ``football.csv`` is drawn around its own points.
+    """
+    builtin_goalkeeper = dataset.name == "goalkeeper" and dataset.sha256 is None
+    return dataset.sha256 == FOOTBALL_SHA256 or builtin_goalkeeper
+
+
 def plot_limits(dataset: Dataset) -> Limits:
     """The window to draw ``dataset`` in: the exercise's for its data, else the padded data.
 
@@ -55,7 +62,7 @@ def plot_limits(dataset: Dataset) -> Limits:
         ``((x_min, x_max), (y_min, y_max))``.
     """
     check_two_features(dataset, "plots of the plane")
-    if dataset.name in EXERCISE_DATASETS:
+    if uses_exercise_window(dataset):
         return EXERCISE_LIMITS
     points = np.concatenate([dataset.X_train, dataset.X_test], axis=1)
     limits = []
