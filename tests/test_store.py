@@ -68,7 +68,7 @@ def test_cells_round_trip_with_their_key_and_provenance(tmp_path: Path) -> None:
     assert meta.reglab_version == __version__
     with ResultStore.open(path) as store:
         (back,) = store.cells()
-        assert store.keys() == {cell.key}
+        assert [stored.key for stored in store] == [cell.key]
     assert back.key == cell_key({"layers": [2, 1], "l2": 0.5}, [3, 1])
     assert back.key == '{"config":{"l2":0.5,"layers":[2,1]},"seeds":[3,1]}'
     assert back.seeds == (3, 1) and back.config == {"l2": 0.5, "layers": [2, 1]}
@@ -210,8 +210,12 @@ def test_a_partial_store_needs_resume(moons: Dataset, store_file: Path) -> None:
 
 
 def test_a_missing_directory_or_store_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(DataError, match=r"directory .*nowhere does not exist"):
-        ResultStore.open(tmp_path / "nowhere" / "s.sqlite", dataset_fingerprint="f")
+    path = tmp_path / "nowhere" / "s.sqlite"
+    with pytest.raises(DataError) as raised:
+        ResultStore.open(path, dataset_fingerprint="f")
+    assert str(raised.value) == (
+        f"cannot create the results store {path}: directory {path.parent} does not exist"
+    )
     with pytest.raises(DataError, match="does not exist"):
         ResultStore.open(tmp_path / "s.sqlite")
     with pytest.raises(DataError, match="is not a file"):
@@ -225,3 +229,63 @@ def test_a_store_copied_elsewhere_still_opens(store_file: Path, tmp_path: Path) 
     with ResultStore.open(copy) as store:
         assert len(store) == 4
     assert os.listdir(copy.parent) == ["sweep.sqlite"]
+
+
+# --- stores that cannot be created or read -------------------------------------------------
+
+linux_only = pytest.mark.skipif(
+    not Path("/proc/self/mem").is_file() or not Path("/sys/kernel").is_dir(),
+    reason="needs Linux's /proc and /sys",
+)
+
+
+@linux_only
+@pytest.mark.parametrize(
+    ("path", "reason"),
+    [("/sys/x.sqlite", "Permission denied"), ("/proc/x.sqlite", "No such file or directory")],
+)
+def test_a_store_that_cannot_be_created_is_a_data_error(path: str, reason: str) -> None:
+    with pytest.raises(DataError) as raised:
+        ResultStore.open(path, dataset_fingerprint="f")
+    assert str(raised.value) == f"cannot create the results store {path}: {reason}"
+
+
+@linux_only
+def test_a_sweep_into_an_uncreatable_store_is_a_data_error(moons: Dataset) -> None:
+    with pytest.raises(DataError) as raised:
+        sweep(moons, GRID, store="/proc/x.sqlite")
+    assert str(raised.value) == (
+        "cannot create the results store /proc/x.sqlite: No such file or directory"
+    )
+
+
+@linux_only
+def test_an_existing_file_that_cannot_be_read_is_a_data_error() -> None:
+    with pytest.raises(DataError) as raised:
+        ResultStore.open("/proc/self/mem")  # a regular file whose first bytes cannot be read
+    assert str(raised.value) == "cannot read the results store /proc/self/mem: Input/output error"
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="permissions do not bind root"
+)
+def test_a_store_without_permissions_is_a_data_error(tmp_path: Path, store_file: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    try:
+        with pytest.raises(DataError) as raised:
+            ResultStore.open(locked / "s.sqlite", dataset_fingerprint="f")
+        assert str(raised.value) == (
+            f"cannot create the results store {locked / 's.sqlite'}: Permission denied"
+        )
+    finally:
+        locked.chmod(0o700)
+    store_file.chmod(0o000)
+    try:
+        with pytest.raises(DataError) as raised:
+            ResultStore.open(store_file)
+        assert str(raised.value) == (
+            f"cannot read the results store {store_file}: Permission denied"
+        )
+    finally:
+        store_file.chmod(0o600)

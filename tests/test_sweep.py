@@ -15,12 +15,14 @@ from reglab.data.sources import load_dataset
 from reglab.engine import train
 from reglab.errors import DataError, ParameterError
 from reglab.experiments.sweep import (
+    MAX_SEEDS,
     CellResult,
     SweepCell,
     SweepGrid,
     SweepProgress,
     recommend,
     sweep,
+    within_noise,
 )
 from reglab.plots.sweep import (
     SWEEP_FIGURE_NAMES,
@@ -236,6 +238,46 @@ def test_grid_from_toml(tmp_path: Path) -> None:
         SweepGrid.from_toml(tmp_path / "missing.toml")
 
 
+def test_unreadable_toml_files_are_a_data_error_naming_the_path(tmp_path: Path) -> None:
+    with pytest.raises(DataError) as raised:
+        SweepGrid.from_toml(tmp_path)  # a directory
+    assert str(raised.value) == f"sweep config file {tmp_path} cannot be read: Is a directory"
+    latin1 = tmp_path / "latin1.toml"
+    latin1.write_bytes("l2 = [0]\n# café\n".encode("latin-1"))
+    with pytest.raises(DataError) as raised:
+        SweepGrid.from_toml(latin1)
+    assert str(raised.value) == (
+        f"sweep config file {latin1} is not UTF-8 text "
+        "(invalid continuation byte at byte 14); save it as UTF-8 TOML"
+    )
+
+
+@pytest.mark.parametrize("n_seeds", [MAX_SEEDS + 1, 100_000_000, 10**20])
+def test_absurd_seed_counts_are_refused_without_building_the_list(n_seeds: int) -> None:
+    with pytest.raises(ParameterError) as raised:
+        SweepGrid(seeds=n_seeds)
+    assert str(raised.value) == f"seeds must be at most 1,000,000 seeds. Received: seeds={n_seeds}"
+
+
+def test_a_large_seed_count_is_checked_against_the_cap_before_listing(moons: Dataset) -> None:
+    grid = SweepGrid(l2=(0.0, 0.7), seeds=MAX_SEEDS, iterations=1)
+    assert (grid.n_seeds, grid.n_configs) == (MAX_SEEDS, 2 * MAX_SEEDS)
+    with pytest.raises(ParameterError) as raised:
+        sweep(moons, grid)
+    assert str(raised.value) == (
+        "sweep size must be at most 5,000 models (cells x seeds; this grid has 2 cells x "
+        "1,000,000 seeds) unless you raise max_configs. Received: sweep size=2000000"
+    )
+    assert "seed_list" not in vars(grid)  # counted, never listed
+
+
+def test_the_seed_list_is_resolved_once() -> None:
+    grid = SweepGrid(seeds=3)
+    assert grid.seed_list == (0, 1, 2) and grid.n_seeds == 3
+    assert grid.seed_list is grid.seed_list
+    assert grid == SweepGrid(seeds=3)  # the cached list is not part of the grid's value
+
+
 # --- the recommendation -------------------------------------------------------------------
 
 
@@ -271,6 +313,59 @@ def test_cells_within_one_standard_error_of_the_best_are_reported_as_noise() -> 
     alone = recommend([best, far])
     assert alone.within_noise == ()
     assert "lower by more than one standard error" in alone.text
+
+
+def test_within_noise_is_one_standard_error_of_the_difference() -> None:
+    # Standard error sqrt(0.75^2 / 4 + 1^2 / 4) = 0.625 exactly, in binary floating point.
+    assert within_noise(0.875, 0.75, 4, 0.25, 1.0, 4)  # a difference of exactly one SE
+    assert not within_noise(0.875, 0.75, 4, 0.2499, 1.0, 4)
+    assert within_noise(0.5, 0.0, 3, 0.9, 0.0, 3)  # a higher mean is never "lower"
+    assert within_noise(0.5, 0.0, 3, 0.5, 0.0, 3)  # equal means, no spread
+    assert not within_noise(0.5, 0.0, 3, 0.5 - 1e-9, 0.0, 3)
+    # n enters as the standard error's divisor: more seeds, less noise.
+    assert within_noise(0.9, 0.02, 2, 0.885, 0.02, 2)  # SE 0.02 > 0.015
+    assert not within_noise(0.9, 0.02, 8, 0.885, 0.02, 8)  # SE 0.01 < 0.015
+    assert not within_noise(0.9, math.nan, 1, 0.9, math.nan, 1)  # no estimate of the noise
+    with pytest.raises(ParameterError) as raised:
+        within_noise(0.9, 0.1, 0, 0.8, 0.1, 3)
+    assert str(raised.value) == "best_n must be a number of seeds >= 1. Received: best_n=0"
+
+
+def test_recommend_applies_within_noise_to_every_other_cell() -> None:
+    cells = [
+        make_cell(0.1, [0.93, 0.95, 0.94, 0.92]),
+        make_cell(0.2, [0.92, 0.94, 0.93, 0.93]),
+        make_cell(0.3, [0.91, 0.93, 0.90, 0.92]),
+        make_cell(0.4, [0.85, 0.86, 0.85, 0.86]),
+        make_cell(0.5, [0.80, 0.97, 0.83, 0.96]),
+    ]
+    recommendation = recommend(cells)
+    best = recommendation.best
+    expected = [
+        cell
+        for cell in cells
+        if cell is not best
+        and within_noise(
+            best.test_mean,
+            float(np.std(best.test_accuracy, ddof=1)),
+            4,
+            cell.test_mean,
+            float(np.std(cell.test_accuracy, ddof=1)),
+            4,
+        )
+    ]
+    assert {id(c) for c in recommendation.within_noise} == {id(c) for c in expected}
+    assert 0 < len(expected) < len(cells) - 1  # the case exercises both answers
+
+
+@pytest.mark.parametrize("test", [[0.9, 0.92], [0.9]])
+def test_a_single_cell_has_nothing_to_compare(test: list[float]) -> None:
+    only = make_cell(0.1, test)
+    recommendation = recommend([only])
+    assert recommendation.best is only and recommendation.within_noise == ()
+    assert recommendation.text.endswith(". Only one cell: nothing to compare.")
+    assert "Every other cell" not in recommendation.text
+    assert "ranking" not in recommendation.text
 
 
 def test_ties_go_to_the_first_cell_and_one_seed_leaves_the_noise_unknown() -> None:

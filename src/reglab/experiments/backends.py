@@ -79,6 +79,11 @@ class ChunkOutcome:
 def final_cost(params: Parameters, X: FloatArray, Y: FloatArray, l2: FloatArray) -> FloatArray:
     """Training cost of K models' parameters: cross-entropy without dropout, plus the L2 term.
 
+    The engine's ``History.cost`` cannot stand in for it: it is recorded before
+    the update of iterations ``0, record_every, ...`` (never after the last one)
+    and, with dropout, on the dropped-out pass. So the final parameters are
+    evaluated here, with the engine's own forward pass and loss functions.
+
     Args:
         params: K stacked models.
         X: training inputs, shape ``(n_0, m)``.

@@ -23,11 +23,14 @@ temporary file and linked into place, so a store path never holds a half-made
 store.
 
 Before a byte is written, an existing file is checked: not SQLite, SQLite
-without reglab's application_id or schema, truncated, damaged, or written for
-another dataset are each refused with a :class:`DataError`, and the file is left
-untouched. The dataset fingerprint is the sha256 of the split's arrays (shapes,
-dtype and bytes), so any change to the data, or to how it was split, is a
-different dataset.
+without reglab's application_id or schema, truncated, damaged, unreadable, or
+written for another dataset are each refused with a :class:`DataError`, and the
+file is left untouched. A store that cannot be created (no permission, a
+read-only or virtual file system) is a :class:`DataError` too.
+
+The dataset fingerprint is the sha256 of the split's arrays (shapes, dtype and
+bytes), so any change to the data, or to how it was split, is a different
+dataset.
 """
 
 from __future__ import annotations
@@ -127,6 +130,13 @@ def dataset_fingerprint(dataset: Dataset) -> str:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def _reason(error: OSError | sqlite3.Error) -> str:
+    """What the operating system or SQLite said, without Python's errno prefix."""
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error)
 
 
 @dataclass(frozen=True, eq=False)
@@ -270,6 +280,8 @@ def _check_database(path: Path, connection: sqlite3.Connection) -> None:
         )
     except sqlite3.DatabaseError as error:
         raise DataError(f"{path} cannot be read as a reglab results store: {error}") from error
+    except OSError as error:
+        raise DataError(f"cannot read the results store {path}: {_reason(error)}") from error
     missing = [name for name, columns in _REQUIRED_COLUMNS.items() if not columns <= tables[name]]
     if missing or fmt is None or fmt[0] != STORE_FORMAT:
         raise DataError(
@@ -345,26 +357,43 @@ class ResultStore:
             create: create a missing store (otherwise a missing file is an error).
 
         Raises:
-            DataError: the file is not a reglab store, is truncated or damaged,
-                or belongs to another dataset. The file is left untouched.
+            DataError: the file is not a reglab store, is truncated, damaged or
+                unreadable, or belongs to another dataset (the file is left
+                untouched); or the store cannot be created.
         """
         store_path = Path(path)
-        if not store_path.exists():
+        try:
+            exists = store_path.exists()
+        except OSError as error:
+            raise DataError(
+                f"cannot read the results store {store_path}: {_reason(error)}"
+            ) from error
+        if not exists:
             if not create or dataset_fingerprint is None:
                 raise DataError(f"results store {store_path} does not exist")
             if not store_path.parent.is_dir():
                 raise DataError(
-                    f"cannot create results store {store_path}: "
+                    f"cannot create the results store {store_path}: "
                     f"directory {store_path.parent} does not exist"
                 )
-            _create(store_path, dataset_fingerprint, dataset_name)
+            try:
+                _create(store_path, dataset_fingerprint, dataset_name)
+            except (OSError, sqlite3.Error) as error:
+                raise DataError(
+                    f"cannot create the results store {store_path}: {_reason(error)}"
+                ) from error
         if not store_path.is_file():
             raise DataError(f"{store_path} is not a file, so it cannot be a results store")
-        header = _read_header(store_path)
-        _check_header(store_path, header)
-        if not _has_journal(store_path):
-            # An interrupted write leaves a journal: SQLite rolls it back first, then we check.
-            _check_size(store_path, header)
+        try:
+            header = _read_header(store_path)
+            _check_header(store_path, header)
+            if not _has_journal(store_path):
+                # An interrupted write leaves a journal: SQLite rolls it back first, then we check.
+                _check_size(store_path, header)
+        except OSError as error:
+            raise DataError(
+                f"cannot read the results store {store_path}: {_reason(error)}"
+            ) from error
         try:
             connection = _connect(store_path)
         except sqlite3.Error as error:
@@ -401,10 +430,6 @@ class ResultStore:
             dataset_name=values.get("dataset_name", ""),
             created=values.get("created", ""),
         )
-
-    def keys(self) -> set[str]:
-        """The keys of every stored cell."""
-        return {row[0] for row in self._connection.execute("SELECT key FROM cells")}
 
     def __len__(self) -> int:
         return int(self._connection.execute("SELECT COUNT(*) FROM cells").fetchone()[0])

@@ -12,10 +12,11 @@ to the first cell in grid order; cells with a diverged seed are not candidates
 unless every cell has one). Another cell is *within noise* of it when the
 difference of the two means is at most one standard error of that difference,
 ``sqrt(s_best^2 / n_best + s_cell^2 / n_cell)`` (unpaired, so conservative:
-cells of one architecture share their seeds' initial weights). A gap smaller than
-one standard error is one no honest reading can call real, so the recommendation
-says the best is not distinguishable from those cells. With one seed per cell the
-noise cannot be estimated, and the recommendation says that instead.
+cells of one architecture share their seeds' initial weights); see
+:func:`within_noise`. A gap smaller than one standard error is one no honest
+reading can call real, so the recommendation says the best is not
+distinguishable from those cells. With one seed per cell the noise cannot be
+estimated, and the recommendation says that instead.
 
 **How it trains.** Configurations are grouped by architecture (layers,
 iterations, record_every) and cut into chunks of at most ``chunk_size``; each
@@ -36,6 +37,7 @@ import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +67,10 @@ from reglab.version import __version__
 
 DEFAULT_MAX_CONFIGS = 5_000
 """The largest sweep (cells x seeds) run without an explicit ``max_configs``."""
+
+MAX_SEEDS = 1_000_000
+"""The most seeds a grid may name, whatever ``max_configs`` says (``seeds=N`` is never
+expanded into a list before this and the sweep's size are checked)."""
 
 JSON_SCHEMA_VERSION = 1
 
@@ -101,7 +107,8 @@ class SweepGrid:
         learning_rate: learning rates, each > 0.
         layers: architectures, e.g. ``((2, 20, 3, 1),)``.
         masks: dropout mask modes, ``"fresh"`` and/or ``"course"``.
-        seeds: N (seeds ``0..N-1``) or an explicit tuple of distinct seeds.
+        seeds: N (seeds ``0..N-1``, at most :data:`MAX_SEEDS`) or an explicit
+            tuple of distinct seeds.
         init: the initialization, shared by all cells; ``"lecun"`` by default
             (the course's distribution, drawn from each seed's generator).
             ``"course"`` ignores the seed, so its seeds differ only by their
@@ -144,14 +151,24 @@ class SweepGrid:
             TrainConfig(masks=mode)
         _distinct("masks", masks)
         object.__setattr__(self, "masks", masks)
-        seeds = resolve_seeds(self.seeds)
-        if not isinstance(self.seeds, int):
-            object.__setattr__(self, "seeds", seeds)
+        if isinstance(self.seeds, int) and not isinstance(self.seeds, bool):
+            # N is checked without building range(N): a huge N must be refused, not allocated.
+            if self.seeds < 1:
+                resolve_seeds(self.seeds)  # refuses it, with the message every seed list gets
+            if self.seeds > MAX_SEEDS:
+                raise ParameterError("seeds", f"at most {MAX_SEEDS:,} seeds", self.seeds)
+        else:
+            object.__setattr__(self, "seeds", resolve_seeds(self.seeds))
         TrainConfig(init=self.init, iterations=self.iterations, record_every=self.record_every)
 
     @property
+    def n_seeds(self) -> int:
+        """The number of seeds, N (counted without listing them)."""
+        return self.seeds if isinstance(self.seeds, int) else len(self.seeds)
+
+    @cached_property
     def seed_list(self) -> tuple[int, ...]:
-        """The explicit seeds."""
+        """The explicit seeds, built on first use (check the size first: see :meth:`check_size`)."""
         return resolve_seeds(self.seeds)
 
     @property
@@ -162,7 +179,7 @@ class SweepGrid:
     @property
     def n_configs(self) -> int:
         """The number of models to train: cells x seeds."""
-        return self.n_cells * len(self.seed_list)
+        return self.n_cells * self.n_seeds
 
     def check_size(self, max_configs: int | None, hint: str = "raise max_configs") -> None:
         """Raise :class:`ParameterError` when the grid has more than ``max_configs`` models.
@@ -175,7 +192,7 @@ class SweepGrid:
             raise ParameterError(
                 "sweep size",
                 f"at most {max_configs:,} models (cells x seeds; this grid has "
-                f"{self.n_cells:,} cells x {len(self.seed_list)} seeds) unless you {hint}",
+                f"{self.n_cells:,} cells x {self.n_seeds:,} seeds) unless you {hint}",
                 self.n_configs,
             )
 
@@ -250,6 +267,15 @@ class SweepGrid:
                 data = tomllib.load(handle)
         except FileNotFoundError as error:
             raise DataError(f"sweep config file {file} does not exist") from error
+        except OSError as error:
+            raise DataError(
+                f"sweep config file {file} cannot be read: {error.strerror or error}"
+            ) from error
+        except UnicodeDecodeError as error:
+            raise DataError(
+                f"sweep config file {file} is not UTF-8 text "
+                f"({error.reason} at byte {error.start}); save it as UTF-8 TOML"
+            ) from error
         except tomllib.TOMLDecodeError as error:
             raise DataError(f"sweep config file {file} is not valid TOML: {error}") from error
         table = data.get("sweep", data)
@@ -384,9 +410,40 @@ class CellResult:
         )
 
 
-def standard_error_of_difference(a: CellResult, b: CellResult) -> float:
-    """``sqrt(s_a^2 / n_a + s_b^2 / n_b)`` of the two mean test accuracies (NaN for n = 1)."""
-    return math.sqrt(a.test_std**2 / a.n_seeds + b.test_std**2 / b.n_seeds)
+def within_noise(
+    best_mean: float,
+    best_std: float,
+    best_n: int,
+    other_mean: float,
+    other_std: float,
+    other_n: int,
+) -> bool:
+    """Whether a result is within noise of the best: the rule of :func:`recommend`.
+
+    ``other`` is within noise of ``best`` when ``best_mean - other_mean`` is at
+    most one standard error of the difference of the two means,
+    ``sqrt(best_std^2 / best_n + other_std^2 / other_n)`` (Welch's, unpaired: for
+    results that share their seeds' initial weights it overstates the noise, so
+    it errs towards "cannot tell apart"). A mean above the best's is always within
+    noise. Without an estimate of the noise (a standard deviation that is NaN, as
+    with one seed) nothing is within noise.
+
+    Args:
+        best_mean, best_std, best_n: the best's mean, standard deviation (ddof = 1)
+            and number of seeds.
+        other_mean, other_std, other_n: the same for the result compared with it.
+
+    Returns:
+        True when the data cannot tell the two means apart by this rule.
+
+    Raises:
+        ParameterError: a number of seeds below 1.
+    """
+    for name, n in (("best_n", best_n), ("other_n", other_n)):
+        if n < 1:
+            raise ParameterError(name, "a number of seeds >= 1", n)
+    standard_error = math.sqrt(best_std**2 / best_n + other_std**2 / other_n)
+    return best_mean - other_mean <= standard_error
 
 
 @dataclass(frozen=True, eq=False)
@@ -425,8 +482,14 @@ def recommend(cells: Sequence[CellResult]) -> Recommendation:
         for cell in cells:
             if cell is best:
                 continue
-            difference = best.test_mean - cell.test_mean
-            if difference <= standard_error_of_difference(best, cell):
+            if within_noise(
+                best.test_mean,
+                best.test_std,
+                best.n_seeds,
+                cell.test_mean,
+                cell.test_std,
+                cell.n_seeds,
+            ):
                 within.append(cell)
         within.sort(key=lambda cell: -cell.test_mean)
     spread = f" ± {_percent(best.test_std)}" if noise_estimated else ""
@@ -434,7 +497,9 @@ def recommend(cells: Sequence[CellResult]) -> Recommendation:
         f"Best: {best.label()}: mean test accuracy {_percent(best.test_mean)}{spread} "
         f"over {best.n_seeds} seed{'s' if best.n_seeds != 1 else ''}."
     )
-    if not noise_estimated:
+    if len(cells) == 1:
+        text += " Only one cell: nothing to compare."
+    elif not noise_estimated:
         text += (
             " With one seed per cell the noise is unknown: the ranking may be luck. "
             "Run at least 2 seeds (10 is better)."
