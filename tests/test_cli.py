@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 
 import reglab
-from reglab.cli import COMMANDS, build_parser, main
+from reglab.cli import COMMANDS, build_parser, join_negative_values, main
 from reglab.cli.common import progress_bar, wants_progress
 from reglab.cli.compare import NOTE, SEEDS_COMMAND
-from reglab.cli.train import displayed_records
+from reglab.cli.train import default_record_every, displayed_records
 from reglab.data.sources import list_datasets
 from reglab.experiments.tables import format_accuracy
 
@@ -296,9 +296,11 @@ def test_help_comes_from_the_docstrings(capsys: pytest.CaptureFixture[str]) -> N
 
 
 def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run_cli(capsys)
-    assert code == 2
-    assert err.splitlines()[-1] == "reglab: error: the following arguments are required: COMMAND"
+    assert run_cli(capsys) == (
+        2,
+        "",
+        "reglab: error: the following arguments are required: COMMAND (see 'reglab --help')\n",
+    )
 
 
 def test_interrupt_exits_130_with_one_line(
@@ -359,3 +361,61 @@ def test_python_m_reglab_train_in_a_subprocess() -> None:
     assert json.loads(completed.stdout)["models"][0]["config"]["iterations"] == 200
     assert completed.stderr.startswith("reglab: dataset xor: ")
     assert "Traceback" not in completed.stderr
+
+
+def test_negative_values_are_joined_to_options_taking_a_value() -> None:
+    parser = build_parser()
+    assert join_negative_values(parser, ["sweep", "--l2", "-1,0", "--keep-prob", "-.5"]) == [
+        "sweep",
+        "--l2=-1,0",
+        "--keep-prob=-.5",
+    ]
+    assert join_negative_values(parser, ["train", "--seed", "-1", "--l2", "0.7"]) == [
+        "train",
+        "--seed=-1",
+        "--l2",
+        "0.7",
+    ]
+    # A flag takes no value, "--" ends the options, and a word is not a number: left alone.
+    for argv in (
+        ["train", "--json", "-1"],
+        ["train", "--", "--l2", "-1"],
+        ["train", "--l2", "-x"],
+        ["train", "--l2", "--json"],
+    ):
+        assert join_negative_values(parser, argv) == argv
+
+
+def test_record_every_defaults_to_about_ten_points() -> None:
+    assert default_record_every(30_000) == 1_000
+    assert default_record_every(10_000) == 1_000
+    assert default_record_every(500) == 50
+    assert default_record_every(25) == 2
+    assert default_record_every(5) == 1
+
+
+def test_a_short_train_records_ten_points_unless_told(capsys: pytest.CaptureFixture[str]) -> None:
+    """`train --iterations 500` without --record-every: costs at 0, 50, ..., 450, all printed."""
+    code, out, err = run_cli(capsys, "train", "--dataset", "moons", "--iterations", "500", "--json")
+    assert code == 0, err
+    [model] = json.loads(out)["models"]
+    assert model["config"]["record_every"] == 50
+    assert [iteration for iteration, _ in model["costs"]] == list(range(0, 500, 50))
+    _, text, _ = run_cli(capsys, "train", "--dataset", "moons", "--iterations", "500")
+    lines = text.splitlines()
+    table = lines[lines.index("iteration  cost") + 1 :][:10]
+    assert [line.split()[0] for line in table] == [str(i) for i in range(0, 500, 50)]
+    given = ["--iterations", "500", "--record-every", "250", "--json"]
+    _, out, _ = run_cli(capsys, "train", "--dataset", "moons", *given)
+    assert [i for i, _ in json.loads(out)["models"][0]["costs"]] == [0, 250]
+
+
+def test_course_masks_without_dropout_get_a_note(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_cli(capsys, "train", "--dataset", "moons", "--masks", "course", *SHORT_RUN)
+    assert code == 0 and out.startswith("dataset: moons ")
+    assert err == (
+        "reglab: note: --masks course has no effect without dropout (--keep-prob 1); give "
+        "--keep-prob below 1 to train on the course's fixed masks\n"
+    )
+    options = ["--masks", "course", "--keep-prob", "0.9", *SHORT_RUN]
+    assert run_cli(capsys, "train", "--dataset", "moons", *options)[2] == ""

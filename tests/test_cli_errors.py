@@ -1,12 +1,15 @@
 """Bad input at the command line: one line naming the parameter, the valid range and the value
 received, exit code 2, never a traceback.
 
-Option values are rejected by argparse (usage, then one error line); bad data,
-a mismatched network and a diverging run by ``main`` (``reglab: error: ...``).
+Option values are rejected by argparse in one line that names the command's help;
+bad data, a mismatched network, a diverging run and a file that cannot be read or
+written by ``main``. Every one is ``reglab: error: ...`` on stderr.
 """
 
 from __future__ import annotations
 
+import errno
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -76,26 +79,61 @@ def test_bad_option_is_a_usage_error_in_one_line(
 ) -> None:
     code, out, err = run_main(capsys, ["train", "--dataset", "moons", option, value])
     assert (code, out) == (2, "")
-    assert err.startswith("usage: reglab train ")
-    assert err.splitlines()[-1] == (
-        f"reglab train: error: argument {option}: "
-        f"{parameter} must be {valid}. Received: {parameter}={received}"
+    assert err == (
+        f"reglab: error: argument {option}: {parameter} must be {valid}. "
+        f"Received: {parameter}={received} (see 'reglab train --help')\n"
     )
-    assert "Traceback" not in err
+
+
+def test_a_negative_value_reaches_the_options_check(capsys: pytest.CaptureFixture[str]) -> None:
+    """``--layers -2,3,1`` is not mistaken for an option: its own check rejects it."""
+    code, out, err = run_main(capsys, ["train", "--dataset", "moons", "--layers", "-2,3,1"])
+    assert (code, out) == (2, "")
+    assert err == (
+        f"reglab: error: argument --layers: layers must be {LAYER_SIZES}. "
+        "Received: layers=(-2, 3, 1) (see 'reglab train --help')\n"
+    )
 
 
 def test_data_and_dataset_together_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_main(capsys, ["compare", "--dataset", "moons", "--data", "x.csv"])
     assert (code, out) == (2, "")
-    assert err.splitlines()[-1] == (
-        "reglab compare: error: argument --data: not allowed with argument --dataset"
+    assert err == (
+        "reglab: error: argument --data: not allowed with argument --dataset "
+        "(see 'reglab compare --help')\n"
     )
 
 
 def test_compare_rejects_options_of_train(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run_main(capsys, ["compare", "--keep-prob", "0.5"])
     assert (code, out) == (2, "")
-    assert err.splitlines()[-1] == "reglab: error: unrecognized arguments: --keep-prob 0.5"
+    assert err == (
+        "reglab: error: unrecognized arguments: --keep-prob 0.5 (see 'reglab compare --help')\n"
+    )
+
+
+def test_an_unknown_command_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run_main(capsys, ["fit"])
+    assert (code, out) == (2, "")
+    assert err.startswith("reglab: error: argument COMMAND: invalid choice: 'fit' ")
+    assert err.endswith(" (see 'reglab --help')\n") and err.count("\n") == 1
+
+
+def test_unreadable_or_unwritable_file_is_one_line_after_the_results(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """An OSError (here while writing the outputs) is `what: path`; the results stay printed."""
+    report = tmp_path / "report.html"
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(report))
+
+    monkeypatch.setattr("reglab.cli.train.write_outputs", refused)
+    code, out, err = run_main(capsys, ["train", "--dataset", "moons", *SHORT_RUN, "--json"])
+    assert code == 2
+    assert json.loads(out)["models"][0]["config"]["iterations"] == 200
+    assert err.splitlines()[-1] == f"reglab: error: {os.strerror(errno.EACCES)}: {report}"
+    assert "Traceback" not in err
 
 
 # Files with something wrong in them. Each builder writes one into a directory and
@@ -270,10 +308,9 @@ def test_bad_output_option_is_a_usage_error_in_one_line(
 ) -> None:
     code, out, err = run_main(capsys, [command, "--dataset", "moons", option, value])
     assert (code, out) == (2, "")
-    assert err.startswith(f"usage: reglab {command} ")
-    assert err.splitlines()[-1] == (
-        f"reglab {command}: error: argument {option}: "
-        f"{parameter} must be {valid}. Received: {parameter}={received}"
+    assert err == (
+        f"reglab: error: argument {option}: {parameter} must be {valid}. "
+        f"Received: {parameter}={received} (see 'reglab {command} --help')\n"
     )
 
 

@@ -29,11 +29,7 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from reglab.cli import main
-from reglab.cli.common import (
-    format_table,
-    models_progress_bar,
-    seed_study_sentence,
-)
+from reglab.cli.common import format_table, models_progress_bar
 from reglab.config import TrainConfig
 from reglab.data.dataset import Dataset
 from reglab.data.generators import GENERATORS
@@ -318,8 +314,10 @@ def test_compare_seeds_text_prints_the_published_then_the_honest_table(
         "dropout, keep_prob = 0.86 (course masks)",
     ]
     sentence = " ".join(lines[start + len(table) + 1 :])
-    assert sentence == seed_study_sentence(study.rows())
+    verdict = study.verdict()
+    assert sentence == verdict.text
     best = max(study.rows(), key=lambda row: row["test_mean"])
+    assert verdict.best == best["model"]
     assert sentence.startswith(f'"{best["model"]}" has the best mean test accuracy ')
 
 
@@ -550,47 +548,7 @@ def test_failed_figures_keep_the_printed_results(
     )
 
 
-# --- the seed-study sentence and progress ------------------------------------------------------
-
-
-def _row(model: str, mean: float, std: float, wins: float = 0, **extra: Any) -> dict[str, Any]:
-    row = {
-        "model": model,
-        "n_seeds": 4,
-        "test_mean": mean,
-        "test_std": std,
-        "test_min": mean - std,
-        "test_max": mean + std,
-        "wins": wins,
-        "n_diverged": 0,
-        "seed_dependent": True,
-    }
-    row.update(extra)
-    return row
-
-
-def test_sentence_when_another_model_is_within_one_std() -> None:
-    rows = [_row("A", 0.90, 0.01), _row("B", 0.93, 0.005, wins=3), _row("C", 0.92, 0.02, wins=1)]
-    assert seed_study_sentence(rows) == (
-        '"B" has the best mean test accuracy (0.9300, std 0.0050, first on 3 of 4 seeds), but '
-        '"C" (0.9200, std 0.0200) is within one standard deviation of it: 4 seeds do not '
-        "separate them."
-    )
-
-
-def test_sentence_when_the_best_stands_apart() -> None:
-    rows = [_row("A", 0.90, 0.01), _row("B", 0.95, 0.01, wins=4), _row("C", 0.93, 0.01)]
-    assert seed_study_sentence(rows) == (
-        '"B" has the best mean test accuracy (0.9500, std 0.0100, first on 4 of 4 seeds), more '
-        'than one standard deviation above every other model\'s (next: "C", 0.9300, std 0.0100).'
-    )
-
-
-def test_sentence_counts_ties_and_diverged_runs() -> None:
-    rows = [_row("A", 0.9, 0.0, wins=2), _row("B", 0.9, 0.0, wins=2, n_diverged=1)]
-    sentence = seed_study_sentence(rows)
-    assert '"A" has the best mean' in sentence and '"B" (0.9000, std 0.0000) is within' in sentence
-    assert sentence.endswith(" 1 of the 8 runs diverged.")
+# --- the seed study's progress and its reuse of the single run ----------------------------------
 
 
 class _Terminal(io.StringIO):
@@ -627,5 +585,25 @@ def test_seed_study_reports_progress_through_the_bar(
     monkeypatch.setattr("reglab.cli.train.wants_progress", lambda json_output, stream: True)
     run = run_main("train", "--dataset", "xor", "--init", "he", "--seeds", "2", *SHORT_RUN)
     assert run.code == 0, run.err
-    assert calls and calls[-1] == 2
+    assert calls and calls[0] >= 1 and calls[-1] == 2  # the single run counts as seed 0's
     assert calls == sorted(calls)
+
+
+def test_train_seeds_trains_the_first_seed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`train --seed 4 --seeds 3`: seed 4 is the single run; the study trains only 5 and 6."""
+    from reglab.experiments import backends
+
+    trained: list[int] = []
+    real = backends.train
+
+    def counted(configs: list[TrainConfig], *args: Any, **kwargs: Any) -> Any:
+        trained.extend(config.seed for config in configs)
+        return real(configs, *args, **kwargs)
+
+    monkeypatch.setattr(backends, "train", counted)
+    run = run_main("train", "--dataset", "moons", *LECUN_DROPOUT, "--seed", "4", "--seeds", "3",
+                   *SHORT_RUN, "--json")  # fmt: skip
+    assert run.code == 0, run.err
+    assert sorted(trained) == [5, 6]
+    runs = json.loads(run.out)["seed_study"]["models"][0]["runs"]
+    assert [r["seed"] for r in runs] == [4, 5, 6]

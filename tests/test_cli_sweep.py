@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -65,19 +67,54 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "--scheduler must be the address of a running dask scheduler for --backend dask. "
             "Received: --scheduler=None",
         ),
-        (["--chunk-size", "0"], "chunk_size must be an integer >= 1. Received: chunk_size=0"),
+        (
+            ["--chunk-size", "0"],
+            "argument --chunk-size: chunk_size must be an integer >= 1. Received: chunk_size=0 "
+            "(see 'reglab sweep --help')",
+        ),
+        (
+            ["--chunk-size", "many"],
+            "argument --chunk-size: chunk_size must be an integer >= 1. "
+            "Received: chunk_size='many'",
+        ),
+        (
+            ["--init", "zeros"],
+            "argument --init: init must be one of course, lecun, he, xavier. "
+            "Received: init='zeros' (see 'reglab sweep --help')",
+        ),
+        (
+            ["--backend", "spark"],
+            "argument --backend: backend must be one of local, joblib, dask, ray. "
+            "Received: backend='spark'",
+        ),
+        # Negative numbers in a list reach the grid's check, not argparse's "expected one argument".
+        (["--l2", "-1,0"], "l2 must be a finite number >= 0. Received: l2=-1.0"),
+        (["--keep-prob", "-.5,1"], "keep_prob must be in (0, 1]. Received: keep_prob=-0.5"),
+        (["--seeds", "-1,2"], "Received: seeds=[-1, 2]"),
+        (
+            ["--out", "notes.txt/figures"],
+            "cannot write figures to notes.txt/figures: notes.txt is not a directory",
+        ),
         (["--layers", "3,4,1"], "(the features of dataset 'moons'). Received: layers=(3, 4, 1)"),
     ],
 )
 def test_bad_grids_are_one_line_and_exit_2(
-    arguments: list[str], message: str, capsys: pytest.CaptureFixture[str], in_tmp: Path
+    arguments: list[str],
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    in_tmp: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    (in_tmp / "notes.txt").write_text("a file\n")
+    before = sorted(in_tmp.iterdir())
+    if "--layers" not in arguments:  # the first layer is checked against the loaded data
+        monkeypatch.setattr(sweep_command, "load_data", lambda args: pytest.fail("data loaded"))
     assert main(["sweep", *SMALL, *arguments]) == 2
     captured = capsys.readouterr()
     errors = [line for line in captured.err.splitlines() if line.startswith("reglab: error:")]
     assert len(errors) == 1 and message in errors[0]
     assert captured.out == ""
-    assert list(in_tmp.iterdir()) == []  # nothing trained, no store created
+    assert sorted(in_tmp.iterdir()) == before  # nothing trained, no store created
 
 
 def test_the_cap_is_lifted_by_yes(
@@ -114,8 +151,28 @@ def test_json_prints_one_record_per_cell(capsys: pytest.CaptureFixture[str], in_
         assert [run["test_accuracy"] for run in record["runs"]] == cell.test_accuracy.tolist()
         assert record["test_mean"] == pytest.approx(cell.test_mean, rel=1e-12)
     assert all(line.startswith("reglab: ") for line in captured.err.splitlines())
-    with ResultStore.open(in_tmp / "reglab-sweep.sqlite") as store:  # the default store
+    with ResultStore.open(in_tmp / "reglab-sweep-moons.sqlite") as store:  # the default store
         assert len(store) == 4
+
+
+def test_the_default_store_is_one_per_dataset(
+    capsys: pytest.CaptureFixture[str], in_tmp: Path
+) -> None:
+    grid = ["--iterations", "50", "--record-every", "50", "--seeds", "2", "--json"]
+    assert main(["sweep", "--dataset", "moons", *grid]) == 0
+    assert main(["sweep", "--dataset", "xor", *grid]) == 0
+    assert sorted(path.name for path in in_tmp.iterdir()) == [
+        "reglab-sweep-moons.sqlite",
+        "reglab-sweep-xor.sqlite",
+    ]
+    assert "store reglab-sweep-xor.sqlite" in capsys.readouterr().err
+    # An explicit store is strict: it holds one dataset's results.
+    store = ["--store", "reglab-sweep-moons.sqlite"]
+    assert main(["sweep", "--dataset", "xor", *grid, *store]) == 2
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error.startswith(
+        "reglab: error: results store reglab-sweep-moons.sqlite was written for dataset 'moons'"
+    )
 
 
 def test_text_output_has_the_table_and_the_recommendation(
@@ -160,6 +217,27 @@ def test_out_writes_the_figures(capsys: pytest.CaptureFixture[str], in_tmp: Path
     for name in written:
         assert (out / name).read_bytes()[:4] == b"\x89PNG"
     assert f"wrote {out / 'sweep_gap.png'}" in capsys.readouterr().err
+
+
+def test_the_table_is_printed_before_the_figures_are_written(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, in_tmp: Path
+) -> None:
+    """A failure while writing the figures (here a full disk) leaves the table printed."""
+    import reglab.plots
+
+    printed: list[str] = []
+
+    def disk_full(result: object, out: Path) -> list[Path]:
+        printed.append(capsys.readouterr().out)
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(out / "sweep_gap.png"))
+
+    monkeypatch.setattr(reglab.plots, "write_sweep_figures", disk_full)
+    grid = ["--l2", "0,0.7", "--seeds", "2", "--out", "figures"]
+    assert main(["sweep", *SMALL, *grid]) == 2
+    [out] = printed
+    assert "test %" in out and "Best: l2=" in out
+    error = capsys.readouterr().err.splitlines()[-1]
+    assert error == f"reglab: error: {os.strerror(errno.ENOSPC)}: figures/sweep_gap.png"
 
 
 def test_store_resume_and_rerun(capsys: pytest.CaptureFixture[str], in_tmp: Path) -> None:

@@ -15,8 +15,10 @@ from reglab.engine import train
 from reglab.errors import ParameterError
 from reglab.experiments.exercise import EXERCISE_MODELS
 from reglab.experiments.seeds import (
+    ModelSeeds,
     SeedStudy,
     count_wins,
+    finished_runs,
     honest_exercise_models,
     resolve_seeds,
     seed_study,
@@ -91,9 +93,16 @@ def test_a_seed_gives_the_same_model_in_a_study_and_in_a_sweep(
 ) -> None:
     grid = SweepGrid(l2=(0.0, 0.7), seeds=5, iterations=ITERATIONS)
     result = sweep(goalkeeper, grid, chunk_size=3)
-    for cell, name in zip(result.cells, ["no regularization", "L2, lambda = 0.7"], strict=True):
+    names = ["no regularization", "L2, lambda = 0.7"]
+    for cell, name in zip(result.cells, names, strict=True):
         np.testing.assert_array_equal(cell.test_accuracy, study.model(name).test_accuracy)
         np.testing.assert_array_equal(cell.final_cost, study.model(name).final_cost)
+    # The same models, the same verdict: a seed study judges as the sweep recommends.
+    two = SeedStudy(study.dataset, study.seeds, tuple(study.model(name) for name in names))
+    verdict, recommendation = two.verdict(), result.recommendation()
+    name_of = dict(zip((id(cell) for cell in result.cells), names, strict=True))
+    assert verdict.best == name_of[id(recommendation.best)]
+    assert verdict.within_noise == tuple(name_of[id(c)] for c in recommendation.within_noise)
 
 
 def test_different_seeds_give_different_models(
@@ -179,3 +188,114 @@ def test_models_must_fit_the_data(goalkeeper: Dataset) -> None:
     with pytest.raises(ParameterError, match="models must be a non-empty mapping"):
         seed_study(goalkeeper, {}, 2)
     assert resolve_seeds(3) == (0, 1, 2) and resolve_seeds((5, 2)) == (5, 2)
+
+
+def test_finished_runs_are_reused_not_trained(
+    goalkeeper: Dataset,
+    models: dict[str, TrainConfig],
+    study: SeedStudy,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Runs trained elsewhere (seed 2 of two models) make the same study, trained without them."""
+    from reglab.experiments import backends
+
+    names = ["no regularization", "dropout, keep_prob = 0.86"]
+    alone = train(
+        [replace(models[name], seed=2) for name in names],
+        goalkeeper.X_train,
+        goalkeeper.y_train,
+        goalkeeper.X_test,
+        goalkeeper.y_test,
+    )
+    finished = finished_runs(names, alone, goalkeeper)
+    assert set(finished) == {(name, 2) for name in names}
+    trained: list[tuple[int, float]] = []
+    real = backends.train
+
+    def counted(configs: list[TrainConfig], *args: object, **kwargs: object) -> object:
+        trained.extend((config.seed, config.keep_prob) for config in configs)
+        return real(configs, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(backends, "train", counted)
+    progress: list[float] = []
+    again = seed_study(goalkeeper, models, 5, finished=finished, progress=progress.append)
+    assert len(trained) == 13 and (2, 1.0) in trained and (2, 0.86) not in trained
+    assert progress[0] >= 2 and progress[-1] == 15
+    np.testing.assert_array_equal(per_seed(again), per_seed(study))
+
+
+# --- the verdict: the sweep's rule, within one standard error of the difference ----------------
+
+
+def _model(name: str, test: list[float], *, diverged: int = 0, wins: float = 0) -> ModelSeeds:
+    n = len(test)
+    return ModelSeeds(
+        name=name,
+        config=TrainConfig(keep_prob=0.9, init="lecun"),
+        seeds=tuple(range(n)),
+        train_accuracy=np.full(n, 0.99),
+        test_accuracy=np.array(test),
+        final_cost=np.full(n, 0.1),
+        diverged=np.arange(n) < diverged,
+        wins=wins,
+    )
+
+
+def _study(dataset: Dataset, *models: ModelSeeds) -> SeedStudy:
+    return SeedStudy(dataset, models[0].seeds, models)
+
+
+def test_verdict_uses_the_standard_error_of_the_difference(goalkeeper: Dataset) -> None:
+    """B is 0.01 below A: within one std (0.0115) but not within sqrt(s1²/n1 + s2²/n2) (0.0082).
+
+    C is 0.005 below A: within noise by either rule.
+    """
+    a = _model("A", [0.95, 0.97, 0.95, 0.97], wins=3)
+    b = _model("B", [0.94, 0.96, 0.94, 0.96])
+    c = _model("C", [0.95, 0.96, 0.95, 0.96], wins=1)
+    verdict = _study(goalkeeper, b, a).verdict()
+    assert (verdict.best, verdict.within_noise, verdict.noise_estimated) == ("A", (), True)
+    assert verdict.text == (
+        '"A" has the best mean test accuracy (0.9600, std 0.0115, first on 3 of 4 seeds); every '
+        "other model's mean is lower by more than one standard error of the difference "
+        '(next: "B", 0.9500, std 0.0115).'
+    )
+    verdict = _study(goalkeeper, b, a, c).verdict()
+    assert (verdict.best, verdict.within_noise) == ("A", ("C",))
+    assert verdict.text == (
+        '"A" has the best mean test accuracy (0.9600, std 0.0115, first on 3 of 4 seeds), but '
+        '"C" (0.9550, std 0.0058) is within noise of it (mean difference at most one standard '
+        "error of the difference): 4 seeds do not separate them."
+    )
+
+
+def test_verdict_skips_diverged_models_and_counts_their_runs(goalkeeper: Dataset) -> None:
+    a = _model("A", [0.97, 0.97, 0.97, 0.97], diverged=1, wins=4)
+    b = _model("B", [0.90, 0.92, 0.90, 0.92])
+    verdict = _study(goalkeeper, a, b).verdict()
+    # As in a sweep, a diverged model is no candidate, and its higher mean is within noise.
+    assert verdict.best == "B" and verdict.within_noise == ("A",)
+    assert verdict.text.startswith(
+        '"B" has the best mean test accuracy among the models without a diverged run (0.9100, '
+    )
+    assert verdict.text.endswith(" 1 of the 8 runs diverged.")
+
+
+def test_verdict_with_one_seed_says_the_noise_is_unknown(goalkeeper: Dataset) -> None:
+    verdict = _study(goalkeeper, _model("A", [0.9], wins=1), _model("B", [0.8])).verdict()
+    assert (verdict.best, verdict.noise_estimated) == ("A", False)
+    assert verdict.text == (
+        '"A" has the best mean test accuracy (0.9000, std n/a, first on 1 of 1 seeds); with one '
+        "seed the noise is unknown: the ranking may be luck."
+    )
+
+
+def test_verdict_of_one_model_is_its_spread(goalkeeper: Dataset, study: SeedStudy) -> None:
+    verdict = _study(goalkeeper, _model("A", [0.90, 0.95, 0.92])).verdict()
+    assert verdict.text == (
+        "Across 3 seeds, test accuracy ranged from 0.9000 to 0.9500, a spread of 5.0 points "
+        "(mean 0.9233, std 0.0252)."
+    )
+    payload = json.loads(json.dumps(study.to_dict()))["verdict"]
+    assert payload == {**study.verdict().to_dict(), "within_noise": list(payload["within_noise"])}
+    assert payload["rule"] == "within one standard error of the difference of mean test accuracies"

@@ -20,7 +20,7 @@ import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TextIO, TypeAlias
+from typing import Any, NoReturn, TextIO, TypeAlias
 
 from reglab.config import TrainConfig
 from reglab.data.dataset import Dataset
@@ -29,7 +29,7 @@ from reglab.engine.training import ProgressCallback
 from reglab.errors import DataError, ParameterError
 from reglab.experiments.backends import ChunkProgress
 from reglab.experiments.exercise import Comparison
-from reglab.experiments.seeds import SeedStudy, seed_study
+from reglab.experiments.seeds import SeedRun, SeedStudy, seed_study
 from reglab.experiments.tables import seed_spread_table
 from reglab.plots.names import FIGURE_FORMATS, FIGURE_NAMES
 
@@ -38,6 +38,36 @@ Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 
 Run: TypeAlias = Callable[[argparse.Namespace], int]
 """A command's ``run(args) -> exit code``."""
+
+EXIT_USAGE = 2
+"""The exit code of a user's mistake: a bad option, bad data, a file that cannot be written."""
+
+
+class UsageErrorParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose usage errors are one line on stderr, exit code 2.
+
+    ``reglab: error: argument --keep-prob: keep_prob must be in (0, 1]. Received:
+    keep_prob=1.5 (see 'reglab train --help')`` instead of the usage block
+    followed by ``reglab train: error: ...``.
+    """
+
+    def error(self, message: str) -> NoReturn:
+        """Print ``message`` as one line naming the help to read, and exit with code 2."""
+        self._fail(message, self.prog)
+
+    def _fail(self, message: str, prog: str) -> NoReturn:
+        text = " ".join(message.split())
+        self.exit(EXIT_USAGE, f"reglab: error: {text} (see '{prog} --help')\n")
+
+    def parse_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> argparse.Namespace:
+        """As argparse's, but unrecognized arguments name the command's help, not reglab's."""
+        parsed, extras = self.parse_known_args(args, namespace)
+        if extras:  # set by add_command: the command's own help
+            prog: str = getattr(parsed, "prog", self.prog)
+            self._fail(f"unrecognized arguments: {' '.join(extras)}", prog)
+        return parsed
 
 
 def add_command(
@@ -51,7 +81,7 @@ def add_command(
         description=text,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, prog=parser.prog)
     return parser
 
 
@@ -94,6 +124,19 @@ def check_input_layer(layers: tuple[int, ...], dataset: Dataset) -> None:
             f"dataset {dataset.name!r}",
             layers,
         )
+
+
+def choice_option(parameter: str, choices: Sequence[str]) -> Callable[[str], str]:
+    """An argparse ``type`` for an option taking one of ``choices``, reported in the template."""
+
+    def convert(text: str) -> str:
+        if text not in choices:
+            expected = f"one of {', '.join(choices)}"
+            raise argparse.ArgumentTypeError(str(ParameterError(parameter, expected, text)))
+        return text
+
+    convert.__name__ = parameter
+    return convert
 
 
 def fraction_option(text: str) -> float:
@@ -266,12 +309,8 @@ MIN_SEEDS = 2
 TEXT_WIDTH = 88
 
 
-def format_option(text: str) -> str:
-    """An argparse ``type`` for ``--format``: ``png`` or ``svg``."""
-    if text not in FIGURE_FORMATS:
-        expected = f"one of {', '.join(FIGURE_FORMATS)}"
-        raise argparse.ArgumentTypeError(str(ParameterError("format", expected, text)))
-    return text
+format_option = choice_option("format", FIGURE_FORMATS)
+"""An argparse ``type`` for ``--format``: ``png`` or ``svg``."""
 
 
 def seeds_option(text: str) -> int:
@@ -423,12 +462,16 @@ def run_seed_study(
     seeds: Sequence[int],
     *,
     show_progress: bool,
+    finished: Mapping[tuple[str, int], SeedRun] | None = None,
 ) -> SeedStudy:
-    """Train each of ``models`` under every seed, with a progress bar when ``show_progress``."""
+    """Train each of ``models`` under every seed, with a progress bar when ``show_progress``.
+
+    Runs in ``finished`` are reused (see :func:`reglab.experiments.seeds.seed_study`).
+    """
     total = len(models) * len(seeds)
     description = f"seeds ({total} models)"
     with models_progress_bar(show_progress, description, total) as callback:
-        return seed_study(dataset, models, seeds, progress=callback)
+        return seed_study(dataset, models, seeds, progress=callback, finished=finished)
 
 
 SEED_STUDY_REPEATED: tuple[str, ...] = ("schema_version", "reglab_version", "dataset")
@@ -448,86 +491,21 @@ def seeds_text(seeds: Sequence[int]) -> str:
     return ", ".join(str(seed) for seed in seeds)
 
 
-def _quoted_join(items: Sequence[str]) -> str:
-    if len(items) <= 2:
-        return " and ".join(items)
-    return ", ".join(items[:-1]) + f" and {items[-1]}"
+def seed_study_lines(
+    intro: str, study: SeedStudy, rows: Sequence[Mapping[str, Any]] | None = None
+) -> list[str]:
+    """``intro`` (wrapped), the seed-spread table and the study's verdict (wrapped).
 
-
-def _within_one_std(best: Mapping[str, Any], other: Mapping[str, Any], split: str) -> bool:
-    """True when the means differ by at most the larger of the two standard deviations."""
-    spread = max(float(row[f"{split}_std"] or 0.0) for row in (best, other))
-    return bool(best[f"{split}_mean"] - other[f"{split}_mean"] <= spread)
-
-
-def seed_study_sentence(rows: Sequence[Mapping[str, Any]]) -> str:
-    """One factual sentence computed from a seed study's rows (:meth:`SeedStudy.rows`).
-
-    One model: how far its test accuracy moved across the seeds, or that the seed
-    changes nothing in its configuration. Several: which model has the best mean
-    test accuracy, and whether other models' means are within one standard
-    deviation of it (the larger of the two models' standard deviations), in which
-    case these seeds do not separate them. Diverged runs are counted after it.
+    Args:
+        intro: what the study measures, one paragraph.
+        study: the seed study; its verdict is :meth:`SeedStudy.verdict`.
+        rows: the table's rows (default :meth:`SeedStudy.rows`), e.g. without
+            ``"wins"`` for one model, which always wins.
     """
-    split = "test" if all(row["test_mean"] is not None for row in rows) else "train"
-    what = f"{split} accuracy"
-    n_seeds = int(rows[0]["n_seeds"])
-
-    def stats(row: Mapping[str, Any]) -> str:
-        std = row[f"{split}_std"]
-        return f"{row[f'{split}_mean']:.4f}, std {'n/a' if std is None else f'{std:.4f}'}"
-
-    if len(rows) == 1:
-        [row] = rows
-        if not row["seed_dependent"]:
-            sentence = (
-                "The seed changes nothing in this configuration (the course's initialization "
-                f"and no fresh dropout masks), so the {n_seeds} runs are the same model; "
-                "--init lecun (the course's distribution, seeded) or fresh dropout masks "
-                "make the seed matter."
-            )
-        else:
-            low, high = row[f"{split}_min"], row[f"{split}_max"]
-            sentence = (
-                f"Across {n_seeds} seeds, {what} ranged from {low:.4f} to {high:.4f}, "
-                f"a spread of {100 * (high - low):.1f} points (mean {stats(row)})."
-            )
-    else:
-        ranked = sorted(rows, key=lambda row: float(row[f"{split}_mean"]), reverse=True)
-        best, others = ranked[0], ranked[1:]
-        lead = (
-            f'"{best["model"]}" has the best mean {what} ({stats(best)}, '
-            f"first on {best['wins']:.3g} of {n_seeds} seeds)"
-        )
-        close = [row for row in others if _within_one_std(best, row, split)]
-        if close:
-            named = _quoted_join([f'"{row["model"]}" ({stats(row)})' for row in close])
-            verb = "are" if len(close) > 1 else "is"
-            sentence = (
-                f"{lead}, but {named} {verb} within one standard deviation of it: "
-                f"{n_seeds} seeds do not separate them."
-            )
-        else:
-            runner_up = others[0]
-            sentence = (
-                f"{lead}, more than one standard deviation above every other model's "
-                f'(next: "{runner_up["model"]}", {stats(runner_up)}).'
-            )
-    diverged = sum(int(row["n_diverged"]) for row in rows)
-    if diverged:
-        sentence += f" {diverged} of the {n_seeds * len(rows)} runs diverged."
-    return sentence
-
-
-def seed_study_lines(intro: str, rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """``intro`` (wrapped), the seed-spread table of ``rows`` and :func:`seed_study_sentence`.
-
-    ``rows`` are :meth:`SeedStudy.rows`, perhaps without ``"wins"`` (one model always wins).
-    """
-    table = seed_spread_table(rows)
+    table = seed_spread_table(study.rows() if rows is None else rows)
     return [
         *textwrap.wrap(intro, TEXT_WIDTH),
         *format_table(table.header, table.rows),
         "",
-        *textwrap.wrap(seed_study_sentence(rows), TEXT_WIDTH),
+        *textwrap.wrap(study.verdict().text, TEXT_WIDTH),
     ]

@@ -180,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
         study = run_seed_study(dataset, seed_study_models(masks), seeds, show_progress=enabled)
         if not args.json:
             intro = seed_study_intro(study, masks)
-            print("\n".join(["", *seed_study_lines(intro, study.rows())]))
+            print("\n".join(["", *seed_study_lines(intro, study)]))
             sys.stdout.flush()
     if args.json:
         document = comparison.to_dict()

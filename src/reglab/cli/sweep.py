@@ -4,7 +4,8 @@ Every combination of the listed values (a cell) trains under each seed; the
 table gives the mean ± std across seeds of the train and test accuracy and of
 the gap (train - test), in percent. "*" marks the best cell (highest mean test
 accuracy), "~" the cells within noise of it (mean difference at most one
-standard error). Results go to a store (--store, SQLite): each finished cell is
+standard error). Results go to a store (--store, SQLite; by default one per
+dataset, reglab-sweep-<dataset name>.sqlite): each finished cell is
 saved as it completes, --resume finishes an interrupted sweep, and re-running a
 finished sweep answers from the store without training.
 
@@ -25,6 +26,9 @@ from reglab.cli.common import (
     Subparsers,
     add_command,
     add_data_arguments,
+    check_figure_directory,
+    choice_option,
+    config_option,
     dataset_lines,
     format_table,
     load_data,
@@ -33,7 +37,12 @@ from reglab.cli.common import (
 )
 from reglab.config import INIT_SCHEMES
 from reglab.errors import ParameterError
-from reglab.experiments.backends import BACKENDS, DEFAULT_CHUNK_SIZE, check_backend_ready
+from reglab.experiments.backends import (
+    BACKENDS,
+    DEFAULT_CHUNK_SIZE,
+    check_backend_ready,
+    check_chunk_size,
+)
 from reglab.experiments.sweep import (
     DEFAULT_MAX_CONFIGS,
     SweepGrid,
@@ -43,7 +52,26 @@ from reglab.experiments.sweep import (
     sweep,
 )
 
-DEFAULT_STORE = "reglab-sweep.sqlite"
+DEFAULT_STORE = "reglab-sweep-{dataset}.sqlite"
+"""The store without --store: one per dataset name, so sweeps of different datasets coexist."""
+
+
+def default_store(dataset_name: str) -> Path:
+    """``reglab-sweep-<dataset name>.sqlite`` in the working directory."""
+    return Path(DEFAULT_STORE.format(dataset=dataset_name))
+
+
+def chunk_size_option(text: str) -> int:
+    """An argparse ``type`` for ``--chunk-size``: an integer >= 1."""
+    try:
+        value: Any = int(text)
+    except ValueError:
+        value = text
+    try:
+        check_chunk_size(value)
+    except ParameterError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return int(value)
 
 
 def register(subparsers: Subparsers) -> None:
@@ -74,7 +102,8 @@ def register(subparsers: Subparsers) -> None:
     )
     grid.add_argument(
         "--init",
-        choices=INIT_SCHEMES,
+        type=config_option("init", str),
+        metavar="{" + ",".join(INIT_SCHEMES) + "}",
         help="initialization (default lecun: the course's distribution, from each seed)",
     )
     grid.add_argument("--iterations", metavar="N", help="iterations per model (default 30000)")
@@ -94,8 +123,10 @@ def register(subparsers: Subparsers) -> None:
         "--store",
         metavar="FILE",
         type=Path,
-        default=Path(DEFAULT_STORE),
-        help=f"the results store, SQLite (default {DEFAULT_STORE})",
+        default=None,
+        help="the results store, SQLite (default reglab-sweep-<dataset name>.sqlite in the "
+        "working directory, e.g. reglab-sweep-moons.sqlite: one per dataset). A store "
+        "holds one dataset's results: another dataset is refused",
     )
     results.add_argument(
         "--resume",
@@ -107,12 +138,19 @@ def register(subparsers: Subparsers) -> None:
         action="store_true",
         help="print one JSON record per cell on stdout (JSON Lines); no progress bar",
     )
-    results.add_argument("--out", metavar="DIR", type=Path, help="write the figures (PNG) here")
+    results.add_argument(
+        "--out",
+        metavar="DIR",
+        type=Path,
+        help="write the figures (PNG) to DIR (created if needed; checked before training), "
+        "after the table is printed",
+    )
     compute = parser.add_argument_group("compute")
     compute.add_argument(
         "--backend",
-        choices=BACKENDS,
+        type=choice_option("backend", BACKENDS),
         default="local",
+        metavar="{" + ",".join(BACKENDS) + "}",
         help="where models train: local (default; the engine uses every core), joblib "
         "(worker processes), dask or ray (a cluster; pip install 'reglab[dask]' / 'reglab[ray]')",
     )
@@ -122,7 +160,7 @@ def register(subparsers: Subparsers) -> None:
     compute.add_argument(
         "--chunk-size",
         metavar="N",
-        type=int,
+        type=chunk_size_option,
         default=DEFAULT_CHUNK_SIZE,
         help=f"models per engine call (default {DEFAULT_CHUNK_SIZE})",
     )
@@ -263,18 +301,22 @@ def run(args: argparse.Namespace) -> int:
             "--scheduler", "the address of a running dask scheduler for --backend dask", None
         )
     check_backend_ready(args.backend, args.scheduler)
+    out: Path | None = args.out
+    if out is not None:
+        check_figure_directory(out)
     dataset = load_data(args)
+    store: Path = args.store if args.store is not None else default_store(dataset.name)
     status(f"dataset {dataset.name}: {dataset.source}")
     status(
         f"sweep: {_count(grid.n_cells, 'cell')} x {_count(len(grid.seed_list), 'seed')} = "
-        f"{_count(grid.n_configs, 'model')}, store {args.store}"
+        f"{_count(grid.n_configs, 'model')}, store {store}"
     )
     enabled = wants_progress(args.json, sys.stderr)
     with sweep_progress_bar(enabled, grid.n_cells) as progress:
         result = sweep(
             dataset,
             grid,
-            store=args.store,
+            store=store,
             resume=args.resume,
             chunk_size=args.chunk_size,
             backend=args.backend,
@@ -283,28 +325,28 @@ def run(args: argparse.Namespace) -> int:
             max_configs=None,
         )
     if result.n_trained == 0:
-        status(f"every cell was already in {args.store}: nothing trained")
+        status(f"every cell was already in {store}: nothing trained")
     elif result.n_from_store:
-        status(f"{result.n_from_store} models from {args.store}, {result.n_trained} trained")
-    figures: list[Path] = []
-    if args.out is not None:
-        from reglab.plots import write_sweep_figures  # matplotlib: only when figures are asked for
-
-        figures = write_sweep_figures(result, args.out)
-    for path in figures:
-        status(f"wrote {path}")
+        status(f"{result.n_from_store} models from {store}, {result.n_trained} trained")
     if args.json:
         for record in result.records():
             sys.stdout.write(json.dumps(record) + "\n")
-        return 0
-    lines = [
-        *dataset_lines(dataset),
-        "",
-        *table_lines(result),
-        "",
-        "* best mean test accuracy; ~ within noise of it (one standard error of the difference)",
-        "",
-        result.recommendation().text,
-    ]
-    print("\n".join(lines))
+    else:
+        lines = [
+            *dataset_lines(dataset),
+            "",
+            *table_lines(result),
+            "",
+            "* best mean test accuracy; ~ within noise of it "
+            "(one standard error of the difference)",
+            "",
+            result.recommendation().text,
+        ]
+        print("\n".join(lines))
+    sys.stdout.flush()  # the results are out before any figure is written
+    if out is not None:
+        from reglab.plots import write_sweep_figures  # matplotlib: only when figures are asked for
+
+        for path in write_sweep_figures(result, out):
+            status(f"wrote {path}")
     return 0

@@ -49,6 +49,7 @@ from reglab.cli.common import (
 )
 from reglab.config import INIT_SCHEMES, MASK_MODES, TrainConfig
 from reglab.experiments.exercise import Comparison, compare
+from reglab.experiments.seeds import finished_runs
 from reglab.experiments.tables import format_accuracy
 
 HIDDEN_LAYERS = (20, 3)
@@ -135,13 +136,21 @@ def register(subparsers: Subparsers) -> None:
     optimizer.add_argument(
         "--record-every",
         type=config_option("record_every", int),
-        default=defaults.record_every,
+        default=None,
         metavar="N",
-        help=f"record cost and accuracies every N iterations (default {defaults.record_every})",
+        help="record cost and accuracies every N iterations (default "
+        f"min({defaults.record_every}, max(1, iterations // 10)): about ten points for a "
+        f"short run, every {defaults.record_every:,} for a long one)",
     )
     add_output_arguments(parser)
     add_data_arguments(parser)
     add_json_argument(parser)
+
+
+def default_record_every(iterations: int) -> int:
+    """The recording period when --record-every is not given: about ten points, at most 1,000
+    iterations apart (the library's :class:`TrainConfig` default)."""
+    return min(TrainConfig().record_every, max(1, iterations // 10))
 
 
 def model_name(config: TrainConfig) -> str:
@@ -222,6 +231,11 @@ def run(args: argparse.Namespace) -> int:
         args.layers if args.layers is not None else (dataset.n_features, *HIDDEN_LAYERS, 1)
     )
     check_input_layer(layers, dataset)
+    record_every: int = (
+        args.record_every
+        if args.record_every is not None
+        else default_record_every(args.iterations)
+    )
     config = TrainConfig(
         layers=layers,
         learning_rate=args.learning_rate,
@@ -231,8 +245,13 @@ def run(args: argparse.Namespace) -> int:
         masks=args.masks,
         init=args.init,
         seed=args.seed,
-        record_every=args.record_every,
+        record_every=record_every,
     )
+    if config.masks == "course" and config.keep_prob == 1:
+        status(
+            "note: --masks course has no effect without dropout (--keep-prob 1); "
+            "give --keep-prob below 1 to train on the course's fixed masks"
+        )
     if args.json:
         status(f"dataset {dataset.name}: {dataset.source}")
     name = model_name(config)
@@ -246,14 +265,18 @@ def run(args: argparse.Namespace) -> int:
     spread = None
     if args.seeds is not None:
         seeds = tuple(range(config.seed, config.seed + args.seeds))
-        study = run_seed_study(dataset, {name: config}, seeds, show_progress=enabled)
+        # The single run above is seed S of the study: reused, not trained again.
+        reused = finished_runs([name], comparison.result, dataset)
+        study = run_seed_study(
+            dataset, {name: config}, seeds, show_progress=enabled, finished=reused
+        )
         spread = [without_wins(row) for row in study.rows()]
         if not args.json:
             intro = (
                 f"The same configuration under {len(seeds)} seeds ({seeds_text(seeds)}); "
                 "accuracies as fractions:"
             )
-            print("\n".join(["", *seed_study_lines(intro, spread)]))
+            print("\n".join(["", *seed_study_lines(intro, study, spread)]))
             sys.stdout.flush()
     if args.json:
         document = comparison.to_dict()

@@ -20,6 +20,13 @@ distribution, ``randn / sqrt(fan_in)``, drawn from each configuration's
 generator) and ``masks="fresh"`` (a new dropout mask every iteration). Models
 sharing an architecture and a seed start from the same weights, so each seed is
 a paired comparison.
+
+**The verdict** (:meth:`SeedStudy.verdict`) applies the sweep's rule
+(:func:`reglab.experiments.sweep.recommend`), each model standing for a sweep
+cell: the best model has the highest mean test accuracy (models with a diverged
+run are candidates only if every model has one), and another model is *within
+noise* of it when the difference of the two means is at most one standard error
+of that difference, ``sqrt(s1^2 / n1 + s2^2 / n2)``.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -40,13 +47,22 @@ from reglab.experiments.backends import (
     ChunkProgress,
     check_backend,
     check_backend_ready,
+    check_chunk_size,
+    final_cost,
     plan_chunks,
     run_chunks,
 )
 from reglab.types import BoolArray, FloatArray
 from reglab.version import __version__
 
+if TYPE_CHECKING:
+    from reglab.engine.training import TrainedModels
+    from reglab.experiments.sweep import CellResult
+
 JSON_SCHEMA_VERSION = 1
+
+NOISE_RULE = "within one standard error of the difference of mean test accuracies"
+"""The verdict's rule, in the words of the sweep's JSON ``recommendation.rule``."""
 
 
 def resolve_seeds(seeds: int | Sequence[int]) -> tuple[int, ...]:
@@ -113,6 +129,80 @@ def honest_exercise_models(iterations: int = 30_000) -> dict[str, TrainConfig]:
     }
 
 
+@dataclass(frozen=True)
+class SeedRun:
+    """One model's finished run under one seed.
+
+    Attributes:
+        train_accuracy: final training accuracy.
+        test_accuracy: final test accuracy.
+        final_cost: training cost of the final parameters (see
+            :class:`reglab.experiments.backends.ChunkOutcome`).
+        diverged: True if the run's cost became non-finite.
+    """
+
+    train_accuracy: float
+    test_accuracy: float
+    final_cost: float
+    diverged: bool
+
+
+def finished_runs(
+    names: Sequence[str], trained: TrainedModels, dataset: Dataset
+) -> dict[tuple[str, int], SeedRun]:
+    """Models already trained, as ``(name, seed) -> run`` for :func:`seed_study`'s ``finished``.
+
+    Args:
+        names: the models' names, in ``trained``'s order.
+        trained: K models trained on ``dataset`` (e.g. a
+            :class:`reglab.experiments.exercise.Comparison`'s result), with a test set.
+        dataset: the data they were trained on.
+    """
+    if trained.test_accuracy is None or len(names) != len(trained):
+        raise ParameterError(
+            "trained", f"{len(names)} models with a test accuracy", f"{len(trained)} models"
+        )
+    l2 = np.array([config.l2 for config in trained.configs], dtype=float)
+    costs = final_cost(trained.parameters, dataset.X_train, dataset.y_train, l2)
+    return {
+        (name, config.seed): SeedRun(
+            train_accuracy=float(trained.train_accuracy[k]),
+            test_accuracy=float(trained.test_accuracy[k]),
+            final_cost=float(costs[k]),
+            diverged=trained.diverged_at[k] is not None,
+        )
+        for k, (name, config) in enumerate(zip(names, trained.configs, strict=True))
+    }
+
+
+@dataclass(frozen=True)
+class SeedVerdict:
+    """Which model of a seed study is best, and which ones its seeds cannot separate from it.
+
+    Attributes:
+        best: the best model's name (the sweep's rule; see the module).
+        within_noise: the other models within one standard error of the difference
+            of the best's mean test accuracy, best first.
+        noise_estimated: False with one seed: the noise is unknown.
+        text: one factual sentence saying so.
+    """
+
+    best: str
+    within_noise: tuple[str, ...]
+    noise_estimated: bool
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: best, within_noise, noise_estimated, rule and text."""
+        return {
+            "best": self.best,
+            "within_noise": list(self.within_noise),
+            "noise_estimated": self.noise_estimated,
+            "rule": NOISE_RULE,
+            "text": self.text,
+        }
+
+
 @dataclass(frozen=True, eq=False)
 class ModelSeeds:
     """One named model's results under every seed of the study.
@@ -158,6 +248,38 @@ class ModelSeeds:
         row["seed_dependent"] = self.seed_dependent
         return row
 
+    def stats_text(self) -> str:
+        """``"0.9300, std 0.0050"``: mean and standard deviation of the test accuracy."""
+        test = summary(self.test_accuracy)
+        std = "n/a" if math.isnan(test["std"]) else f"{test['std']:.4f}"
+        return f"{test['mean']:.4f}, std {std}"
+
+    def cell_result(self) -> CellResult:
+        """This model as a sweep cell's results, to apply the sweep's rule to it."""
+        from reglab.experiments.sweep import CellResult, SweepCell  # sweep imports this module
+
+        config = self.config
+        cell = SweepCell(
+            layers=config.layers,
+            learning_rate=config.learning_rate,
+            l2=config.l2,
+            keep_prob=config.keep_prob,
+            masks=config.masks,
+            init=config.init,
+            iterations=config.iterations,
+            record_every=config.record_every,
+        )
+        return CellResult(
+            cell=cell,
+            seeds=self.seeds,
+            train_accuracy=self.train_accuracy,
+            test_accuracy=self.test_accuracy,
+            final_cost=self.final_cost,
+            diverged=self.diverged,
+            reglab_version=__version__,
+            from_store=False,
+        )
+
 
 @dataclass(frozen=True, eq=False)
 class SeedStudy:
@@ -177,6 +299,80 @@ class SeedStudy:
     def rows(self) -> list[dict[str, Any]]:
         """One summary row per model (mean/std/min/max of train and test accuracy, wins)."""
         return [model.row() for model in self.models]
+
+    def verdict(self) -> SeedVerdict:
+        """The best model and those within noise of it, by the sweep's rule (see the module).
+
+        One model: the sentence says how far its test accuracy moved across the
+        seeds, or that the seed changes nothing in its configuration. Diverged
+        runs are counted at the end of the sentence.
+        """
+        from reglab.experiments.sweep import recommend  # sweep imports this module
+
+        cells = [model.cell_result() for model in self.models]
+        recommendation = recommend(cells)
+        model_of = {id(cell): model for cell, model in zip(cells, self.models, strict=True)}
+        best = model_of[id(recommendation.best)]
+        close = [model_of[id(cell)] for cell in recommendation.within_noise]
+        text = self._verdict_text(best, close, noise_estimated=recommendation.noise_estimated)
+        return SeedVerdict(
+            best=best.name,
+            within_noise=tuple(model.name for model in close),
+            noise_estimated=recommendation.noise_estimated,
+            text=text,
+        )
+
+    def _verdict_text(
+        self, best: ModelSeeds, close: Sequence[ModelSeeds], *, noise_estimated: bool
+    ) -> str:
+        n_seeds = len(self.seeds)
+        if len(self.models) == 1 and not best.seed_dependent:
+            sentence = (
+                "The seed changes nothing in this configuration (the course's initialization "
+                f"and no fresh dropout masks), so the {n_seeds} runs are the same model; "
+                "--init lecun (the course's distribution, seeded) or fresh dropout masks "
+                "make the seed matter."
+            )
+        elif len(self.models) == 1:
+            test = summary(best.test_accuracy)
+            low, high = test["min"], test["max"]
+            sentence = (
+                f"Across {n_seeds} seed{'s' if n_seeds != 1 else ''}, test accuracy ranged from "
+                f"{low:.4f} to {high:.4f}, a spread of {100 * (high - low):.1f} points "
+                f"(mean {best.stats_text()})."
+            )
+        else:
+            best_mean = float(np.mean(best.test_accuracy))
+            higher = any(float(np.mean(m.test_accuracy)) > best_mean for m in self.models)
+            among = " among the models without a diverged run" if higher else ""
+            lead = (
+                f'"{best.name}" has the best mean test accuracy{among} ({best.stats_text()}, '
+                f"first on {best.wins:.3g} of {n_seeds} seeds)"
+            )
+            if not noise_estimated:
+                sentence = f"{lead}; with one seed the noise is unknown: the ranking may be luck."
+            elif close:
+                named = _joined([f'"{model.name}" ({model.stats_text()})' for model in close])
+                verb = "are" if len(close) > 1 else "is"
+                sentence = (
+                    f"{lead}, but {named} {verb} within noise of it (mean difference at most "
+                    f"one standard error of the difference): {n_seeds} seeds do not separate "
+                    "them."
+                )
+            else:
+                runner_up = max(
+                    (model for model in self.models if model is not best),
+                    key=lambda model: float(np.mean(model.test_accuracy)),
+                )
+                sentence = (
+                    f"{lead}; every other model's mean is lower by more than one standard "
+                    f'error of the difference (next: "{runner_up.name}", '
+                    f"{runner_up.stats_text()})."
+                )
+        diverged = sum(int(np.count_nonzero(model.diverged)) for model in self.models)
+        if diverged:
+            sentence += f" {diverged} of the {n_seeds * len(self.models)} runs diverged."
+        return sentence
 
     def seed_rows(self) -> list[dict[str, Any]]:
         """One row per model and seed: the raw observations behind :meth:`rows`."""
@@ -201,6 +397,7 @@ class SeedStudy:
             "dataset": self.dataset.to_dict(),
             "seeds": list(self.seeds),
             "ties": "split evenly",
+            "verdict": self.verdict().to_dict(),
             "models": [
                 {
                     **model.row(),
@@ -210,6 +407,13 @@ class SeedStudy:
                 for model in self.models
             ],
         }
+
+
+def _joined(items: Sequence[str]) -> str:
+    """``"a"``, ``"a and b"``, ``"a, b and c"``."""
+    if len(items) <= 2:
+        return " and ".join(items)
+    return ", ".join(items[:-1]) + f" and {items[-1]}"
 
 
 def count_wins(test_accuracy: FloatArray) -> FloatArray:
@@ -237,6 +441,7 @@ def seed_study(
     backend: Backend = "local",
     scheduler: str | None = None,
     progress: ChunkProgress | None = None,
+    finished: Mapping[tuple[str, int], SeedRun] | None = None,
 ) -> SeedStudy:
     """Train each named model under every seed, in batched engine calls.
 
@@ -248,7 +453,11 @@ def seed_study(
         chunk_size: the most models in one engine call.
         backend: where chunks train (see :mod:`reglab.experiments.backends`).
         scheduler: the dask/ray scheduler address for those backends.
-        progress: called with the number of models finished so far.
+        progress: called with the number of models finished so far (those
+            in ``finished`` included).
+        finished: runs already trained, ``(name, seed) -> run`` (see
+            :func:`finished_runs`): reused, not trained again. A run is the
+            same whatever batch trains it, so the study is unchanged.
 
     Returns:
         Every model's per-seed results and their summaries.
@@ -274,11 +483,35 @@ def seed_study(
     test_acc = np.empty(len(configs))
     cost = np.empty(len(configs))
     diverged = np.empty(len(configs), dtype=bool)
-    chunks = plan_chunks(configs, chunk_size)
+    known = finished or {}
+    pending: list[int] = []
+    for position, key in enumerate((name, seed) for name in names for seed in seed_list):
+        run = known.get(key)
+        if run is None:
+            pending.append(position)
+            continue
+        train_acc[position] = run.train_accuracy
+        test_acc[position] = run.test_accuracy
+        cost[position] = run.final_cost
+        diverged[position] = run.diverged
+    n_reused = len(configs) - len(pending)
+
+    def on_models(done: float) -> None:
+        if progress is not None:
+            progress(n_reused + done)
+
+    check_chunk_size(chunk_size)
+    to_train = [configs[i] for i in pending]
+    chunks = plan_chunks(to_train, chunk_size) if to_train else []
     for index, outcome in run_chunks(
-        configs, chunks, dataset, backend=backend, scheduler=scheduler, progress=progress
+        to_train,
+        chunks,
+        dataset,
+        backend=backend,
+        scheduler=scheduler,
+        progress=on_models if progress is not None else None,
     ):
-        members = chunks[index]
+        members = [pending[i] for i in chunks[index]]
         train_acc[members] = outcome.train_accuracy
         test_acc[members] = outcome.test_accuracy
         cost[members] = outcome.final_cost
