@@ -257,7 +257,7 @@ def test_verdict_uses_the_standard_error_of_the_difference(goalkeeper: Dataset) 
     assert (verdict.best, verdict.within_noise, verdict.noise_estimated) == ("A", (), True)
     assert verdict.text == (
         '"A" has the best mean test accuracy (0.9600, std 0.0115, first on 3 of 4 seeds); every '
-        "other model's mean is lower by more than one standard error of the difference "
+        "other model has a mean lower by more than one standard error of the difference "
         '(next: "B", 0.9500, std 0.0115).'
     )
     verdict = _study(goalkeeper, b, a, c).verdict()
@@ -273,11 +273,12 @@ def test_verdict_skips_diverged_models_and_counts_their_runs(goalkeeper: Dataset
     a = _model("A", [0.97, 0.97, 0.97, 0.97], diverged=1, wins=4)
     b = _model("B", [0.90, 0.92, 0.90, 0.92])
     verdict = _study(goalkeeper, a, b).verdict()
-    # As in a sweep, a diverged model is no candidate, and its higher mean is within noise.
-    assert verdict.best == "B" and verdict.within_noise == ("A",)
+    # As in a sweep, a diverged model is no candidate, not even "within noise" of the best.
+    assert verdict.best == "B" and verdict.within_noise == ()
     assert verdict.text.startswith(
         '"B" has the best mean test accuracy among the models without a diverged run (0.9100, '
     )
+    assert "; every other model had a diverged run." in verdict.text
     assert verdict.text.endswith(" 1 of the 8 runs diverged.")
 
 

@@ -380,6 +380,8 @@ def test_cells_with_diverged_seeds_are_not_candidates_unless_all_have_them() -> 
     unstable = make_cell(0.1, [0.99, 0.99], diverged=1)
     stable = make_cell(0.2, [0.90, 0.91])
     assert recommend([unstable, stable]).best is stable
+    # A diverged cell with a higher mean is not "within noise" of the best either.
+    assert recommend([unstable, stable]).within_noise == ()
     everyone = recommend([unstable, make_cell(0.2, [0.9, 0.9], diverged=2)])
     assert everyone.best is unstable and "every cell had a diverged seed" in everyone.text
 

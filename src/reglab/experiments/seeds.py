@@ -360,15 +360,19 @@ class SeedStudy:
                     "them."
                 )
             else:
-                runner_up = max(
-                    (model for model in self.models if model is not best),
-                    key=lambda model: float(np.mean(model.test_accuracy)),
-                )
-                sentence = (
-                    f"{lead}; every other model's mean is lower by more than one standard "
-                    f'error of the difference (next: "{runner_up.name}", '
-                    f"{runner_up.stats_text()})."
-                )
+                # Compare with the models that could have been best (as the sweep's rule does).
+                stable = [m for m in self.models if not np.any(m.diverged)] or list(self.models)
+                others = [model for model in stable if model is not best]
+                if not others:
+                    sentence = f"{lead}; every other model had a diverged run."
+                else:
+                    runner_up = max(others, key=lambda model: float(np.mean(model.test_accuracy)))
+                    which = "without a diverged run " if higher else ""
+                    sentence = (
+                        f"{lead}; every other model {which}has a mean lower by more than one "
+                        f'standard error of the difference (next: "{runner_up.name}", '
+                        f"{runner_up.stats_text()})."
+                    )
         diverged = sum(int(np.count_nonzero(model.diverged)) for model in self.models)
         if diverged:
             sentence += f" {diverged} of the {n_seeds * len(self.models)} runs diverged."

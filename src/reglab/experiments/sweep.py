@@ -479,7 +479,9 @@ def recommend(cells: Sequence[CellResult]) -> Recommendation:
     noise_estimated = best.n_seeds >= 2
     within: list[CellResult] = []
     if noise_estimated:
-        for cell in cells:
+        # Only the cells that could have been best compete: a diverged cell is not a
+        # candidate, whatever its mean, unless every cell diverged somewhere.
+        for cell in candidates:
             if cell is best:
                 continue
             if within_noise(
