@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from markupsafe import escape
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -252,10 +253,12 @@ def test_compare_report_shows_the_seed_spread(
 ) -> None:
     _, _, report, _ = compare_outputs
     expected = seed_spread_table(fresh_study.rows())
-    assert html_tables(report.read_text(encoding="utf-8"))["seed-spread-table"] == [
+    html = report.read_text(encoding="utf-8")
+    assert html_tables(html)["seed-spread-table"] == [
         list(expected.header),
         *(list(row) for row in expected.rows),
     ]
+    assert f'<p id="seed-verdict">{escape(fresh_study.verdict().text)}</p>' in html
 
 
 def test_compare_json_has_the_published_models_and_the_seed_study(

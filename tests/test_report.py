@@ -24,6 +24,7 @@ from pathlib import Path
 import matplotlib
 import numpy as np
 import pytest
+from markupsafe import escape as html_escape
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -358,6 +359,13 @@ def test_seed_spread_section_renders_a_seed_study(short: Comparison, football: D
         assert cells[1:9] == [f"{row[key]:.4f}" for key in statistics]
         assert cells[9:] == ["3", f"{row['wins']:.3g}"]
     assert "The seed spread below shows how far results move across seeds." in html
+    assert 'id="seed-verdict"' not in html
+
+    verdict = study.verdict().text
+    with_verdict = render_report(
+        short, figures={}, seed_spread=rows, seed_verdict=verdict, generated_at=FIXED_DATE
+    )
+    assert f'<p id="seed-verdict">{html_escape(verdict)}</p>' in with_verdict
 
     with pytest.raises(ParameterError, match="seed_spread must be rows with the keys"):
         render_report(short, figures={}, seed_spread=[{"model": "x", "train_mean": 0.9}])

@@ -424,11 +424,12 @@ def write_outputs(
     *,
     mask_quirk: bool,
     seed_spread: Sequence[Mapping[str, object]] | None = None,
+    seed_verdict: str | None = None,
 ) -> None:
     """Draw the figures once, write them to --out and the report to --report.
 
-    Called after the results are printed. Each figure is written atomically as
-    soon as it is rendered and its path goes to stderr, so when a later write
+    Called after the results are printed. The figures are drawn first, then each
+    is written atomically and its path goes to stderr, so when a later write
     fails, the files already written stay and are named.
 
     Args:
@@ -437,6 +438,7 @@ def write_outputs(
         mask_quirk: also draw the course-mask quirk figure (trains two more models).
         seed_spread: rows of a seed study for the report (see
             :meth:`reglab.experiments.seeds.SeedStudy.rows`).
+        seed_verdict: the seed study's verdict sentence, for the report.
     """
     out: Path | None = args.out
     report: Path | None = args.report
@@ -452,7 +454,13 @@ def write_outputs(
         for name, figure in figures.items():
             status(f"wrote {save_figure(figure, out / f'{name}.{fmt}', fmt)}")
     if report is not None:
-        written = write_report(comparison, report, figures=figures, seed_spread=seed_spread)
+        written = write_report(
+            comparison,
+            report,
+            figures=figures,
+            seed_spread=seed_spread,
+            seed_verdict=seed_verdict,
+        )
         status(f"wrote {written}")
 
 

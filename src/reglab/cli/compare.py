@@ -189,5 +189,6 @@ def run(args: argparse.Namespace) -> int:
         print_json(document)
         sys.stdout.flush()
     spread = study.rows() if study is not None else None
-    write_outputs(args, comparison, mask_quirk=True, seed_spread=spread)
+    verdict = study.verdict().text if study is not None else None
+    write_outputs(args, comparison, mask_quirk=True, seed_spread=spread, seed_verdict=verdict)
     return 0

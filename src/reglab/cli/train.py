@@ -284,5 +284,11 @@ def run(args: argparse.Namespace) -> int:
             document["seed_study"] = seed_study_json(study)
         print_json(document)
         sys.stdout.flush()
-    write_outputs(args, comparison, mask_quirk=uses_course_dropout(config), seed_spread=spread)
+    write_outputs(
+        args,
+        comparison,
+        mask_quirk=uses_course_dropout(config),
+        seed_spread=spread,
+        seed_verdict=study.verdict().text if study is not None else None,
+    )
     return 0

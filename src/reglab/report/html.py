@@ -107,6 +107,7 @@ def render_report(
     *,
     figures: Mapping[str, Figure] | None = None,
     seed_spread: Sequence[Mapping[str, object]] | None = None,
+    seed_verdict: str | None = None,
     mask_quirk: bool = False,
     generated_at: datetime | None = None,
 ) -> str:
@@ -120,6 +121,8 @@ def render_report(
         seed_spread: optional rows of a seed study, rendered as the "Seed
             spread" section (see :func:`reglab.experiments.tables.seed_spread_table`
             for the keys).
+        seed_verdict: the seed study's verdict sentence, shown under that table
+            (see :meth:`reglab.experiments.seeds.SeedStudy.verdict`).
         mask_quirk: when drawing the default figures, include the mask-quirk
             figure (trains two more models); ignored when ``figures`` is given.
         generated_at: the date to print; by default now, in UTC.
@@ -139,6 +142,7 @@ def render_report(
         caveats=caveats(comparison, has_seed_spread=spread is not None),
         conclusion=conclusion_table(comparison),
         seed_spread=spread,
+        seed_verdict=seed_verdict if spread is not None else None,
         figures=[embed_figure(name, figure) for name, figure in chosen.items()],
         models=models_table(comparison),
         dataset_facts=dataset_facts(comparison),
@@ -152,6 +156,7 @@ def write_report(
     *,
     figures: Mapping[str, Figure] | None = None,
     seed_spread: Sequence[Mapping[str, object]] | None = None,
+    seed_verdict: str | None = None,
     mask_quirk: bool = False,
     generated_at: datetime | None = None,
 ) -> Path:
@@ -168,6 +173,7 @@ def write_report(
         comparison,
         figures=figures,
         seed_spread=seed_spread,
+        seed_verdict=seed_verdict,
         mask_quirk=mask_quirk,
         generated_at=generated_at,
     )
