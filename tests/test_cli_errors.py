@@ -454,6 +454,6 @@ def test_test_fraction_is_refused_for_the_exercise_file(
     assert run_main(capsys, argv) == (
         2,
         "",
-        "reglab: error: test_fraction must be omitted for the exercise's data.mat (its 211/200 "
+        "reglab: error: test_fraction must be omitted for a .mat file (its X/y and Xval/yval "
         "train/test split is fixed). Received: test_fraction=0.3\n",
     )

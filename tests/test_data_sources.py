@@ -269,7 +269,7 @@ def test_test_fraction_is_refused_for_the_exercise_file(
     tmp_path: Path, kwargs: dict[str, str]
 ) -> None:
     message = (
-        "test_fraction must be omitted for the exercise's data.mat (its 211/200 train/test "
+        "test_fraction must be omitted for a .mat file (its X/y and Xval/yval train/test "
         "split is fixed). Received: test_fraction=0.2"
     )
     with pytest.raises(ParameterError, match=re.escape(message)):

@@ -174,7 +174,7 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="share of the examples held out for testing, in (0, 1), for a generator or a "
         "CSV file without a split column (default: the generator's own, 0.3 for a CSV). "
-        "Not for a CSV with a split column or the exercise's data.mat: their split is fixed",
+        "Not for a CSV with a split column or a .mat file: their split is fixed",
     )
     group.add_argument("--offline", action="store_true", help="never download")
 

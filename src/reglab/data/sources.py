@@ -117,7 +117,7 @@ def _check_fixed_split(test_fraction: float | None) -> None:
     if test_fraction is not None:
         raise ParameterError(
             "test_fraction",
-            "omitted for the exercise's data.mat (its 211/200 train/test split is fixed)",
+            "omitted for a .mat file (its X/y and Xval/yval train/test split is fixed)",
             test_fraction,
         )
 
