@@ -107,7 +107,21 @@ def test_kernel_matches_reference_on_the_exercise_architecture(name: str) -> Non
 
 @pytest.mark.parametrize(
     "layers",
-    [(2, 1), (3, 8, 1), (2, 20, 3, 1), (4, 16, 8, 4, 1), (2, 5, 5, 5, 5, 1)],
+    [
+        (2, 1),
+        (3, 8, 1),
+        (2, 20, 3, 1),
+        (4, 16, 8, 4, 1),
+        (2, 5, 5, 5, 5, 1),
+        # The kernel's special paths for small layers, with their edge cases: one input,
+        # an odd hidden width, 1 to 4 units after the first hidden layer, a three-unit
+        # layer whose fan-in is not a multiple of 4.
+        (1, 7, 3, 1),
+        (2, 6, 2, 3, 1),
+        (2, 13, 3, 1),
+        (2, 9, 4, 2, 1),
+        (2, 5, 1),
+    ],
 )
 @pytest.mark.parametrize("m", [1, 37, CHUNK, 2 * CHUNK + 41])
 def test_kernel_matches_reference_for_depths_and_chunkings(layers: tuple[int, ...], m: int) -> None:

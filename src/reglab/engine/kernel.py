@@ -23,8 +23,14 @@ columns (a full-batch gradient is a sum over examples), so nothing of size m
 is stored but the dropout masks. Sums of products run four terms per pass,
 with fused multiply-adds and reassociated reductions (the freedom a BLAS
 takes, see :data:`~reglab.engine.kernel_compile.MATMUL_FASTMATH`); layers wide
-on both sides go to BLAS instead (:data:`BLAS_MIN_WIDTH`). The sigmoid of
-the training pass uses a vectorizable exp (:mod:`reglab.engine.kernel_exp`).
+on both sides go to BLAS instead (:data:`BLAS_MIN_WIDTH`). The narrow layers
+of small networks such as the exercise's 2-20-3-1 get passes shaped for them
+(each reads its rows once for several outputs): four hidden units from two
+inputs, three outputs four inputs at a time, gradients four rows by two or
+three by four; and, for two inputs or fewer and at most four units after the
+first hidden layer, that layer's backward step and its gradient are one pass
+that never stores its dZ. The sigmoid of the training pass uses a
+vectorizable exp (:mod:`reglab.engine.kernel_exp`).
 
 Threads: the compiled code releases the GIL, and ``train`` runs
 :func:`train_worker` on one Python thread per worker, each over the models
@@ -57,7 +63,7 @@ from reglab.engine.kernel_exp import exp
 from reglab.engine.kernel_random import pcg64_fill_keep
 from reglab.types import BoolArray, FloatArray
 
-CALLEES_DIGEST = "d3f107d7e36e00b6"
+CALLEES_DIGEST = "905bfb1ba3cddb0c"
 """``source_digest('kernel_compile.py', 'kernel_exp.py', 'kernel_random.py')``: the
 code this file's cached functions include (see :mod:`reglab.engine.kernel_compile`)."""
 
@@ -182,6 +188,155 @@ def _split_terms(
 
 
 @compiled(fastmath=MATMUL_FASTMATH)
+def _gradient_block_4x2(
+    grad: FloatArray,
+    weight_offset: int,
+    bias_offset: int,
+    n_out: int,
+    n_in: int,
+    dz: FloatArray,
+    dz_row: int,
+    acts: FloatArray,
+    act_row: int,
+    width: int,
+    j: int,
+    i: int,
+) -> None:
+    """Rows ``j..j+3`` of dZ against rows ``i, i+1`` of A, and (for i = 0) their bias sums.
+
+    Missing rows read the all-zero last row of ``dz``/``acts`` and are not written.
+    """
+    zero_dz = dz.shape[0] - 1
+    zero_act = acts.shape[0] - 1
+    d0 = dz_row + j
+    d1 = dz_row + j + 1 if j + 1 < n_out else zero_dz
+    d2 = dz_row + j + 2 if j + 2 < n_out else zero_dz
+    d3 = dz_row + j + 3 if j + 3 < n_out else zero_dz
+    a0 = act_row + i
+    a1 = act_row + i + 1 if i + 1 < n_in else zero_act
+    b0 = 0.0
+    b1 = 0.0
+    b2 = 0.0
+    b3 = 0.0
+    s00 = 0.0
+    s01 = 0.0
+    s10 = 0.0
+    s11 = 0.0
+    s20 = 0.0
+    s21 = 0.0
+    s30 = 0.0
+    s31 = 0.0
+    for t in range(width):
+        g0 = dz[d0, t]
+        g1 = dz[d1, t]
+        g2 = dz[d2, t]
+        g3 = dz[d3, t]
+        x0 = acts[a0, t]
+        x1 = acts[a1, t]
+        b0 += g0
+        b1 += g1
+        b2 += g2
+        b3 += g3
+        s00 += g0 * x0
+        s01 += g0 * x1
+        s10 += g1 * x0
+        s11 += g1 * x1
+        s20 += g2 * x0
+        s21 += g2 * x1
+        s30 += g3 * x0
+        s31 += g3 * x1
+    sums = ((s00, s01, b0), (s10, s11, b1), (s20, s21, b2), (s30, s31, b3))
+    for r in range(4):
+        if j + r < n_out:
+            row = weight_offset + (j + r) * n_in + i
+            grad[row] += sums[r][0]
+            if i + 1 < n_in:
+                grad[row + 1] += sums[r][1]
+            if i == 0:
+                grad[bias_offset + j + r] += sums[r][2]
+
+
+@compiled(fastmath=MATMUL_FASTMATH)
+def _gradient_block_3x4(
+    grad: FloatArray,
+    weight_offset: int,
+    n_out: int,
+    n_in: int,
+    dz: FloatArray,
+    dz_row: int,
+    acts: FloatArray,
+    act_row: int,
+    width: int,
+    j: int,
+    i: int,
+) -> None:
+    """Rows ``j..j+2`` of dZ against rows ``i..i+3`` of A (weights only, no bias sums).
+
+    Missing rows read the all-zero last row of ``dz``/``acts`` and are not written.
+    """
+    zero_dz = dz.shape[0] - 1
+    zero_act = acts.shape[0] - 1
+    d0 = dz_row + j
+    d1 = dz_row + j + 1 if j + 1 < n_out else zero_dz
+    d2 = dz_row + j + 2 if j + 2 < n_out else zero_dz
+    a0 = act_row + i
+    a1 = act_row + i + 1 if i + 1 < n_in else zero_act
+    a2 = act_row + i + 2 if i + 2 < n_in else zero_act
+    a3 = act_row + i + 3 if i + 3 < n_in else zero_act
+    s00 = 0.0
+    s01 = 0.0
+    s02 = 0.0
+    s03 = 0.0
+    s10 = 0.0
+    s11 = 0.0
+    s12 = 0.0
+    s13 = 0.0
+    s20 = 0.0
+    s21 = 0.0
+    s22 = 0.0
+    s23 = 0.0
+    for t in range(width):
+        g0 = dz[d0, t]
+        g1 = dz[d1, t]
+        g2 = dz[d2, t]
+        x0 = acts[a0, t]
+        x1 = acts[a1, t]
+        x2 = acts[a2, t]
+        x3 = acts[a3, t]
+        s00 += g0 * x0
+        s01 += g0 * x1
+        s02 += g0 * x2
+        s03 += g0 * x3
+        s10 += g1 * x0
+        s11 += g1 * x1
+        s12 += g1 * x2
+        s13 += g1 * x3
+        s20 += g2 * x0
+        s21 += g2 * x1
+        s22 += g2 * x2
+        s23 += g2 * x3
+    sums = ((s00, s01, s02, s03), (s10, s11, s12, s13), (s20, s21, s22, s23))
+    for r in range(3):
+        if j + r < n_out:
+            row = weight_offset + (j + r) * n_in + i
+            for c in range(4):
+                if i + c < n_in:
+                    grad[row + c] += sums[r][c]
+
+
+@compiled(fastmath=MATMUL_FASTMATH)
+def _bias_sums(
+    grad: FloatArray, bias_offset: int, n_out: int, dz: FloatArray, dz_row: int, width: int
+) -> None:
+    """``grad_b += sum_t dZ`` over one chunk."""
+    for j in range(n_out):
+        total = 0.0
+        for t in range(width):
+            total += dz[dz_row + j, t]
+        grad[bias_offset + j] += total
+
+
+@compiled(fastmath=MATMUL_FASTMATH)
 def _accumulate_gradient(
     grad: FloatArray,
     weight_offset: int,
@@ -199,6 +354,31 @@ def _accumulate_gradient(
     Two rows of dZ against four of A per pass over the chunk; missing rows
     read the all-zero last row of ``dz``/``acts`` and are not written.
     """
+    if n_in <= 2:  # a narrow input: four rows of dZ per pass, no padded columns of A
+        for j in range(0, n_out, 4):
+            _gradient_block_4x2(
+                grad,
+                weight_offset,
+                bias_offset,
+                n_out,
+                n_in,
+                dz,
+                dz_row,
+                acts,
+                act_row,
+                width,
+                j,
+                0,
+            )
+        return
+    if 3 * ((n_out + 2) // 3) <= 2 * ((n_out + 1) // 2):  # three rows of dZ pad no more than two
+        for j in range(0, n_out, 3):
+            for i in range(0, n_in, 4):
+                _gradient_block_3x4(
+                    grad, weight_offset, n_out, n_in, dz, dz_row, acts, act_row, width, j, i
+                )
+        _bias_sums(grad, bias_offset, n_out, dz, dz_row, width)
+        return
     zero_dz = dz.shape[0] - 1
     zero_act = acts.shape[0] - 1
     for j in range(0, n_out, 2):
@@ -289,6 +469,101 @@ def _accumulate_gradient_blas(
         grad[bias_offset + j] += total
 
 
+@compiled(fastmath=MATMUL_FASTMATH)
+def _relu_four_rows(
+    params: FloatArray,
+    weight_offset: int,
+    bias_offset: int,
+    acts: FloatArray,
+    source_row: int,
+    target_row: int,
+    width: int,
+    j: int,
+) -> None:
+    """Rows ``j..j+3`` of a hidden layer with two inputs, ``max(W A + b, 0)``, in one pass.
+
+    The two input rows are read once for the four outputs.
+    """
+    w = weight_offset + 2 * j
+    w00, w01, w10, w11 = params[w], params[w + 1], params[w + 2], params[w + 3]
+    w20, w21, w30, w31 = params[w + 4], params[w + 5], params[w + 6], params[w + 7]
+    b0, b1, b2, b3 = (
+        params[bias_offset + j],
+        params[bias_offset + j + 1],
+        params[bias_offset + j + 2],
+        params[bias_offset + j + 3],
+    )
+    z = target_row + j
+    for t in range(width):
+        x0 = acts[source_row, t]
+        x1 = acts[source_row + 1, t]
+        v0 = (w00 * x0 + w01 * x1) + b0
+        v1 = (w10 * x0 + w11 * x1) + b1
+        v2 = (w20 * x0 + w21 * x1) + b2
+        v3 = (w30 * x0 + w31 * x1) + b3
+        acts[z, t] = 0.0 if v0 < 0.0 else v0
+        acts[z + 1, t] = 0.0 if v1 < 0.0 else v1
+        acts[z + 2, t] = 0.0 if v2 < 0.0 else v2
+        acts[z + 3, t] = 0.0 if v3 < 0.0 else v3
+
+
+@compiled()
+def _four_coefficients(
+    params: FloatArray, first: int, left: int
+) -> tuple[float, float, float, float]:
+    """``params[first : first + 4]``, with 0 in place of entries past the ``left`` that remain."""
+    c0 = params[first]
+    c1 = params[first + 1] if left > 1 else 0.0
+    c2 = params[first + 2] if left > 2 else 0.0
+    c3 = params[first + 3] if left > 3 else 0.0
+    return c0, c1, c2, c3
+
+
+@compiled(fastmath=MATMUL_FASTMATH)
+def _three_outputs_four_inputs(
+    params: FloatArray,
+    weight_offset: int,
+    n_in: int,
+    acts: FloatArray,
+    source_row: int,
+    target_row: int,
+    width: int,
+    i: int,
+) -> None:
+    """Add inputs ``i..i+3`` of a three-output layer to its three rows (``i = 0`` sets them).
+
+    Missing inputs read the all-zero last row of ``acts`` with coefficient 0.
+    """
+    zero = acts.shape[0] - 1
+    x_0 = source_row + i
+    x_1 = source_row + i + 1 if i + 1 < n_in else zero
+    x_2 = source_row + i + 2 if i + 2 < n_in else zero
+    x_3 = source_row + i + 3 if i + 3 < n_in else zero
+    w = weight_offset + i
+    c00, c01, c02, c03 = _four_coefficients(params, w, n_in - i)
+    c10, c11, c12, c13 = _four_coefficients(params, w + n_in, n_in - i)
+    c20, c21, c22, c23 = _four_coefficients(params, w + 2 * n_in, n_in - i)
+    z = target_row
+    if i == 0:
+        for t in range(width):
+            a0 = acts[x_0, t]
+            a1 = acts[x_1, t]
+            a2 = acts[x_2, t]
+            a3 = acts[x_3, t]
+            acts[z, t] = c00 * a0 + c01 * a1 + c02 * a2 + c03 * a3
+            acts[z + 1, t] = c10 * a0 + c11 * a1 + c12 * a2 + c13 * a3
+            acts[z + 2, t] = c20 * a0 + c21 * a1 + c22 * a2 + c23 * a3
+    else:
+        for t in range(width):
+            a0 = acts[x_0, t]
+            a1 = acts[x_1, t]
+            a2 = acts[x_2, t]
+            a3 = acts[x_3, t]
+            acts[z, t] += c00 * a0 + c01 * a1 + c02 * a2 + c03 * a3
+            acts[z + 1, t] += c10 * a0 + c11 * a1 + c12 * a2 + c13 * a3
+            acts[z + 2, t] += c20 * a0 + c21 * a1 + c22 * a2 + c23 * a3
+
+
 @compiled()
 def _linear(
     params: FloatArray,
@@ -319,7 +594,23 @@ def _linear(
     if use_blas:
         W = params[weight_offset : weight_offset + n_out * n_in].reshape((n_out, n_in))
         np.dot(W, acts[source_row : source_row + n_in], acts[target_row : target_row + n_out])
-    for j in range(n_out):
+    blocked = 0
+    if hidden and not dropout and n_in == 2 and not use_blas:
+        blocked = (n_out // 4) * 4
+        for j in range(0, blocked, 4):
+            _relu_four_rows(
+                params, weight_offset, bias_offset, acts, source_row, target_row, width, j
+            )
+    three_outputs = n_out == 3 and n_in > 4 and not use_blas
+    if three_outputs:
+        # Three outputs: each pass adds four inputs to all three rows; the last four inputs
+        # go with the bias and activation below.
+        blocked_inputs = ((n_in - 1) // 4) * 4
+        for i in range(0, blocked_inputs, 4):
+            _three_outputs_four_inputs(
+                params, weight_offset, n_in, acts, source_row, target_row, width, i
+            )
+    for j in range(blocked, n_out):
         z = target_row + j
         first = weight_offset + j * n_in
         if use_blas:
@@ -328,7 +619,7 @@ def _linear(
             lead, r0, r1, r2, r3, c0, c1, c2, c3 = _split_terms(
                 params, first, 1, n_in, source_row, zero
             )
-            if lead > 0:
+            if lead > 0 and not three_outputs:
                 _combine_rows(params, first, 1, lead, acts, source_row, z, width)
         previous = z if lead > 0 else zero
         bias = params[bias_offset + j]
@@ -417,6 +708,112 @@ def _backward_hidden(
             for t in range(width):
                 value = _last_terms(dz, previous, r0, r1, r2, r3, c0, c1, c2, c3, t)
                 dz[d, t] = value * (1.0 if acts[a, t] > 0.0 else 0.0)
+
+
+@compiled(fastmath=MATMUL_FASTMATH)
+def _backward_into_first_layer(
+    params: FloatArray,
+    grad: FloatArray,
+    next_weight_offset: int,
+    n_next: int,
+    n_hidden: int,
+    dz: FloatArray,
+    next_dz_row: int,
+    acts: FloatArray,
+    hidden_row: int,
+    weight_offset: int,
+    bias_offset: int,
+    n_in: int,
+    width: int,
+    keep: ByteArray,
+    start: int,
+    keep_prob: float,
+    dropout: bool,
+) -> None:
+    """Backward through the first hidden layer and its gradient, fused, without storing its dZ.
+
+    For hidden units ``i, i+1`` per pass: ``dA = W_next^T dZ_next`` (at most 4
+    terms), dropout, ``dZ = dA * (A > 0)``, then ``grad_W += dZ X^T`` (at most 2
+    inputs, the first layer's) and ``grad_b += sum_t dZ``: the same sums as
+    :func:`_backward_hidden` then :func:`_accumulate_gradient`. Missing terms
+    read the all-zero last rows of ``dz``/``acts`` with coefficient 0.
+    """
+    zero_dz = dz.shape[0] - 1
+    zero_act = acts.shape[0] - 1
+    r0 = next_dz_row
+    r1 = next_dz_row + 1 if n_next > 1 else zero_dz
+    r2 = next_dz_row + 2 if n_next > 2 else zero_dz
+    r3 = next_dz_row + 3 if n_next > 3 else zero_dz
+    x1_row = 1 if n_in > 1 else zero_act
+    for i in range(0, n_hidden, 2):
+        second = i + 1 < n_hidden
+        a0, a1, a2, a3, b0, b1, b2, b3 = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
+        column = next_weight_offset + i
+        a0 = params[column]
+        if n_next > 1:
+            a1 = params[column + n_hidden]
+        if n_next > 2:
+            a2 = params[column + 2 * n_hidden]
+        if n_next > 3:
+            a3 = params[column + 3 * n_hidden]
+        if second:
+            b0 = params[column + 1]
+            if n_next > 1:
+                b1 = params[column + 1 + n_hidden]
+            if n_next > 2:
+                b2 = params[column + 1 + 2 * n_hidden]
+            if n_next > 3:
+                b3 = params[column + 1 + 3 * n_hidden]
+        ha = hidden_row + i
+        hb = hidden_row + i + 1 if second else zero_act
+        ka = i
+        kb = i + 1 if second else i
+        sa0 = 0.0
+        sa1 = 0.0
+        sb0 = 0.0
+        sb1 = 0.0
+        ta = 0.0
+        tb = 0.0
+        if dropout:
+            for t in range(width):
+                va = a0 * dz[r0, t] + a1 * dz[r1, t] + a2 * dz[r2, t] + a3 * dz[r3, t]
+                vb = b0 * dz[r0, t] + b1 * dz[r1, t] + b2 * dz[r2, t] + b3 * dz[r3, t]
+                va = (va * np.float64(keep[ka, start + t])) / keep_prob
+                vb = (vb * np.float64(keep[kb, start + t])) / keep_prob
+                da = va * (1.0 if acts[ha, t] > 0.0 else 0.0)
+                db = vb * (1.0 if acts[hb, t] > 0.0 else 0.0)
+                x0 = acts[0, t]
+                x1 = acts[x1_row, t]
+                sa0 += da * x0
+                sa1 += da * x1
+                sb0 += db * x0
+                sb1 += db * x1
+                ta += da
+                tb += db
+        else:
+            for t in range(width):
+                va = a0 * dz[r0, t] + a1 * dz[r1, t] + a2 * dz[r2, t] + a3 * dz[r3, t]
+                vb = b0 * dz[r0, t] + b1 * dz[r1, t] + b2 * dz[r2, t] + b3 * dz[r3, t]
+                da = va * (1.0 if acts[ha, t] > 0.0 else 0.0)
+                db = vb * (1.0 if acts[hb, t] > 0.0 else 0.0)
+                x0 = acts[0, t]
+                x1 = acts[x1_row, t]
+                sa0 += da * x0
+                sa1 += da * x1
+                sb0 += db * x0
+                sb1 += db * x1
+                ta += da
+                tb += db
+        row = weight_offset + i * n_in
+        grad[row] += sa0
+        if n_in > 1:
+            grad[row + 1] += sa1
+        grad[bias_offset + i] += ta
+        if second:
+            grad[row + n_in] += sb0
+            if n_in > 1:
+                grad[row + n_in + 1] += sb1
+            grad[bias_offset + i + 1] += tb
 
 
 @compiled()
@@ -583,6 +980,9 @@ def _train_one(
     for l in range(layers.size):
         rows[l + 1] = rows[l] + layers[l]
     hidden_units = rows[n_linear] - rows[1]
+    # Two inputs or fewer and a next layer of at most 4: the first hidden layer's backward
+    # step and its gradient go in one pass (its dZ is never stored).
+    fuse_first = n_linear >= 2 and not blas[0] and not blas[1] and layers[0] <= 2 and layers[2] <= 4
     model = params[k]
     dropout = mode != NO_DROPOUT
     if mode == COURSE_MASKS:
@@ -681,6 +1081,27 @@ def _train_one(
                         width,
                     )
                 if l == 0:
+                    break
+                if l == 1 and fuse_first:
+                    _backward_into_first_layer(
+                        model,
+                        grad,
+                        weight_offsets[1],
+                        layers[2],
+                        layers[1],
+                        dz,
+                        rows[2] - layers[0],
+                        acts,
+                        rows[1],
+                        weight_offsets[0],
+                        bias_offsets[0],
+                        layers[0],
+                        width,
+                        keep,
+                        start,
+                        keep_prob,
+                        dropout,
+                    )
                     break
                 _backward_hidden(
                     model,

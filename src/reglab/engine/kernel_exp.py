@@ -60,9 +60,13 @@ def _power_of_two(k: float) -> float:
     return float(_float_of_bits((integer + 1023) << 52))
 
 
-@compiled()
+@compiled(fastmath=frozenset({"contract"}))
 def exp(x: float) -> float:
-    """``e**x`` to about one ulp, branch-free so loops over it vectorize."""
+    """``e**x`` to about one ulp, branch-free so loops over it vectorize.
+
+    Compiled with fused multiply-adds (``contract``): the polynomial is half the
+    instructions, and no less accurate.
+    """
     clamped = min(max(x, -746.0), 710.0)
     k = (clamped * _LOG2_E + _ROUNDER) - _ROUNDER  # round to nearest
     r = (clamped - k * _LN2_HIGH) - k * _LN2_LOW
