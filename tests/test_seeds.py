@@ -20,9 +20,9 @@ from reglab.experiments.seeds import (
     count_wins,
     finished_runs,
     honest_exercise_models,
-    resolve_seeds,
     seed_study,
 )
+from reglab.experiments.statistics import MAX_SEEDS, resolve_seeds
 from reglab.experiments.sweep import SweepGrid, sweep
 
 ITERATIONS = 200
@@ -180,6 +180,15 @@ def test_bad_seeds_are_refused(seeds: object, message: str) -> None:
         "seeds must be a number of seeds >= 1 or a non-empty list of distinct integers >= 0."
     )
     assert str(raised.value).endswith(message)
+
+
+@pytest.mark.parametrize("n_seeds", [MAX_SEEDS + 1, 10**20])
+def test_absurd_seed_counts_are_refused_before_any_list_is_built(n_seeds: int) -> None:
+    with pytest.raises(ParameterError) as raised:
+        resolve_seeds(n_seeds)
+    assert str(raised.value) == (
+        f"seeds must be at most {MAX_SEEDS:,} seeds. Received: seeds={n_seeds}"
+    )
 
 
 def test_models_must_fit_the_data(goalkeeper: Dataset) -> None:

@@ -52,59 +52,18 @@ from reglab.experiments.backends import (
     plan_chunks,
     run_chunks,
 )
+from reglab.experiments.statistics import json_number, resolve_seeds, summary
+from reglab.experiments.sweep import CellResult, SweepCell, recommend
 from reglab.types import BoolArray, FloatArray
 from reglab.version import __version__
 
 if TYPE_CHECKING:
     from reglab.engine.training import TrainedModels
-    from reglab.experiments.sweep import CellResult
 
 JSON_SCHEMA_VERSION = 1
 
 NOISE_RULE = "within one standard error of the difference of mean test accuracies"
 """The verdict's rule, in the words of the sweep's JSON ``recommendation.rule``."""
-
-
-def resolve_seeds(seeds: int | Sequence[int]) -> tuple[int, ...]:
-    """The explicit seed list: ``N`` means seeds ``0, 1, ..., N-1``.
-
-    Raises:
-        ParameterError: unless ``seeds`` is an integer >= 1 or a non-empty
-            sequence of distinct integers >= 0.
-    """
-    expected = "a number of seeds >= 1 or a non-empty list of distinct integers >= 0"
-    if isinstance(seeds, bool):
-        raise ParameterError("seeds", expected, seeds)
-    if isinstance(seeds, int):
-        if seeds < 1:
-            raise ParameterError("seeds", expected, seeds)
-        return tuple(range(seeds))
-    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, Sequence):
-        raise ParameterError("seeds", expected, seeds)
-    values = tuple(seeds)
-    if (
-        not values
-        or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in values)
-        or len(set(values)) != len(values)
-    ):
-        raise ParameterError("seeds", expected, list(values))
-    return values
-
-
-def summary(values: FloatArray) -> dict[str, float]:
-    """Mean, standard deviation (ddof = 1; NaN for one value), minimum and maximum."""
-    n = values.size
-    return {
-        "mean": float(np.mean(values)),
-        "std": float(np.std(values, ddof=1)) if n >= 2 else math.nan,
-        "min": float(np.min(values)),
-        "max": float(np.max(values)),
-    }
-
-
-def json_number(value: float) -> float | None:
-    """``value``, or None where JSON has no number (NaN, infinities)."""
-    return value if math.isfinite(value) else None
 
 
 def honest_exercise_models(iterations: int = 30_000) -> dict[str, TrainConfig]:
@@ -256,8 +215,6 @@ class ModelSeeds:
 
     def cell_result(self) -> CellResult:
         """This model as a sweep cell's results, to apply the sweep's rule to it."""
-        from reglab.experiments.sweep import CellResult, SweepCell  # sweep imports this module
-
         config = self.config
         cell = SweepCell(
             layers=config.layers,
@@ -307,8 +264,6 @@ class SeedStudy:
         seeds, or that the seed changes nothing in its configuration. Diverged
         runs are counted at the end of the sentence.
         """
-        from reglab.experiments.sweep import recommend  # sweep imports this module
-
         cells = [model.cell_result() for model in self.models]
         recommendation = recommend(cells)
         model_of = {id(cell): model for cell, model in zip(cells, self.models, strict=True)}

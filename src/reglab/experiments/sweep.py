@@ -55,7 +55,7 @@ from reglab.experiments.backends import (
     plan_chunks,
     run_chunks,
 )
-from reglab.experiments.seeds import json_number, resolve_seeds, summary
+from reglab.experiments.statistics import MAX_SEEDS, json_number, resolve_seeds, summary
 from reglab.experiments.store import (
     ResultStore,
     StoredCell,
@@ -67,10 +67,6 @@ from reglab.version import __version__
 
 DEFAULT_MAX_CONFIGS = 5_000
 """The largest sweep (cells x seeds) run without an explicit ``max_configs``."""
-
-MAX_SEEDS = 1_000_000
-"""The most seeds a grid may name, whatever ``max_configs`` says (``seeds=N`` is never
-expanded into a list before this and the sweep's size are checked)."""
 
 JSON_SCHEMA_VERSION = 1
 
