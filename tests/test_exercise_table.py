@@ -8,7 +8,7 @@ builds); accuracies exactly, as counts of correct examples.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,9 @@ from reglab import course
 from reglab.config import TrainConfig
 from reglab.data.dataset import Dataset
 from reglab.data.football import load_football
-from reglab.experiments.exercise import Comparison, compare
+from reglab.engine import train
+from reglab.errors import ParameterError
+from reglab.experiments.exercise import Comparison, compare, mask_modes_pair
 
 
 @dataclass(frozen=True)
@@ -101,3 +103,21 @@ def test_course_model_is_the_same_engine_as_the_batched_comparison(
     course.predict(football.X_train, football.y_train, parameters)
     course.predict(football.X_test, football.y_test, parameters)
     assert capsys.readouterr().out == f"Accuracy: {198 / 211}\nAccuracy: {186 / 200}\n"
+
+
+def test_the_mask_modes_pair_differs_only_in_its_masks(football: Dataset) -> None:
+    config = TrainConfig(iterations=300, record_every=100, keep_prob=0.8, l2=0.1, seed=3)
+    pair = mask_modes_pair(football, config)
+    assert [c.masks for c in pair.configs] == ["course", "fresh"]
+    assert all(replace(c, masks="fresh") == config for c in pair.configs)
+    alone = train(
+        [replace(config, masks="course")],
+        football.X_train,
+        football.y_train,
+        football.X_test,
+        football.y_test,
+    )
+    np.testing.assert_array_equal(pair.history.cost[0], alone.history.cost[0])
+    assert not np.array_equal(pair.history.cost[0], pair.history.cost[1])
+    with pytest.raises(ParameterError, match=r"keep_prob must be in \(0, 1\)"):
+        mask_modes_pair(football, TrainConfig(iterations=10))

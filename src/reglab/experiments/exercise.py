@@ -8,12 +8,13 @@ fixed-mask "dropout" (keep_prob = 0.86). All three train in one batched call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from reglab.config import TrainConfig
 from reglab.data.dataset import Dataset
 from reglab.engine.training import ProgressCallback, TrainedModels, train
+from reglab.errors import ParameterError
 from reglab.version import __version__
 
 JSON_SCHEMA_VERSION = 1
@@ -87,3 +88,29 @@ def compare(
         progress=progress,
     )
     return Comparison(tuple(chosen), dataset, result)
+
+
+def mask_modes_pair(
+    dataset: Dataset, config: TrainConfig, *, progress: ProgressCallback | None = None
+) -> TrainedModels:
+    """``config`` trained twice in one batch: with the course's fixed masks, then fresh masks.
+
+    The two models differ only in their masks, so their boundaries show what the
+    exercise's fixed mask changes. The first equals what any other run of
+    ``replace(config, masks="course")`` trains.
+
+    Raises:
+        ParameterError: unless ``config.keep_prob`` is in (0, 1) (dropout that drops).
+    """
+    if not config.keep_prob < 1:
+        raise ParameterError(
+            "keep_prob", "in (0, 1) (a dropout that drops something)", config.keep_prob
+        )
+    return train(
+        [replace(config, masks="course"), replace(config, masks="fresh")],
+        dataset.X_train,
+        dataset.y_train,
+        dataset.X_test,
+        dataset.y_test,
+        progress=progress,
+    )

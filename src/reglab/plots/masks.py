@@ -11,7 +11,6 @@ same configuration both ways (one batched call) to compare the boundaries.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -19,15 +18,13 @@ from matplotlib.figure import Figure
 from reglab.config import MaskMode, TrainConfig
 from reglab.data.dataset import Dataset
 from reglab.engine.dropout import MaskSampler
-from reglab.engine.training import train
 from reglab.errors import ParameterError
+from reglab.experiments.exercise import mask_modes_pair
 from reglab.plots.boundaries import accuracy_titles, draw_region, evaluate_grid
 from reglab.plots.data import scatter_split, set_plane_axes
 from reglab.plots.grid import check_two_features, decision_grid, plot_limits
 from reglab.plots.style import PANEL_SIZE, new_figure
 from reglab.types import FloatArray
-
-MASK_MODES_SHOWN: tuple[MaskMode, MaskMode] = ("course", "fresh")
 
 MASK_CMAP = "gray"
 """Black for a unit that is never kept, white for one that always is."""
@@ -67,13 +64,7 @@ def keep_frequency(
     return frequency
 
 
-def _check_options(keep_prob: float, samples: int) -> None:
-    if (
-        isinstance(keep_prob, bool)
-        or not isinstance(keep_prob, (int, float))
-        or not 0 < keep_prob < 1
-    ):
-        raise ParameterError("keep_prob", "in (0, 1) (a dropout that drops something)", keep_prob)
+def _check_samples(samples: int) -> None:
     if isinstance(samples, bool) or not isinstance(samples, int) or samples < 1:
         raise ParameterError("samples", "an integer >= 1", samples)
 
@@ -87,9 +78,9 @@ def plot_mask_quirk(
 ) -> Figure:
     """Course masks against fresh masks: their patterns and the boundaries they train.
 
-    Trains ``config`` twice in one batch, identical but for the masks
-    (``"course"`` and ``"fresh"``), so the course-mask panel shows the very model
-    a comparison with ``config`` trained.
+    Trains ``config`` with both mask modes
+    (:func:`reglab.experiments.exercise.mask_modes_pair`), so the course-mask panel
+    shows the very model a comparison with ``config`` trained.
 
     Args:
         dataset: a dataset with two features.
@@ -112,9 +103,8 @@ def plot_mask_quirk(
         config.seed,
         config.iterations,
     )
-    _check_options(keep_prob, samples)
-    configs = [replace(config, masks=mode) for mode in MASK_MODES_SHOWN]
-    trained = train(configs, dataset.X_train, dataset.y_train, dataset.X_test, dataset.y_test)
+    _check_samples(samples)
+    trained = mask_modes_pair(dataset, config)  # checks that keep_prob drops something
 
     hidden_sizes = layers[1:-1]
     m = dataset.X_train.shape[1]
