@@ -417,3 +417,10 @@ def test_figures_show_the_sweeps_numbers(moons: Dataset, tmp_path: Path) -> None
     assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == sorted(
         p.name for p in paths
     )  # no temporary files left behind
+
+
+def test_a_cell_is_a_configuration_without_its_seed() -> None:
+    config = TrainConfig(l2=0.3, keep_prob=0.9, masks="course", init="he", seed=5, iterations=7)
+    cell = SweepCell.of(config)
+    assert cell.config(5) == config
+    assert SweepCell.of(cell.config(6)) == cell

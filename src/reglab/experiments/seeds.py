@@ -215,19 +215,8 @@ class ModelSeeds:
 
     def cell_result(self) -> CellResult:
         """This model as a sweep cell's results, to apply the sweep's rule to it."""
-        config = self.config
-        cell = SweepCell(
-            layers=config.layers,
-            learning_rate=config.learning_rate,
-            l2=config.l2,
-            keep_prob=config.keep_prob,
-            masks=config.masks,
-            init=config.init,
-            iterations=config.iterations,
-            record_every=config.record_every,
-        )
         return CellResult(
-            cell=cell,
+            cell=SweepCell.of(self.config),
             seeds=self.seeds,
             train_accuracy=self.train_accuracy,
             test_accuracy=self.test_accuracy,

@@ -293,6 +293,11 @@ class SweepCell:
     iterations: int
     record_every: int
 
+    @classmethod
+    def of(cls, config: TrainConfig) -> SweepCell:
+        """The cell ``config`` belongs to (everything but its seed)."""
+        return cls(**{f.name: getattr(config, f.name) for f in fields(cls)})
+
     def config(self, seed: int) -> TrainConfig:
         """This cell's configuration under ``seed``."""
         return TrainConfig(
