@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import pairwise
 
 import numpy as np
@@ -20,6 +20,7 @@ from reglab import engine
 from reglab.config import TrainConfig
 from reglab.engine import DropoutMasks, MaskSampler, Parameters, TrainedModels
 from reglab.errors import DivergenceError
+from reglab.types import FloatArray
 
 LAYERS = (2, 8, 4, 1)
 
@@ -71,23 +72,36 @@ architectures = st.lists(st.integers(1, 6), min_size=0, max_size=3).flatmap(
 )
 
 
+def _random_problem(
+    layers: Sequence[int], n_models: int, m: int, rng: np.random.Generator
+) -> tuple[Parameters, FloatArray, FloatArray]:
+    """K random models, inputs ``(n_0, m)`` and 0/1 labels ``(1, m)``."""
+    params = _random_parameters(layers, n_models, rng)
+    X = rng.normal(size=(layers[0], m))
+    Y = (rng.random((1, m)) < 0.5).astype(float)
+    return params, X, Y
+
+
+def random_problems(test: Callable[..., None]) -> Callable[..., None]:
+    """A property test over random architectures, batch sizes K, example counts and seeds."""
+    problems = given(
+        layers=architectures,
+        n_models=st.integers(1, 4),
+        m=st.integers(1, 12),
+        seed=st.integers(0, 2**32 - 1),
+    )
+    return settings(max_examples=25, deadline=None)(problems(test))
+
+
 # --- limits: lambda = 0 and keep_prob = 1 are the plain model ----------------------------
 
 
-@settings(max_examples=25, deadline=None)
-@given(
-    layers=architectures,
-    n_models=st.integers(1, 4),
-    m=st.integers(1, 12),
-    seed=st.integers(0, 2**32 - 1),
-)
+@random_problems
 def test_zero_l2_and_all_kept_masks_are_the_plain_pass(
     layers: tuple[int, ...], n_models: int, m: int, seed: int
 ) -> None:
     rng = np.random.default_rng(seed)
-    params = _random_parameters(layers, n_models, rng)
-    X = rng.normal(size=(layers[0], m))
-    Y = (rng.random((1, m)) < 0.5).astype(float)
+    params, X, Y = _random_problem(layers, n_models, m, rng)
     plain = engine.forward(params, X)
     kept = DropoutMasks(
         keep=[np.ones((n_models, n, m), dtype=bool) for n in layers[1:-1]],
@@ -108,20 +122,12 @@ def test_zero_l2_and_all_kept_masks_are_the_plain_pass(
         np.testing.assert_array_equal(a, b)
 
 
-@settings(max_examples=25, deadline=None)
-@given(
-    layers=architectures,
-    n_models=st.integers(1, 4),
-    m=st.integers(1, 12),
-    seed=st.integers(0, 2**32 - 1),
-)
+@random_problems
 def test_l2_adds_lambda_over_m_times_w_to_weight_gradients_only(
     layers: tuple[int, ...], n_models: int, m: int, seed: int
 ) -> None:
     rng = np.random.default_rng(seed)
-    params = _random_parameters(layers, n_models, rng)
-    X = rng.normal(size=(layers[0], m))
-    Y = (rng.random((1, m)) < 0.5).astype(float)
+    params, X, Y = _random_problem(layers, n_models, m, rng)
     l2 = rng.uniform(0, 3, size=n_models)
     passed = engine.forward(params, X)
     plain = engine.backward(params, passed, Y)

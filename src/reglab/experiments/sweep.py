@@ -300,17 +300,7 @@ class SweepCell:
 
     def config(self, seed: int) -> TrainConfig:
         """This cell's configuration under ``seed``."""
-        return TrainConfig(
-            layers=self.layers,
-            learning_rate=self.learning_rate,
-            iterations=self.iterations,
-            l2=self.l2,
-            keep_prob=self.keep_prob,
-            masks=self.masks,
-            init=self.init,
-            seed=seed,
-            record_every=self.record_every,
-        )
+        return TrainConfig(seed=seed, **{f.name: getattr(self, f.name) for f in fields(self)})
 
     def to_dict(self) -> dict[str, Any]:
         """The cell's fields, JSON-ready (the store's key is built from this)."""
