@@ -363,6 +363,22 @@ def test_python_m_reglab_train_in_a_subprocess() -> None:
     assert "Traceback" not in completed.stderr
 
 
+def test_python_m_reglab_exits_2_with_one_line_on_bad_input() -> None:
+    # The console entry point (console_main) keeps main's exit code and its one-line errors.
+    completed = subprocess.run(
+        [sys.executable, "-m", "reglab", "train", "--dataset", "xor", "--l2", "-1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert completed.stderr.splitlines()[-1].startswith(
+        "reglab: error: argument --l2: l2 must be a finite number >= 0. Received: l2=-1.0"
+    )
+    assert "Traceback" not in completed.stderr
+
+
 def test_negative_values_are_joined_to_options_taking_a_value() -> None:
     parser = build_parser()
     assert join_negative_values(parser, ["sweep", "--l2", "-1,0", "--keep-prob", "-.5"]) == [

@@ -1,5 +1,5 @@
 """``python -m reglab``: the command line."""
 
-from reglab.cli import main
+from reglab.cli import console_main
 
-raise SystemExit(main())
+console_main()

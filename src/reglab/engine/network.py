@@ -20,7 +20,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit
 
 from reglab.engine.dropout import DropoutMasks
 from reglab.types import BoolArray, FloatArray
@@ -136,6 +135,8 @@ def forward(params: Parameters, X: FloatArray, masks: DropoutMasks | None = None
     Returns:
         The forward pass, ready for :func:`backward`.
     """
+    from scipy.special import expit  # here: importing scipy.special costs ~0.3 s at start-up
+
     scale = _dropout_scale(masks, None) if masks is not None else None
     A: FloatArray = X
     pre_activations: list[FloatArray] = []
