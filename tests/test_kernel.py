@@ -16,13 +16,15 @@ import pytest
 from reglab.config import TrainConfig
 from reglab.data.football import load_football
 from reglab.engine import kernel, kernel_compile, kernel_exp, kernel_random
+from reglab.engine.dropout import fresh_keep
 from reglab.engine.kernel import CHUNK
 from reglab.engine.kernel_compile import source_digest
 from reglab.engine.kernel_random import (
     jump_words,
     pcg64_fill_keep,
-    pcg64_uniforms,
+    pcg64_raw,
     pcg64_words,
+    row_outputs,
     set_pcg64_words,
 )
 from reglab.engine.reference import train_reference
@@ -175,42 +177,55 @@ def test_kernel_matches_reference_without_a_test_set() -> None:
 
 
 @pytest.mark.parametrize("seed", [0, 1, 12345, 2**63])
-def test_compiled_pcg64_draws_numpys_doubles(seed: int) -> None:
+def test_compiled_pcg64_is_numpys_stream(seed: int) -> None:
     rng = np.random.default_rng(seed)
     words = pcg64_words(rng)
-    mine = np.empty(5_000)
-    pcg64_uniforms(words, mine)
-    np.testing.assert_array_equal(mine, rng.random(5_000))
+    mine = np.empty(5_000, dtype=np.uint64)
+    pcg64_raw(words, mine)
+    np.testing.assert_array_equal(mine, rng.bit_generator.random_raw(5_000))
 
 
-def test_compiled_masks_are_the_mask_samplers_and_leave_the_generator_in_step() -> None:
-    """Per iteration and hidden layer, ``rng.random((n_l, m)) < keep_prob``, in order.
+@pytest.mark.parametrize("m", [211, 1, 2, 7])
+def test_compiled_masks_are_the_mask_samplers_and_leave_the_generator_in_step(m: int) -> None:
+    """Per iteration and hidden layer, ``fresh_keep(rng, (n_l, m), keep_prob)``, in order.
 
-    The kernel draws rows side by side (four at a time, jumping ahead m draws
-    per row), so row counts that are and are not multiples of 4 are checked.
+    The kernel draws rows side by side (four at a time, jumping ahead a row's
+    outputs per row), so row counts that are and are not multiples of 4, and
+    odd and even m (an odd row leaves a half output unused), are checked.
     """
-    m, keep_prob = 211, 0.86
+    keep_prob = 0.86
     for hidden in [(20, 3), (4,), (1,), (2, 5, 9)]:
         ours, theirs = np.random.default_rng(42), np.random.default_rng(42)
         words = pcg64_words(ours, m)
         for _ in range(3):
             keep = np.empty((sum(hidden), m), dtype=np.uint8)
             pcg64_fill_keep(words, jump_words(m), keep_prob, keep)
-            expected = np.concatenate([theirs.random((n, m)) < keep_prob for n in hidden])
+            expected = np.concatenate([fresh_keep(theirs, (n, m), keep_prob) for n in hidden])
             np.testing.assert_array_equal(keep.astype(bool), expected)
         set_pcg64_words(ours, words)
-        assert ours.random() == theirs.random()
+        assert ours.bit_generator.state == theirs.bit_generator.state
 
 
-def test_jump_ahead_is_m_single_steps() -> None:
+def test_fresh_masks_take_two_units_per_output_low_half_first() -> None:
+    raw = np.random.default_rng(3).bit_generator.random_raw(4)
+    units = np.stack([raw & 0xFFFF_FFFF, raw >> 32], axis=-1).reshape(-1)[:7] * 2.0**-32
+    for keep_prob in (0.05, 0.5, 0.86, float(units[2]), 1.0):
+        keep = fresh_keep(np.random.default_rng(3), (1, 7), keep_prob)
+        np.testing.assert_array_equal(keep[0], units < keep_prob)
+    # keep_prob sits on the 2**-32 grid: a unit equal to it is dropped, as U < keep_prob says.
+    assert not fresh_keep(np.random.default_rng(3), (1, 7), float(units[2]))[0, 2]
+
+
+def test_jump_ahead_is_one_rows_outputs() -> None:
     for m in (1, 2, 211, 4096):
         stepped, jumped = np.random.default_rng(7), np.random.default_rng(7)
-        stepped.random(m)
+        stepped.bit_generator.random_raw(row_outputs(m))
         words = pcg64_words(jumped, m)
         keep = np.empty((1, m), dtype=np.uint8)
-        pcg64_fill_keep(words, jump_words(m), 0.5, keep)  # exactly one row: m draws
+        pcg64_fill_keep(words, jump_words(m), 0.5, keep)  # exactly one row
         set_pcg64_words(jumped, words)
         assert jumped.bit_generator.state == stepped.bit_generator.state
+        assert row_outputs(m) == (m + 1) // 2
 
 
 def test_pcg64_words_rejects_other_bit_generators() -> None:

@@ -5,8 +5,8 @@ are divided by ``keep_prob`` so their expected value is unchanged (see
 :mod:`reglab.engine.network`). Two mask modes:
 
 - ``"fresh"``: a new mask every iteration, drawn from the model's own
-  ``numpy.random.Generator`` (layer by layer, in order). Dropout as the method
-  defines it.
+  ``numpy.random.Generator`` (layer by layer, in order, see :func:`fresh_keep`).
+  Dropout as the method defines it.
 - ``"course"``: the exercise's masks. Its forward pass re-seeds NumPy's legacy
   generator with 1 on every call and draws ``rand(n_1, m)``, ``rand(n_2, m)``,
   ... in layer order, so the masks never change: one fixed thinned network is
@@ -54,6 +54,33 @@ def course_uniforms(
     return [source.rand(n, m) for n in hidden_sizes]
 
 
+def fresh_keep(rng: np.random.Generator, shape: tuple[int, int], keep_prob: float) -> BoolArray:
+    """One hidden layer's fresh mask: ``U < keep_prob`` for uniforms U on a 2**-32 grid.
+
+    Each row of m units takes ``ceil(m / 2)`` raw 64-bit outputs of the
+    generator (``rng.bit_generator.random_raw``), and each output gives two
+    uniforms, ``u * 2**-32`` for its low 32 bits, then for its high 32 bits
+    (an odd m leaves the last high half unused). Two units per output is half
+    the generator work of ``rng.random() < keep_prob``, the cost that dominates
+    fresh dropout; a unit is still kept with probability ``keep_prob``
+    rounded up to a multiple of 2**-32. The compiled kernel draws this very
+    stream (:func:`reglab.engine.kernel_random.pcg64_fill_keep`).
+
+    Args:
+        rng: the model's generator, advanced by ``rows * ceil(m / 2)`` outputs.
+        shape: ``(rows, m)``.
+        keep_prob: in (0, 1].
+
+    Returns:
+        True where a unit is kept, shape ``(rows, m)``.
+    """
+    rows, m = shape
+    raw = rng.bit_generator.random_raw((rows, (m + 1) // 2))
+    halves = np.stack([raw & 0xFFFF_FFFF, raw >> 32], axis=-1).reshape(rows, -1)[:, :m]
+    keep: BoolArray = halves * 2.0**-32 < keep_prob
+    return keep
+
+
 class MaskSampler:
     """Draws each iteration's dropout masks for K models of one architecture."""
 
@@ -97,7 +124,6 @@ class MaskSampler:
             if uniforms is not None:
                 keep[course] = uniforms[l] < threshold[course]
             self._keep.append(keep)
-        self._threshold = threshold
 
     def sample(self) -> DropoutMasks | None:
         """This iteration's masks, or None when no model uses dropout.
@@ -108,5 +134,5 @@ class MaskSampler:
             return None
         for keep in self._keep:
             for k in self._fresh:
-                keep[k] = self._rngs[k].random(keep.shape[1:]) < self._threshold[k]
+                keep[k] = fresh_keep(self._rngs[k], keep.shape[1:], self.keep_prob[k])
         return DropoutMasks(self._keep, self.keep_prob)

@@ -63,7 +63,7 @@ from reglab.engine.kernel_exp import exp
 from reglab.engine.kernel_random import pcg64_fill_keep
 from reglab.types import BoolArray, FloatArray
 
-CALLEES_DIGEST = "905bfb1ba3cddb0c"
+CALLEES_DIGEST = "fcbc98bc3b5f1fae"
 """``source_digest('kernel_compile.py', 'kernel_exp.py', 'kernel_random.py')``: the
 code this file's cached functions include (see :mod:`reglab.engine.kernel_compile`)."""
 
@@ -469,6 +469,24 @@ def _accumulate_gradient_blas(
         grad[bias_offset + j] += total
 
 
+@compiled()
+def _dropped(value: float, kept: np.uint8, scale: float) -> float:
+    """Inverted dropout of one value: ``value * D / keep_prob`` with ``scale = 1 / keep_prob``.
+
+    A multiplication by the reciprocal rather than a division (several times
+    faster): the result may differ from the reference's division in the last
+    bit, like the reassociated sums.
+    """
+    return (value * np.float64(kept)) * scale
+
+
+@compiled(fastmath=MATMUL_FASTMATH)
+def _relu_of_two(x0: float, x1: float, w0: float, w1: float, bias: float) -> float:
+    """``max(w0 x0 + w1 x1 + bias, 0)``, NaN-propagating."""
+    value = (w0 * x0 + w1 * x1) + bias
+    return 0.0 if value < 0.0 else value
+
+
 @compiled(fastmath=MATMUL_FASTMATH)
 def _relu_four_rows(
     params: FloatArray,
@@ -479,10 +497,16 @@ def _relu_four_rows(
     target_row: int,
     width: int,
     j: int,
+    keep: ByteArray,
+    keep_row: int,
+    start: int,
+    keep_prob: float,
+    dropout: bool,
 ) -> None:
     """Rows ``j..j+3`` of a hidden layer with two inputs, ``max(W A + b, 0)``, in one pass.
 
-    The two input rows are read once for the four outputs.
+    The two input rows are read once for the four outputs. With dropout, rows
+    ``keep_row + j..`` of ``keep`` (from column ``start``) mask them.
     """
     w = weight_offset + 2 * j
     w00, w01, w10, w11 = params[w], params[w + 1], params[w + 2], params[w + 3]
@@ -494,17 +518,28 @@ def _relu_four_rows(
         params[bias_offset + j + 3],
     )
     z = target_row + j
-    for t in range(width):
-        x0 = acts[source_row, t]
-        x1 = acts[source_row + 1, t]
-        v0 = (w00 * x0 + w01 * x1) + b0
-        v1 = (w10 * x0 + w11 * x1) + b1
-        v2 = (w20 * x0 + w21 * x1) + b2
-        v3 = (w30 * x0 + w31 * x1) + b3
-        acts[z, t] = 0.0 if v0 < 0.0 else v0
-        acts[z + 1, t] = 0.0 if v1 < 0.0 else v1
-        acts[z + 2, t] = 0.0 if v2 < 0.0 else v2
-        acts[z + 3, t] = 0.0 if v3 < 0.0 else v3
+    if dropout:
+        k = keep_row + j
+        scale = 1.0 / keep_prob
+        for t in range(width):
+            x0 = acts[source_row, t]
+            x1 = acts[source_row + 1, t]
+            v0 = _relu_of_two(x0, x1, w00, w01, b0)
+            v1 = _relu_of_two(x0, x1, w10, w11, b1)
+            v2 = _relu_of_two(x0, x1, w20, w21, b2)
+            v3 = _relu_of_two(x0, x1, w30, w31, b3)
+            acts[z, t] = _dropped(v0, keep[k, start + t], scale)
+            acts[z + 1, t] = _dropped(v1, keep[k + 1, start + t], scale)
+            acts[z + 2, t] = _dropped(v2, keep[k + 2, start + t], scale)
+            acts[z + 3, t] = _dropped(v3, keep[k + 3, start + t], scale)
+    else:
+        for t in range(width):
+            x0 = acts[source_row, t]
+            x1 = acts[source_row + 1, t]
+            acts[z, t] = _relu_of_two(x0, x1, w00, w01, b0)
+            acts[z + 1, t] = _relu_of_two(x0, x1, w10, w11, b1)
+            acts[z + 2, t] = _relu_of_two(x0, x1, w20, w21, b2)
+            acts[z + 3, t] = _relu_of_two(x0, x1, w30, w31, b3)
 
 
 @compiled()
@@ -595,11 +630,23 @@ def _linear(
         W = params[weight_offset : weight_offset + n_out * n_in].reshape((n_out, n_in))
         np.dot(W, acts[source_row : source_row + n_in], acts[target_row : target_row + n_out])
     blocked = 0
-    if hidden and not dropout and n_in == 2 and not use_blas:
+    if hidden and n_in == 2 and not use_blas:
         blocked = (n_out // 4) * 4
         for j in range(0, blocked, 4):
             _relu_four_rows(
-                params, weight_offset, bias_offset, acts, source_row, target_row, width, j
+                params,
+                weight_offset,
+                bias_offset,
+                acts,
+                source_row,
+                target_row,
+                width,
+                j,
+                keep,
+                keep_row,
+                start,
+                keep_prob,
+                dropout,
             )
     three_outputs = n_out == 3 and n_in > 4 and not use_blas
     if three_outputs:
@@ -628,10 +675,11 @@ def _linear(
                 acts[z, t] = _last_terms(acts, previous, r0, r1, r2, r3, c0, c1, c2, c3, t) + bias
         elif dropout:
             k = keep_row + j
+            scale = 1.0 / keep_prob
             for t in range(width):
                 value = _last_terms(acts, previous, r0, r1, r2, r3, c0, c1, c2, c3, t) + bias
                 value = 0.0 if value < 0.0 else value
-                acts[z, t] = (value * np.float64(keep[k, start + t])) / keep_prob
+                acts[z, t] = _dropped(value, keep[k, start + t], scale)
         elif lead == 0 and n_in == 1:  # small fan-in: no padding terms to read
             for t in range(width):
                 value = c0 * acts[r0, t] + bias
@@ -671,6 +719,7 @@ def _backward_hidden(
 ) -> None:
     """``dA = W^T dZ``, then ``dA * D / keep_prob``, then ``dZ = dA * (A > 0)``, into ``dz``."""
     zero = dz.shape[0] - 1
+    scale = 1.0 / keep_prob
     if use_blas:
         W = params[weight_offset : weight_offset + n_out * n_in].reshape((n_out, n_in))
         np.dot(W.T, dz[dz_row : dz_row + n_out], dz[target_row : target_row + n_in])
@@ -691,7 +740,7 @@ def _backward_hidden(
             k = keep_row + i
             for t in range(width):
                 value = _last_terms(dz, previous, r0, r1, r2, r3, c0, c1, c2, c3, t)
-                value = (value * np.float64(keep[k, start + t])) / keep_prob
+                value = _dropped(value, keep[k, start + t], scale)
                 dz[d, t] = value * (1.0 if acts[a, t] > 0.0 else 0.0)
         elif lead == 0 and n_out == 1:  # small fan-out: no padding terms to read
             for t in range(width):
@@ -775,11 +824,12 @@ def _backward_into_first_layer(
         ta = 0.0
         tb = 0.0
         if dropout:
+            scale = 1.0 / keep_prob
             for t in range(width):
                 va = a0 * dz[r0, t] + a1 * dz[r1, t] + a2 * dz[r2, t] + a3 * dz[r3, t]
                 vb = b0 * dz[r0, t] + b1 * dz[r1, t] + b2 * dz[r2, t] + b3 * dz[r3, t]
-                va = (va * np.float64(keep[ka, start + t])) / keep_prob
-                vb = (vb * np.float64(keep[kb, start + t])) / keep_prob
+                va = _dropped(va, keep[ka, start + t], scale)
+                vb = _dropped(vb, keep[kb, start + t], scale)
                 da = va * (1.0 if acts[ha, t] > 0.0 else 0.0)
                 db = vb * (1.0 if acts[hb, t] > 0.0 else 0.0)
                 x0 = acts[0, t]
@@ -1286,7 +1336,7 @@ def train_models(
             (any shape when no model uses course masks).
         rng_states: ``(K, 6)`` PCG64 words (see :func:`pcg64_fill_keep`), advanced in
             place by fresh masks.
-        jump: the 2 words of the PCG64 jump ahead by m draws.
+        jump: the 2 words of the PCG64 jump over one mask row (see :func:`pcg64_fill_keep`).
         cost: ``(K, R)``, filled at recorded iterations.
         train_accuracy, test_accuracy: ``(K, R + 1)``, filled at recorded
             iterations; the last column receives the final accuracy.

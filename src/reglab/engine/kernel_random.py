@@ -1,19 +1,20 @@
 """NumPy's PCG64 stream, compiled: fresh dropout masks drawn inside the kernel.
 
 A configuration's fresh masks come from its own ``numpy.random.Generator``
-(``default_rng``, bit generator PCG64): per iteration, per hidden layer in
-order, ``rng.random((n_l, m)) < keep_prob``. The compiled training loop
-cannot call back into Python for every draw, so it steps the same PCG64
-generator itself and produces the very same doubles:
+(``default_rng``, bit generator PCG64), per iteration and hidden layer in
+order, as :func:`reglab.engine.dropout.fresh_keep` defines them: two units
+per raw 64-bit output (``rng.bit_generator.random_raw``), kept where the low,
+then the high, 32 bits are below ``keep_prob * 2**32``. The compiled training
+loop cannot call back into Python for every draw, so it steps the same PCG64
+generator itself:
 
 - state update: ``state = state * MULTIPLIER + increment`` (mod 2**128);
-- output (XSL-RR): ``rotr64(high ^ low, state >> 122)``;
-- double: ``(output >> 11) * 2**-53``, NumPy's ``next_double``.
+- output (XSL-RR): ``rotr64(high ^ low, state >> 122)``, ``random_raw``'s number.
 
-The 128-bit state lives in four ``uint64`` words ``(state_high, state_low,
-increment_high, increment_low)``; :func:`pcg64_words` reads them from a
+The 128-bit state lives in ``uint64`` words ``(state_high, state_low,
+increment_high, increment_low, ...)``; :func:`pcg64_words` reads them from a
 Generator and :func:`set_pcg64_words` writes them back, so after training the
-Generator stands exactly where NumPy's own draws would have left it.
+Generator stands exactly where the NumPy reference's draws would have left it.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from numba import types
 from numba.extending import intrinsic
 
 from reglab.engine.kernel_compile import ByteArray, UIntArray, compiled
-from reglab.types import FloatArray
 
 COMPILED_WITH = "2d8e585815b4f94c"
 """``source_digest('kernel_compile.py')`` this file's cached code was built with."""
@@ -40,7 +40,8 @@ _LOW_64 = (1 << 64) - 1
 _MULTIPLIER = (2549297995355413924 << 64) | 4865540595714422341
 _MULTIPLIER_HIGH = np.uint64(_MULTIPLIER >> 64)
 _MULTIPLIER_LOW = np.uint64(_MULTIPLIER & ((1 << 64) - 1))
-_TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+_LOW_32 = np.uint64(0xFFFF_FFFF)
+_HIGH_SHIFT = np.uint64(32)
 
 
 def _multiply_high_intrinsic(typingctx: Any, a: Any, b: Any) -> Any:
@@ -78,56 +79,66 @@ def _multiply_add(
 
 
 @compiled()
-def _output_53(high: np.uint64, low: np.uint64) -> np.uint64:
-    """PCG64's XSL-RR output of a state, its top 53 bits: ``next_double`` is this times 2**-53."""
+def _output(high: np.uint64, low: np.uint64) -> np.uint64:
+    """PCG64's XSL-RR output of a state: the number ``random_raw`` returns."""
     mixed = high ^ low
     rotation = high >> np.uint64(58)
-    bits = (mixed >> rotation) | (mixed << ((np.uint64(64) - rotation) & np.uint64(63)))
-    return bits >> np.uint64(11)
+    return (mixed >> rotation) | (mixed << ((np.uint64(64) - rotation) & np.uint64(63)))
 
 
 @compiled()
-def _output(high: np.uint64, low: np.uint64) -> float:
-    """PCG64's XSL-RR output of a state, as NumPy's ``next_double``."""
-    return np.float64(np.int64(_output_53(high, low))) * _TO_UNIT
+def _step(
+    high: np.uint64, low: np.uint64, increment_high: np.uint64, increment_low: np.uint64
+) -> tuple[np.uint64, np.uint64]:
+    """The next PCG64 state."""
+    multiplier_high, multiplier_low = _MULTIPLIER_HIGH, _MULTIPLIER_LOW
+    return _multiply_add(high, low, multiplier_high, multiplier_low, increment_high, increment_low)
 
 
 @compiled()
 def _keep_threshold(keep_prob: float) -> np.uint64:
-    """The integer T with ``u53 * 2**-53 < keep_prob`` exactly when ``u53 < T`` (u53 integral).
+    """The integer T with ``u * 2**-32 < keep_prob`` exactly when ``u < T`` (u integral).
 
-    ``keep_prob * 2**53`` is exact; for an integer u, ``u < x`` iff ``u < ceil(x)``.
+    ``keep_prob * 2**32`` is exact; for an integer u, ``u < x`` iff ``u < ceil(x)``.
     """
-    return np.uint64(math.ceil(keep_prob * 9007199254740992.0))
+    return np.uint64(math.ceil(keep_prob * 4294967296.0))
 
 
 @compiled()
-def pcg64_uniforms(state: UIntArray, out: FloatArray) -> None:
-    """Fill the 1-D ``out`` with the generator's next doubles (``rng.random(out.size)``)."""
+def _keep_two(keep: ByteArray, row: int, t: int, output: np.uint64, threshold: np.uint64) -> None:
+    """Units t (the output's low half) and t + 1 (its high half) of a mask row."""
+    keep[row, t] = 1 if (output & _LOW_32) < threshold else 0
+    keep[row, t + 1] = 1 if (output >> _HIGH_SHIFT) < threshold else 0
+
+
+@compiled()
+def pcg64_raw(state: UIntArray, out: UIntArray) -> None:
+    """Fill the 1-D ``out`` with the generator's next outputs (``random_raw(out.size)``)."""
     high, low = state[0], state[1]
     for t in range(out.size):
-        high, low = _multiply_add(high, low, _MULTIPLIER_HIGH, _MULTIPLIER_LOW, state[2], state[3])
+        high, low = _step(high, low, state[2], state[3])
         out[t] = _output(high, low)
     state[0], state[1] = high, low
 
 
 @compiled()
 def pcg64_fill_keep(state: UIntArray, jump: UIntArray, keep_prob: float, keep: ByteArray) -> None:
-    """``keep[r, t] = rng.random() < keep_prob`` row after row, as ``rng.random(keep.shape)``.
+    """Fresh masks for ``keep.shape[0]`` rows of m units, as ``fresh_keep`` draws them.
 
-    Rows are independent stretches of the stream: row r starts ``r * m``
-    draws in (m = ``keep.shape[1]``), reached by the jump ``state * A + C``
-    that advances m draws at once (``jump`` = A's words; C's words are
-    ``state[4:6]``). Four rows are drawn side by side so the four 128-bit
-    multiply chains overlap. ``state`` ends past all the draws.
+    Row r starts ``r * ceil(m / 2)`` outputs into the stream, reached by the
+    jump ``state * A + C`` that advances a row's outputs at once (``jump`` =
+    A's words; C's words are ``state[4:6]``). Four rows are drawn side by side
+    so the four 128-bit multiply chains overlap. ``state`` ends past all the
+    rows' outputs.
 
     Args:
         state: 6 words: state, increment, and the jump's addend C.
-        jump: 2 words, the jump's multiplier A = MULTIPLIER**m mod 2**128.
-        keep_prob: threshold of the uniforms.
-        keep: ``(rows, m)`` uint8 masks, written.
+        jump: 2 words, the jump's multiplier A = MULTIPLIER**ceil(m/2) mod 2**128.
+        keep_prob: the keep probability.
+        keep: ``(rows, m)`` uint8 masks, written (1 = kept).
     """
     rows, m = keep.shape
+    pairs = m // 2
     threshold = _keep_threshold(keep_prob)
     increment_high, increment_low = state[2], state[3]
     high, low = state[0], state[1]
@@ -141,50 +152,60 @@ def pcg64_fill_keep(state: UIntArray, jump: UIntArray, keep_prob: float, keep: B
         for _ in range(n_rows - 3):
             high, low = _multiply_add(high, low, jump[0], jump[1], state[4], state[5])
         if n_rows == 4:
-            for t in range(m):
-                h0, l0 = _multiply_add(
-                    h0, l0, _MULTIPLIER_HIGH, _MULTIPLIER_LOW, increment_high, increment_low
-                )
-                h1, l1 = _multiply_add(
-                    h1, l1, _MULTIPLIER_HIGH, _MULTIPLIER_LOW, increment_high, increment_low
-                )
-                h2, l2 = _multiply_add(
-                    h2, l2, _MULTIPLIER_HIGH, _MULTIPLIER_LOW, increment_high, increment_low
-                )
-                h3, l3 = _multiply_add(
-                    h3, l3, _MULTIPLIER_HIGH, _MULTIPLIER_LOW, increment_high, increment_low
-                )
-                keep[first, t] = 1 if _output_53(h0, l0) < threshold else 0
-                keep[first + 1, t] = 1 if _output_53(h1, l1) < threshold else 0
-                keep[first + 2, t] = 1 if _output_53(h2, l2) < threshold else 0
-                keep[first + 3, t] = 1 if _output_53(h3, l3) < threshold else 0
+            for p in range(pairs):
+                h0, l0 = _step(h0, l0, increment_high, increment_low)
+                h1, l1 = _step(h1, l1, increment_high, increment_low)
+                h2, l2 = _step(h2, l2, increment_high, increment_low)
+                h3, l3 = _step(h3, l3, increment_high, increment_low)
+                _keep_two(keep, first, 2 * p, _output(h0, l0), threshold)
+                _keep_two(keep, first + 1, 2 * p, _output(h1, l1), threshold)
+                _keep_two(keep, first + 2, 2 * p, _output(h2, l2), threshold)
+                _keep_two(keep, first + 3, 2 * p, _output(h3, l3), threshold)
+            if m % 2 == 1:  # the last unit: a low half
+                h0, l0 = _step(h0, l0, increment_high, increment_low)
+                h1, l1 = _step(h1, l1, increment_high, increment_low)
+                h2, l2 = _step(h2, l2, increment_high, increment_low)
+                h3, l3 = _step(h3, l3, increment_high, increment_low)
+                keep[first, m - 1] = 1 if (_output(h0, l0) & _LOW_32) < threshold else 0
+                keep[first + 1, m - 1] = 1 if (_output(h1, l1) & _LOW_32) < threshold else 0
+                keep[first + 2, m - 1] = 1 if (_output(h2, l2) & _LOW_32) < threshold else 0
+                keep[first + 3, m - 1] = 1 if (_output(h3, l3) & _LOW_32) < threshold else 0
         else:
             h, l = h0, l0
             for r in range(first, rows):
-                for t in range(m):
-                    h, l = _multiply_add(
-                        h, l, _MULTIPLIER_HIGH, _MULTIPLIER_LOW, increment_high, increment_low
-                    )
-                    keep[r, t] = 1 if _output_53(h, l) < threshold else 0
+                for p in range(pairs):
+                    h, l = _step(h, l, increment_high, increment_low)
+                    _keep_two(keep, r, 2 * p, _output(h, l), threshold)
+                if m % 2 == 1:
+                    h, l = _step(h, l, increment_high, increment_low)
+                    keep[r, m - 1] = 1 if (_output(h, l) & _LOW_32) < threshold else 0
             high, low = h, l
     state[0], state[1] = high, low
 
 
+def row_outputs(m: int) -> int:
+    """PCG64 outputs one mask row of m units takes: two units per output."""
+    return (m + 1) // 2
+
+
 def jump_words(m: int) -> UIntArray:
-    """The multiplier A of the jump ahead by m draws (``MULTIPLIER**m mod 2**128``), 2 words."""
-    multiplier = pow(_MULTIPLIER, m, 1 << 128)
+    """The multiplier A of the jump over a mask row of m units, 2 words.
+
+    A = ``MULTIPLIER**n mod 2**128`` for the row's n = :func:`row_outputs` outputs.
+    """
+    multiplier = pow(_MULTIPLIER, row_outputs(m), 1 << 128)
     return np.array([multiplier >> 64, multiplier & _LOW_64], dtype=np.uint64)
 
 
-def jump_addend(increment: int, m: int) -> int:
-    """The addend C of the jump ahead by m draws for a generator's increment.
+def jump_addend(increment: int, steps: int) -> int:
+    """The addend C of the jump ahead by ``steps`` outputs for a generator's increment.
 
-    m steps of ``s -> s * a + c`` give ``s * a**m + c * (a**(m-1) + ... + 1)``
+    n steps of ``s -> s * a + c`` give ``s * a**n + c * (a**(n-1) + ... + 1)``
     (the doubling of PCG's ``pcg_advance_lcg_128``).
     """
     modulus = 1 << 128
     total_plus, current_multiplier, current_plus = 0, _MULTIPLIER, increment
-    delta = m
+    delta = steps
     while delta > 0:
         if delta & 1:
             total_plus = (total_plus * current_multiplier + current_plus) % modulus
@@ -195,7 +216,7 @@ def jump_addend(increment: int, m: int) -> int:
 
 
 def pcg64_words(rng: np.random.Generator, m: int = 1) -> UIntArray:
-    """The state of a PCG64 Generator as 6 words, with the addend of its jump by m draws.
+    """The state of a PCG64 Generator as 6 words, with the addend of its jump over a row of m units.
 
     Raises:
         ValueError: for a bit generator other than PCG64 (``default_rng``'s).
@@ -207,7 +228,7 @@ def pcg64_words(rng: np.random.Generator, m: int = 1) -> UIntArray:
             f"Received: a {state['bit_generator']} generator"
         )
     value, increment = int(state["state"]["state"]), int(state["state"]["inc"])
-    addend = jump_addend(increment, m)
+    addend = jump_addend(increment, row_outputs(m))
     words = [value, increment, addend]
     return np.array([half for w in words for half in (w >> 64, w & _LOW_64)], dtype=np.uint64)
 
