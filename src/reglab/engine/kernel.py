@@ -28,9 +28,13 @@ of small networks such as the exercise's 2-20-3-1 get passes shaped for them
 (each reads its rows once for several outputs): four hidden units from two
 inputs, three outputs four inputs at a time, gradients four rows by two or
 three by four; and, for two inputs or fewer and at most four units after the
-first hidden layer, that layer's backward step and its gradient are one pass
-that never stores its dZ. The sigmoid of the training pass uses a
-vectorizable exp (:mod:`reglab.engine.kernel_exp`).
+first hidden layer, the backward step of the first two linear layers (the
+second's gradient, the first's dZ, the first's gradient) is one pass per
+hidden unit that never stores that dZ: one unit at a time keeps its running
+sums in registers, where more would spill. The sigmoid of the training pass
+uses a vectorizable exp (:mod:`reglab.engine.kernel_exp`). Dropout multiplies
+by ``1 / keep_prob`` rather than dividing: a last-bit difference from the
+reference, like the reassociated sums, for a division's several-fold cost.
 
 Threads: the compiled code releases the GIL, and ``train`` runs
 :func:`train_worker` on one Python thread per worker, each over the models
@@ -63,7 +67,7 @@ from reglab.engine.kernel_exp import exp
 from reglab.engine.kernel_random import pcg64_fill_keep
 from reglab.types import BoolArray, FloatArray
 
-CALLEES_DIGEST = "fcbc98bc3b5f1fae"
+CALLEES_DIGEST = "e3ad5440eb882c78"
 """``source_digest('kernel_compile.py', 'kernel_exp.py', 'kernel_random.py')``: the
 code this file's cached functions include (see :mod:`reglab.engine.kernel_compile`)."""
 
@@ -759,8 +763,8 @@ def _backward_hidden(
                 dz[d, t] = value * (1.0 if acts[a, t] > 0.0 else 0.0)
 
 
-@compiled(fastmath=MATMUL_FASTMATH)
-def _backward_into_first_layer(
+@compiled(fastmath=MATMUL_FASTMATH, inline=True)
+def _first_hidden_unit(
     params: FloatArray,
     grad: FloatArray,
     next_weight_offset: int,
@@ -776,16 +780,17 @@ def _backward_into_first_layer(
     width: int,
     keep: ByteArray,
     start: int,
-    keep_prob: float,
+    scale: float,
+    i: int,
+    four: bool,
     dropout: bool,
 ) -> None:
-    """Backward through the first hidden layer and its gradient, fused, without storing its dZ.
+    """Hidden unit i of :func:`_backward_first_layers`: one pass over the chunk.
 
-    For hidden units ``i, i+1`` per pass: ``dA = W_next^T dZ_next`` (at most 4
-    terms), dropout, ``dZ = dA * (A > 0)``, then ``grad_W += dZ X^T`` (at most 2
-    inputs, the first layer's) and ``grad_b += sum_t dZ``: the same sums as
-    :func:`_backward_hidden` then :func:`_accumulate_gradient`. Missing terms
-    read the all-zero last rows of ``dz``/``acts`` with coefficient 0.
+    ``four``: the next layer has 4 units (else at most 3, and no fourth term
+    is computed). Callers pass both flags as constants, so each call site
+    compiles to its own loop without branches. One unit per pass keeps the
+    six running sums (twice over, as LLVM unrolls) in registers.
     """
     zero_dz = dz.shape[0] - 1
     zero_act = acts.shape[0] - 1
@@ -794,76 +799,103 @@ def _backward_into_first_layer(
     r2 = next_dz_row + 2 if n_next > 2 else zero_dz
     r3 = next_dz_row + 3 if n_next > 3 else zero_dz
     x1_row = 1 if n_in > 1 else zero_act
-    for i in range(0, n_hidden, 2):
-        second = i + 1 < n_hidden
-        a0, a1, a2, a3, b0, b1, b2, b3 = 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
-        column = next_weight_offset + i
-        a0 = params[column]
-        if n_next > 1:
-            a1 = params[column + n_hidden]
-        if n_next > 2:
-            a2 = params[column + 2 * n_hidden]
-        if n_next > 3:
-            a3 = params[column + 3 * n_hidden]
-        if second:
-            b0 = params[column + 1]
-            if n_next > 1:
-                b1 = params[column + 1 + n_hidden]
-            if n_next > 2:
-                b2 = params[column + 1 + 2 * n_hidden]
-            if n_next > 3:
-                b3 = params[column + 1 + 3 * n_hidden]
-        ha = hidden_row + i
-        hb = hidden_row + i + 1 if second else zero_act
-        ka = i
-        kb = i + 1 if second else i
-        sa0 = 0.0
-        sa1 = 0.0
-        sb0 = 0.0
-        sb1 = 0.0
-        ta = 0.0
-        tb = 0.0
+    column = next_weight_offset + i
+    c0 = params[column]
+    c1 = params[column + n_hidden] if n_next > 1 else 0.0
+    c2 = params[column + 2 * n_hidden] if n_next > 2 else 0.0
+    c3 = params[column + 3 * n_hidden] if n_next > 3 else 0.0
+    h = hidden_row + i
+    # The next layer's weight gradient, column i (g*), then this layer's row i (s*, total).
+    g0, g1, g2, g3 = 0.0, 0.0, 0.0, 0.0
+    s0, s1, total = 0.0, 0.0, 0.0
+    for t in range(width):
+        d0 = dz[r0, t]
+        d1 = dz[r1, t]
+        d2 = dz[r2, t]
+        a = acts[h, t]
+        g0 += d0 * a
+        g1 += d1 * a
+        g2 += d2 * a
+        value = c0 * d0 + c1 * d1 + c2 * d2
+        if four:
+            d3 = dz[r3, t]
+            g3 += d3 * a
+            value += c3 * d3
         if dropout:
-            scale = 1.0 / keep_prob
-            for t in range(width):
-                va = a0 * dz[r0, t] + a1 * dz[r1, t] + a2 * dz[r2, t] + a3 * dz[r3, t]
-                vb = b0 * dz[r0, t] + b1 * dz[r1, t] + b2 * dz[r2, t] + b3 * dz[r3, t]
-                va = _dropped(va, keep[ka, start + t], scale)
-                vb = _dropped(vb, keep[kb, start + t], scale)
-                da = va * (1.0 if acts[ha, t] > 0.0 else 0.0)
-                db = vb * (1.0 if acts[hb, t] > 0.0 else 0.0)
-                x0 = acts[0, t]
-                x1 = acts[x1_row, t]
-                sa0 += da * x0
-                sa1 += da * x1
-                sb0 += db * x0
-                sb1 += db * x1
-                ta += da
-                tb += db
+            value = _dropped(value, keep[i, start + t], scale)
+        dz_hidden = value * (1.0 if a > 0.0 else 0.0)
+        s0 += dz_hidden * acts[0, t]
+        s1 += dz_hidden * acts[x1_row, t]
+        total += dz_hidden
+    next_sums = (g0, g1, g2, g3)
+    for c in range(n_next):
+        grad[column + c * n_hidden] += next_sums[c]
+    row = weight_offset + i * n_in
+    grad[row] += s0
+    if n_in > 1:
+        grad[row + 1] += s1
+    grad[bias_offset + i] += total
+
+
+@compiled(fastmath=MATMUL_FASTMATH)
+def _backward_first_layers(
+    params: FloatArray,
+    grad: FloatArray,
+    next_weight_offset: int,
+    next_bias_offset: int,
+    n_next: int,
+    n_hidden: int,
+    dz: FloatArray,
+    next_dz_row: int,
+    acts: FloatArray,
+    hidden_row: int,
+    weight_offset: int,
+    bias_offset: int,
+    n_in: int,
+    width: int,
+    keep: ByteArray,
+    start: int,
+    keep_prob: float,
+    dropout: bool,
+) -> None:
+    """The backward step of the first two linear layers, in one pass per hidden unit.
+
+    For a first hidden layer of ``n_hidden`` units fed by at most 2 inputs and
+    feeding at most 4 units (``n_next``), from the next layer's dZ: that
+    layer's gradient (``grad_W += dZ A^T``, ``grad_b += sum_t dZ``), then
+    ``dA = W_next^T dZ_next``, dropout, ``dZ = dA * (A > 0)``, and the first
+    layer's gradient (``grad_W += dZ X^T``, ``grad_b += sum_t dZ``): the sums
+    of :func:`_accumulate_gradient` and :func:`_backward_hidden` without ever
+    storing the first layer's dZ. Missing terms read the all-zero last rows
+    of ``dz``/``acts`` with coefficient 0.
+    """
+    _bias_sums(grad, next_bias_offset, n_next, dz, next_dz_row, width)
+    scale = 1.0 / keep_prob
+    for i in range(n_hidden):
+        if n_next == 4 and dropout:
+            _first_hidden_unit(
+                params, grad, next_weight_offset, n_next, n_hidden, dz, next_dz_row, acts,
+                hidden_row, weight_offset, bias_offset, n_in, width, keep, start, scale, i,
+                True, True,
+            )  # fmt: skip
+        elif n_next == 4:
+            _first_hidden_unit(
+                params, grad, next_weight_offset, n_next, n_hidden, dz, next_dz_row, acts,
+                hidden_row, weight_offset, bias_offset, n_in, width, keep, start, scale, i,
+                True, False,
+            )  # fmt: skip
+        elif dropout:
+            _first_hidden_unit(
+                params, grad, next_weight_offset, n_next, n_hidden, dz, next_dz_row, acts,
+                hidden_row, weight_offset, bias_offset, n_in, width, keep, start, scale, i,
+                False, True,
+            )  # fmt: skip
         else:
-            for t in range(width):
-                va = a0 * dz[r0, t] + a1 * dz[r1, t] + a2 * dz[r2, t] + a3 * dz[r3, t]
-                vb = b0 * dz[r0, t] + b1 * dz[r1, t] + b2 * dz[r2, t] + b3 * dz[r3, t]
-                da = va * (1.0 if acts[ha, t] > 0.0 else 0.0)
-                db = vb * (1.0 if acts[hb, t] > 0.0 else 0.0)
-                x0 = acts[0, t]
-                x1 = acts[x1_row, t]
-                sa0 += da * x0
-                sa1 += da * x1
-                sb0 += db * x0
-                sb1 += db * x1
-                ta += da
-                tb += db
-        row = weight_offset + i * n_in
-        grad[row] += sa0
-        if n_in > 1:
-            grad[row + 1] += sa1
-        grad[bias_offset + i] += ta
-        if second:
-            grad[row + n_in] += sb0
-            if n_in > 1:
-                grad[row + n_in + 1] += sb1
-            grad[bias_offset + i + 1] += tb
+            _first_hidden_unit(
+                params, grad, next_weight_offset, n_next, n_hidden, dz, next_dz_row, acts,
+                hidden_row, weight_offset, bias_offset, n_in, width, keep, start, scale, i,
+                False, False,
+            )  # fmt: skip
 
 
 @compiled()
@@ -1103,6 +1135,28 @@ def _train_one(
             for t in range(width):
                 dz[d, t] = _sigmoid_vectorizable(acts[out, t]) - Y[0, start + t]
             for l in range(n_linear - 1, -1, -1):
+                if l == 1 and fuse_first:
+                    _backward_first_layers(
+                        model,
+                        grad,
+                        weight_offsets[1],
+                        bias_offsets[1],
+                        layers[2],
+                        layers[1],
+                        dz,
+                        rows[2] - layers[0],
+                        acts,
+                        rows[1],
+                        weight_offsets[0],
+                        bias_offsets[0],
+                        layers[0],
+                        width,
+                        keep,
+                        start,
+                        keep_prob,
+                        dropout,
+                    )
+                    break
                 if blas[l]:
                     _accumulate_gradient_blas(
                         grad,
@@ -1131,27 +1185,6 @@ def _train_one(
                         width,
                     )
                 if l == 0:
-                    break
-                if l == 1 and fuse_first:
-                    _backward_into_first_layer(
-                        model,
-                        grad,
-                        weight_offsets[1],
-                        layers[2],
-                        layers[1],
-                        dz,
-                        rows[2] - layers[0],
-                        acts,
-                        rows[1],
-                        weight_offsets[0],
-                        bias_offsets[0],
-                        layers[0],
-                        width,
-                        keep,
-                        start,
-                        keep_prob,
-                        dropout,
-                    )
                     break
                 _backward_hidden(
                     model,

@@ -37,19 +37,25 @@ reductions) and fuse multiply-adds, as a BLAS does. No flag that changes
 NaN/infinity handling or divisions; element-wise code compiles strictly."""
 
 
-def compiled(*, fastmath: frozenset[str] = frozenset()) -> Callable[[Function], Function]:
+def compiled(
+    *, fastmath: frozenset[str] = frozenset(), inline: bool = False
+) -> Callable[[Function], Function]:
     """Numba ``njit`` with an on-disk cache, falling back to no cache when none is writable.
 
     Compiled code releases the GIL (Python threads run it in parallel) and
     follows NumPy's floating-point rules (``error_model="numpy"``: x/0 is inf
     or NaN as in the reference, with no check that would stop loops from
-    vectorizing).
+    vectorizing). With ``inline``, Numba copies the function into each caller
+    (``inline="always"``), so a call with constant flags compiles to a loop
+    specialized for them.
     """
 
     def wrap(function: Function) -> Function:
         options: dict[str, Any] = {"nogil": True, "error_model": "numpy"}
         if fastmath:
             options["fastmath"] = set(fastmath)
+        if inline:
+            options["inline"] = "always"
         try:
             return cast(Function, numba.njit(cache=True, **options)(function))
         except RuntimeError:  # "cannot cache function ...: no locator available"

@@ -23,7 +23,7 @@ from numba.extending import intrinsic
 
 from reglab.engine.kernel_compile import compiled
 
-COMPILED_WITH = "2d8e585815b4f94c"
+COMPILED_WITH = "e845d86d5a1ce5b8"
 """``source_digest('kernel_compile.py')`` this file's cached code was built with."""
 
 _LOG2_E = 1.4426950408889634
