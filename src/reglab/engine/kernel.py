@@ -26,8 +26,9 @@ takes, see :data:`~reglab.engine.kernel_compile.MATMUL_FASTMATH`); layers wide
 on both sides go to BLAS instead (:data:`BLAS_MIN_WIDTH`). The narrow layers
 of small networks such as the exercise's 2-20-3-1 get passes shaped for them
 (each reads its rows once for several outputs): four hidden units from two
-inputs, three outputs four inputs at a time, gradients four rows by two or
-three by four; and, for two inputs or fewer and at most four units after the
+inputs, three outputs four inputs at a time (from the bias in the first pass
+to the activation in the last), gradients four rows by two or three by four;
+and, for two inputs or fewer and at most four units after the
 first hidden layer, the backward step of the first two linear layers (the
 second's gradient, the first's dZ, the first's gradient) is one pass per
 hidden unit that never stores that dZ: one unit at a time keeps its running
@@ -479,7 +480,9 @@ def _dropped(value: float, kept: np.uint8, scale: float) -> float:
 
     A multiplication by the reciprocal rather than a division (several times
     faster): the result may differ from the reference's division in the last
-    bit, like the reassociated sums.
+    bit, like the reassociated sums. The reciprocal comes from NumPy (the
+    ``keep_scale`` argument of :func:`train_models`): computed in compiled
+    code, LLVM's reassociation would fold ``x * (1 / p)`` back into ``x / p``.
     """
     return (value * np.float64(kept)) * scale
 
@@ -504,7 +507,7 @@ def _relu_four_rows(
     keep: ByteArray,
     keep_row: int,
     start: int,
-    keep_prob: float,
+    keep_scale: float,
     dropout: bool,
 ) -> None:
     """Rows ``j..j+3`` of a hidden layer with two inputs, ``max(W A + b, 0)``, in one pass.
@@ -524,7 +527,6 @@ def _relu_four_rows(
     z = target_row + j
     if dropout:
         k = keep_row + j
-        scale = 1.0 / keep_prob
         for t in range(width):
             x0 = acts[source_row, t]
             x1 = acts[source_row + 1, t]
@@ -532,10 +534,10 @@ def _relu_four_rows(
             v1 = _relu_of_two(x0, x1, w10, w11, b1)
             v2 = _relu_of_two(x0, x1, w20, w21, b2)
             v3 = _relu_of_two(x0, x1, w30, w31, b3)
-            acts[z, t] = _dropped(v0, keep[k, start + t], scale)
-            acts[z + 1, t] = _dropped(v1, keep[k + 1, start + t], scale)
-            acts[z + 2, t] = _dropped(v2, keep[k + 2, start + t], scale)
-            acts[z + 3, t] = _dropped(v3, keep[k + 3, start + t], scale)
+            acts[z, t] = _dropped(v0, keep[k, start + t], keep_scale)
+            acts[z + 1, t] = _dropped(v1, keep[k + 1, start + t], keep_scale)
+            acts[z + 2, t] = _dropped(v2, keep[k + 2, start + t], keep_scale)
+            acts[z + 3, t] = _dropped(v3, keep[k + 3, start + t], keep_scale)
     else:
         for t in range(width):
             x0 = acts[source_row, t]
@@ -558,20 +560,32 @@ def _four_coefficients(
     return c0, c1, c2, c3
 
 
-@compiled(fastmath=MATMUL_FASTMATH)
-def _three_outputs_four_inputs(
+@compiled(fastmath=MATMUL_FASTMATH, inline=True)
+def _three_rows_pass(
     params: FloatArray,
     weight_offset: int,
+    bias_offset: int,
     n_in: int,
     acts: FloatArray,
     source_row: int,
     target_row: int,
     width: int,
     i: int,
+    keep: ByteArray,
+    keep_row: int,
+    start: int,
+    keep_scale: float,
+    first: bool,
+    relu: bool,
+    dropout: bool,
 ) -> None:
-    """Add inputs ``i..i+3`` of a three-output layer to its three rows (``i = 0`` sets them).
+    """Inputs ``i..i+3`` of a three-output layer, into its three rows, in one pass.
 
-    Missing inputs read the all-zero last row of ``acts`` with coefficient 0.
+    ``first``: the pass starts the rows from the bias (else adds to them);
+    ``relu``: the last pass of a hidden layer, which also applies ``max(., 0)``
+    and, with ``dropout``, the masks. Callers pass the flags as constants, so
+    each call site compiles to its own loop. Missing inputs read the all-zero
+    last row of ``acts`` with coefficient 0.
     """
     zero = acts.shape[0] - 1
     x_0 = source_row + i
@@ -582,25 +596,84 @@ def _three_outputs_four_inputs(
     c00, c01, c02, c03 = _four_coefficients(params, w, n_in - i)
     c10, c11, c12, c13 = _four_coefficients(params, w + n_in, n_in - i)
     c20, c21, c22, c23 = _four_coefficients(params, w + 2 * n_in, n_in - i)
+    b0, b1, b2 = params[bias_offset], params[bias_offset + 1], params[bias_offset + 2]
     z = target_row
-    if i == 0:
-        for t in range(width):
-            a0 = acts[x_0, t]
-            a1 = acts[x_1, t]
-            a2 = acts[x_2, t]
-            a3 = acts[x_3, t]
-            acts[z, t] = c00 * a0 + c01 * a1 + c02 * a2 + c03 * a3
-            acts[z + 1, t] = c10 * a0 + c11 * a1 + c12 * a2 + c13 * a3
-            acts[z + 2, t] = c20 * a0 + c21 * a1 + c22 * a2 + c23 * a3
+    k = keep_row
+    for t in range(width):
+        a0 = acts[x_0, t]
+        a1 = acts[x_1, t]
+        a2 = acts[x_2, t]
+        a3 = acts[x_3, t]
+        v0 = c00 * a0 + c01 * a1 + c02 * a2 + c03 * a3
+        v1 = c10 * a0 + c11 * a1 + c12 * a2 + c13 * a3
+        v2 = c20 * a0 + c21 * a1 + c22 * a2 + c23 * a3
+        if first:
+            v0 += b0
+            v1 += b1
+            v2 += b2
+        else:
+            v0 += acts[z, t]
+            v1 += acts[z + 1, t]
+            v2 += acts[z + 2, t]
+        if relu:
+            v0 = 0.0 if v0 < 0.0 else v0
+            v1 = 0.0 if v1 < 0.0 else v1
+            v2 = 0.0 if v2 < 0.0 else v2
+        if dropout:
+            v0 = _dropped(v0, keep[k, start + t], keep_scale)
+            v1 = _dropped(v1, keep[k + 1, start + t], keep_scale)
+            v2 = _dropped(v2, keep[k + 2, start + t], keep_scale)
+        acts[z, t] = v0
+        acts[z + 1, t] = v1
+        acts[z + 2, t] = v2
+
+
+@compiled(fastmath=MATMUL_FASTMATH)
+def _three_outputs(
+    params: FloatArray,
+    weight_offset: int,
+    bias_offset: int,
+    n_in: int,
+    acts: FloatArray,
+    source_row: int,
+    target_row: int,
+    width: int,
+    hidden: bool,
+    keep: ByteArray,
+    keep_row: int,
+    start: int,
+    keep_scale: float,
+    dropout: bool,
+) -> None:
+    """A layer of three outputs and more than four inputs: four inputs per pass, all three rows.
+
+    The first pass starts from the bias, the last applies the activation and dropout.
+    """
+    last = ((n_in - 1) // 4) * 4
+    _three_rows_pass(
+        params, weight_offset, bias_offset, n_in, acts, source_row, target_row, width, 0,
+        keep, keep_row, start, keep_scale, True, False, False,
+    )  # fmt: skip
+    for i in range(4, last, 4):
+        _three_rows_pass(
+            params, weight_offset, bias_offset, n_in, acts, source_row, target_row, width, i,
+            keep, keep_row, start, keep_scale, False, False, False,
+        )  # fmt: skip
+    if hidden and dropout:
+        _three_rows_pass(
+            params, weight_offset, bias_offset, n_in, acts, source_row, target_row, width, last,
+            keep, keep_row, start, keep_scale, False, True, True,
+        )  # fmt: skip
+    elif hidden:
+        _three_rows_pass(
+            params, weight_offset, bias_offset, n_in, acts, source_row, target_row, width, last,
+            keep, keep_row, start, keep_scale, False, True, False,
+        )  # fmt: skip
     else:
-        for t in range(width):
-            a0 = acts[x_0, t]
-            a1 = acts[x_1, t]
-            a2 = acts[x_2, t]
-            a3 = acts[x_3, t]
-            acts[z, t] += c00 * a0 + c01 * a1 + c02 * a2 + c03 * a3
-            acts[z + 1, t] += c10 * a0 + c11 * a1 + c12 * a2 + c13 * a3
-            acts[z + 2, t] += c20 * a0 + c21 * a1 + c22 * a2 + c23 * a3
+        _three_rows_pass(
+            params, weight_offset, bias_offset, n_in, acts, source_row, target_row, width, last,
+            keep, keep_row, start, keep_scale, False, False, False,
+        )  # fmt: skip
 
 
 @compiled()
@@ -618,7 +691,7 @@ def _linear(
     keep: ByteArray,
     keep_row: int,
     start: int,
-    keep_prob: float,
+    keep_scale: float,
     dropout: bool,
     use_blas: bool,
 ) -> None:
@@ -649,18 +722,27 @@ def _linear(
                 keep,
                 keep_row,
                 start,
-                keep_prob,
+                keep_scale,
                 dropout,
             )
-    three_outputs = n_out == 3 and n_in > 4 and not use_blas
-    if three_outputs:
-        # Three outputs: each pass adds four inputs to all three rows; the last four inputs
-        # go with the bias and activation below.
-        blocked_inputs = ((n_in - 1) // 4) * 4
-        for i in range(0, blocked_inputs, 4):
-            _three_outputs_four_inputs(
-                params, weight_offset, n_in, acts, source_row, target_row, width, i
-            )
+    if n_out == 3 and n_in > 4 and not use_blas:
+        _three_outputs(
+            params,
+            weight_offset,
+            bias_offset,
+            n_in,
+            acts,
+            source_row,
+            target_row,
+            width,
+            hidden,
+            keep,
+            keep_row,
+            start,
+            keep_scale,
+            dropout,
+        )
+        return
     for j in range(blocked, n_out):
         z = target_row + j
         first = weight_offset + j * n_in
@@ -670,7 +752,7 @@ def _linear(
             lead, r0, r1, r2, r3, c0, c1, c2, c3 = _split_terms(
                 params, first, 1, n_in, source_row, zero
             )
-            if lead > 0 and not three_outputs:
+            if lead > 0:
                 _combine_rows(params, first, 1, lead, acts, source_row, z, width)
         previous = z if lead > 0 else zero
         bias = params[bias_offset + j]
@@ -679,11 +761,10 @@ def _linear(
                 acts[z, t] = _last_terms(acts, previous, r0, r1, r2, r3, c0, c1, c2, c3, t) + bias
         elif dropout:
             k = keep_row + j
-            scale = 1.0 / keep_prob
             for t in range(width):
                 value = _last_terms(acts, previous, r0, r1, r2, r3, c0, c1, c2, c3, t) + bias
                 value = 0.0 if value < 0.0 else value
-                acts[z, t] = _dropped(value, keep[k, start + t], scale)
+                acts[z, t] = _dropped(value, keep[k, start + t], keep_scale)
         elif lead == 0 and n_in == 1:  # small fan-in: no padding terms to read
             for t in range(width):
                 value = c0 * acts[r0, t] + bias
@@ -714,16 +795,18 @@ def _backward_hidden(
     acts: FloatArray,
     act_row: int,
     width: int,
-    keep: ByteArray,
-    keep_row: int,
-    start: int,
-    keep_prob: float,
+    keep_scale: float,
     dropout: bool,
     use_blas: bool,
 ) -> None:
-    """``dA = W^T dZ``, then ``dA * D / keep_prob``, then ``dZ = dA * (A > 0)``, into ``dz``."""
+    """``dA = W^T dZ``, then ``dA * D / keep_prob``, then ``dZ = dA * (A > 0)``, into ``dz``.
+
+    The mask D itself is not read: ``A`` is the stored dropped activation, so
+    ``A > 0`` is already 0 where D is, and ``dA * D / keep_prob * (A > 0)``
+    equals ``dA * keep_scale * (A > 0)``, NaN and infinity included (short of
+    ``dA / keep_prob`` overflowing where D = 0, on values near 1e308).
+    """
     zero = dz.shape[0] - 1
-    scale = 1.0 / keep_prob
     if use_blas:
         W = params[weight_offset : weight_offset + n_out * n_in].reshape((n_out, n_in))
         np.dot(W.T, dz[dz_row : dz_row + n_out], dz[target_row : target_row + n_in])
@@ -741,10 +824,8 @@ def _backward_hidden(
                 _combine_rows(params, first, n_in, lead, dz, dz_row, d, width)
         previous = d if lead > 0 else zero
         if dropout:
-            k = keep_row + i
             for t in range(width):
-                value = _last_terms(dz, previous, r0, r1, r2, r3, c0, c1, c2, c3, t)
-                value = _dropped(value, keep[k, start + t], scale)
+                value = _last_terms(dz, previous, r0, r1, r2, r3, c0, c1, c2, c3, t) * keep_scale
                 dz[d, t] = value * (1.0 if acts[a, t] > 0.0 else 0.0)
         elif lead == 0 and n_out == 1:  # small fan-out: no padding terms to read
             for t in range(width):
@@ -778,9 +859,7 @@ def _first_hidden_unit(
     bias_offset: int,
     n_in: int,
     width: int,
-    keep: ByteArray,
-    start: int,
-    scale: float,
+    keep_scale: float,
     i: int,
     four: bool,
     dropout: bool,
@@ -821,8 +900,8 @@ def _first_hidden_unit(
             d3 = dz[r3, t]
             g3 += d3 * a
             value += c3 * d3
-        if dropout:
-            value = _dropped(value, keep[i, start + t], scale)
+        if dropout:  # as in _backward_hidden: A > 0 below already holds the mask
+            value *= keep_scale
         dz_hidden = value * (1.0 if a > 0.0 else 0.0)
         s0 += dz_hidden * acts[0, t]
         s1 += dz_hidden * acts[x1_row, t]
@@ -853,9 +932,7 @@ def _backward_first_layers(
     bias_offset: int,
     n_in: int,
     width: int,
-    keep: ByteArray,
-    start: int,
-    keep_prob: float,
+    keep_scale: float,
     dropout: bool,
 ) -> None:
     """The backward step of the first two linear layers, in one pass per hidden unit.
@@ -870,30 +947,29 @@ def _backward_first_layers(
     of ``dz``/``acts`` with coefficient 0.
     """
     _bias_sums(grad, next_bias_offset, n_next, dz, next_dz_row, width)
-    scale = 1.0 / keep_prob
     for i in range(n_hidden):
         if n_next == 4 and dropout:
             _first_hidden_unit(
                 params, grad, next_weight_offset, n_next, n_hidden, dz, next_dz_row, acts,
-                hidden_row, weight_offset, bias_offset, n_in, width, keep, start, scale, i,
+                hidden_row, weight_offset, bias_offset, n_in, width, keep_scale, i,
                 True, True,
             )  # fmt: skip
         elif n_next == 4:
             _first_hidden_unit(
                 params, grad, next_weight_offset, n_next, n_hidden, dz, next_dz_row, acts,
-                hidden_row, weight_offset, bias_offset, n_in, width, keep, start, scale, i,
+                hidden_row, weight_offset, bias_offset, n_in, width, keep_scale, i,
                 True, False,
             )  # fmt: skip
         elif dropout:
             _first_hidden_unit(
                 params, grad, next_weight_offset, n_next, n_hidden, dz, next_dz_row, acts,
-                hidden_row, weight_offset, bias_offset, n_in, width, keep, start, scale, i,
+                hidden_row, weight_offset, bias_offset, n_in, width, keep_scale, i,
                 False, True,
             )  # fmt: skip
         else:
             _first_hidden_unit(
                 params, grad, next_weight_offset, n_next, n_hidden, dz, next_dz_row, acts,
-                hidden_row, weight_offset, bias_offset, n_in, width, keep, start, scale, i,
+                hidden_row, weight_offset, bias_offset, n_in, width, keep_scale, i,
                 False, False,
             )  # fmt: skip
 
@@ -934,7 +1010,7 @@ def _forward_chunk(
     start: int,
     width: int,
     keep: ByteArray,
-    keep_prob: float,
+    keep_scale: float,
     dropout: bool,
     blas: BoolArray,
 ) -> None:
@@ -958,7 +1034,7 @@ def _forward_chunk(
             keep,
             rows[l + 1] - rows[1],
             start,
-            keep_prob,
+            keep_scale,
             dropout,
             blas[l],
         )
@@ -1037,6 +1113,7 @@ def _train_one(
     l2: float,
     learning_rate: float,
     keep_prob: float,
+    keep_scale: float,
     mode: int,
     course_uniforms: FloatArray,
     rng_state: UIntArray,
@@ -1121,7 +1198,7 @@ def _train_one(
                 start,
                 width,
                 keep,
-                keep_prob,
+                keep_scale,
                 dropout,
                 blas,
             )
@@ -1151,9 +1228,7 @@ def _train_one(
                         bias_offsets[0],
                         layers[0],
                         width,
-                        keep,
-                        start,
-                        keep_prob,
+                        keep_scale,
                         dropout,
                     )
                     break
@@ -1197,10 +1272,7 @@ def _train_one(
                     acts,
                     rows[l],
                     width,
-                    keep,
-                    rows[l] - rows[1],
-                    start,
-                    keep_prob,
+                    keep_scale,
                     dropout,
                     blas[l],
                 )
@@ -1258,6 +1330,7 @@ def train_worker(
     l2: FloatArray,
     learning_rate: FloatArray,
     keep_prob: FloatArray,
+    keep_scale: FloatArray,
     modes: IntArray,
     course_uniforms: FloatArray,
     rng_states: UIntArray,
@@ -1309,6 +1382,7 @@ def train_worker(
             l2[k],
             learning_rate[k],
             keep_prob[k],
+            keep_scale[k],
             modes[k],
             course_uniforms,
             rng_states[k],
@@ -1343,6 +1417,7 @@ def train_models(
     l2: FloatArray,
     learning_rate: FloatArray,
     keep_prob: FloatArray,
+    keep_scale: FloatArray,
     modes: IntArray,
     course_uniforms: FloatArray,
     rng_states: UIntArray,
@@ -1364,6 +1439,7 @@ def train_models(
         X, Y: training inputs ``(n_0, m)`` and labels ``(1, m)``.
         X_test, Y_test: test set (ignored unless ``has_test``).
         l2, learning_rate, keep_prob: ``(K,)`` per model.
+        keep_scale: ``(K,)`` ``1 / keep_prob``, computed by NumPy (see :func:`_dropped`).
         modes: ``(K,)`` NO_DROPOUT, FRESH_MASKS or COURSE_MASKS.
         course_uniforms: ``(n_1 + ... + n_{L-1}, m)`` the exercise's uniforms
             (any shape when no model uses course masks).
@@ -1395,6 +1471,7 @@ def train_models(
         l2,
         learning_rate,
         keep_prob,
+        keep_scale,
         modes,
         course_uniforms,
         rng_states,

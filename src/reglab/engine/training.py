@@ -369,6 +369,7 @@ def train(
     train_acc = np.empty((n_models, recorded.size + 1))
     test_acc = np.empty((n_models, recorded.size + 1))
     blas = blas_layers(layers)
+    keep_prob = np.array([c.keep_prob for c in batch], dtype=np.float64)
     arrays: tuple[Any, ...] = (
         flat,
         np.array(layers, dtype=np.int64),
@@ -381,7 +382,8 @@ def train(
         has_test,
         np.array([c.l2 for c in batch], dtype=np.float64),
         np.array([c.learning_rate for c in batch], dtype=np.float64),
-        np.array([c.keep_prob for c in batch], dtype=np.float64),
+        keep_prob,
+        1.0 / keep_prob,  # the dropout scale, kept out of compiled code (see kernel._dropped)
         modes,
         uniforms,
         rng_states,
