@@ -481,7 +481,7 @@ def _dropped(value: float, kept: np.uint8, scale: float) -> float:
     A multiplication by the reciprocal rather than a division (several times
     faster): the result may differ from the reference's division in the last
     bit, like the reassociated sums. The reciprocal comes from NumPy (the
-    ``keep_scale`` argument of :func:`train_models`): computed in compiled
+    ``keep_scale`` argument of :func:`train_worker`): computed in compiled
     code, LLVM's reassociation would fold ``x * (1 / p)`` back into ``x / p``.
     """
     return (value * np.float64(kept)) * scale
@@ -1343,7 +1343,32 @@ def train_worker(
     """Train the models with ``assignment[k] == worker``, in order, with one workspace.
 
     Runs without the GIL: :func:`reglab.engine.train` calls it from one Python
-    thread per worker. Arguments after ``assignment`` are those of :func:`train_models`.
+    thread per worker, or directly when there is one worker.
+
+    Args:
+        worker: this worker's number.
+        assignment: ``(K,)`` the worker of each model.
+        first, stop: the iteration range (a call may continue a previous one).
+        iterations: the total; the call that reaches it also records final accuracies.
+        record_every: recording period.
+        params: ``(K, P)`` flat parameters, updated in place.
+        layers: ``(L + 1,)`` layer sizes.
+        weight_offsets, bias_offsets: ``(L,)`` where ``W_l``/``b_l`` start in a row of params.
+        X, Y: training inputs ``(n_0, m)`` and labels ``(1, m)``.
+        X_test, Y_test: test set (ignored unless ``has_test``).
+        l2, learning_rate, keep_prob: ``(K,)`` per model.
+        keep_scale: ``(K,)`` ``1 / keep_prob``, computed by NumPy (see :func:`_dropped`).
+        modes: ``(K,)`` NO_DROPOUT, FRESH_MASKS or COURSE_MASKS.
+        course_uniforms: ``(n_1 + ... + n_{L-1}, m)`` the exercise's uniforms
+            (any shape when no model uses course masks).
+        rng_states: ``(K, 6)`` PCG64 words (see :func:`pcg64_fill_keep`), advanced in
+            place by fresh masks.
+        jump: the 2 words of the PCG64 jump over one mask row (see :func:`pcg64_fill_keep`).
+        cost: ``(K, R)``, filled at recorded iterations.
+        train_accuracy, test_accuracy: ``(K, R + 1)``, filled at recorded
+            iterations; the last column receives the final accuracy.
+        blas: ``(L,)`` per linear layer, whether its products go through BLAS
+            (``np.dot``) rather than the kernel's own loops (see :data:`BLAS_MIN_WIDTH`).
     """
     m = X.shape[1]
     activation_rows = 0
@@ -1397,87 +1422,3 @@ def train_worker(
             blas,
             scratch,
         )
-
-
-@compiled()
-def train_models(
-    first: int,
-    stop: int,
-    iterations: int,
-    record_every: int,
-    params: FloatArray,
-    layers: IntArray,
-    weight_offsets: IntArray,
-    bias_offsets: IntArray,
-    X: FloatArray,
-    Y: FloatArray,
-    X_test: FloatArray,
-    Y_test: FloatArray,
-    has_test: bool,
-    l2: FloatArray,
-    learning_rate: FloatArray,
-    keep_prob: FloatArray,
-    keep_scale: FloatArray,
-    modes: IntArray,
-    course_uniforms: FloatArray,
-    rng_states: UIntArray,
-    jump: UIntArray,
-    cost: FloatArray,
-    train_accuracy: FloatArray,
-    test_accuracy: FloatArray,
-    blas: BoolArray,
-) -> None:
-    """Run iterations ``first .. stop - 1`` of all K models on the calling thread.
-
-    Args:
-        first, stop: the iteration range (a call may continue a previous one).
-        iterations: the total; the call that reaches it also records final accuracies.
-        record_every: recording period.
-        params: ``(K, P)`` flat parameters, updated in place.
-        layers: ``(L + 1,)`` layer sizes.
-        weight_offsets, bias_offsets: ``(L,)`` where ``W_l``/``b_l`` start in a row of params.
-        X, Y: training inputs ``(n_0, m)`` and labels ``(1, m)``.
-        X_test, Y_test: test set (ignored unless ``has_test``).
-        l2, learning_rate, keep_prob: ``(K,)`` per model.
-        keep_scale: ``(K,)`` ``1 / keep_prob``, computed by NumPy (see :func:`_dropped`).
-        modes: ``(K,)`` NO_DROPOUT, FRESH_MASKS or COURSE_MASKS.
-        course_uniforms: ``(n_1 + ... + n_{L-1}, m)`` the exercise's uniforms
-            (any shape when no model uses course masks).
-        rng_states: ``(K, 6)`` PCG64 words (see :func:`pcg64_fill_keep`), advanced in
-            place by fresh masks.
-        jump: the 2 words of the PCG64 jump over one mask row (see :func:`pcg64_fill_keep`).
-        cost: ``(K, R)``, filled at recorded iterations.
-        train_accuracy, test_accuracy: ``(K, R + 1)``, filled at recorded
-            iterations; the last column receives the final accuracy.
-        blas: ``(L,)`` per linear layer, whether its products go through BLAS
-            (``np.dot``) rather than the kernel's own loops (see :data:`BLAS_MIN_WIDTH`).
-    """
-    train_worker(
-        0,
-        np.zeros(params.shape[0], dtype=np.int64),
-        first,
-        stop,
-        iterations,
-        record_every,
-        params,
-        layers,
-        weight_offsets,
-        bias_offsets,
-        X,
-        Y,
-        X_test,
-        Y_test,
-        has_test,
-        l2,
-        learning_rate,
-        keep_prob,
-        keep_scale,
-        modes,
-        course_uniforms,
-        rng_states,
-        jump,
-        cost,
-        train_accuracy,
-        test_accuracy,
-        blas,
-    )

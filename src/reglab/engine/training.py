@@ -403,7 +403,7 @@ def train(
             stop = min(first + step, iterations)
             span = (first, stop, iterations, problem.record_every)
             if n_workers == 1:
-                kernel.train_models(*span, *arrays)
+                kernel.train_worker(0, assignment, *span, *arrays)
             else:
                 # The compiled loop releases the GIL: one Python thread per worker.
                 jobs = [
