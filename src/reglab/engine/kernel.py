@@ -796,7 +796,6 @@ def _backward_hidden(
     act_row: int,
     width: int,
     keep_scale: float,
-    dropout: bool,
     use_blas: bool,
 ) -> None:
     """``dA = W^T dZ``, then ``dA * D / keep_prob``, then ``dZ = dA * (A > 0)``, into ``dz``.
@@ -804,7 +803,8 @@ def _backward_hidden(
     The mask D itself is not read: ``A`` is the stored dropped activation, so
     ``A > 0`` is already 0 where D is, and ``dA * D / keep_prob * (A > 0)``
     equals ``dA * keep_scale * (A > 0)``, NaN and infinity included (short of
-    ``dA / keep_prob`` overflowing where D = 0, on values near 1e308).
+    ``dA / keep_prob`` overflowing where D = 0, on values near 1e308). Without
+    dropout ``keep_scale`` is 1 and the product exact, so one loop serves both.
     """
     zero = dz.shape[0] - 1
     if use_blas:
@@ -823,24 +823,21 @@ def _backward_hidden(
             if lead > 0:
                 _combine_rows(params, first, n_in, lead, dz, dz_row, d, width)
         previous = d if lead > 0 else zero
-        if dropout:
+        if lead == 0 and n_out == 1:  # small fan-out: no padding terms to read
             for t in range(width):
-                value = _last_terms(dz, previous, r0, r1, r2, r3, c0, c1, c2, c3, t) * keep_scale
+                value = (c0 * dz[r0, t]) * keep_scale
                 dz[d, t] = value * (1.0 if acts[a, t] > 0.0 else 0.0)
-        elif lead == 0 and n_out == 1:  # small fan-out: no padding terms to read
-            for t in range(width):
-                dz[d, t] = (c0 * dz[r0, t]) * (1.0 if acts[a, t] > 0.0 else 0.0)
         elif lead == 0 and n_out == 2:
             for t in range(width):
-                value = _two_terms(dz, r0, r1, c0, c1, t)
+                value = _two_terms(dz, r0, r1, c0, c1, t) * keep_scale
                 dz[d, t] = value * (1.0 if acts[a, t] > 0.0 else 0.0)
         elif lead == 0 and n_out == 3:
             for t in range(width):
-                value = _three_terms(dz, r0, r1, r2, c0, c1, c2, t)
+                value = _three_terms(dz, r0, r1, r2, c0, c1, c2, t) * keep_scale
                 dz[d, t] = value * (1.0 if acts[a, t] > 0.0 else 0.0)
         else:
             for t in range(width):
-                value = _last_terms(dz, previous, r0, r1, r2, r3, c0, c1, c2, c3, t)
+                value = _last_terms(dz, previous, r0, r1, r2, r3, c0, c1, c2, c3, t) * keep_scale
                 dz[d, t] = value * (1.0 if acts[a, t] > 0.0 else 0.0)
 
 
@@ -862,14 +859,14 @@ def _first_hidden_unit(
     keep_scale: float,
     i: int,
     four: bool,
-    dropout: bool,
 ) -> None:
     """Hidden unit i of :func:`_backward_first_layers`: one pass over the chunk.
 
     ``four``: the next layer has 4 units (else at most 3, and no fourth term
-    is computed). Callers pass both flags as constants, so each call site
-    compiles to its own loop without branches. One unit per pass keeps the
-    six running sums (twice over, as LLVM unrolls) in registers.
+    is computed); callers pass it as a constant, so each call site compiles to
+    its own loop. One unit per pass keeps the six running sums (twice over,
+    as LLVM unrolls) in registers. Dropout is the multiplication by
+    ``keep_scale``, as in :func:`_backward_hidden`.
     """
     zero_dz = dz.shape[0] - 1
     zero_act = acts.shape[0] - 1
@@ -900,9 +897,7 @@ def _first_hidden_unit(
             d3 = dz[r3, t]
             g3 += d3 * a
             value += c3 * d3
-        if dropout:  # as in _backward_hidden: A > 0 below already holds the mask
-            value *= keep_scale
-        dz_hidden = value * (1.0 if a > 0.0 else 0.0)
+        dz_hidden = (value * keep_scale) * (1.0 if a > 0.0 else 0.0)
         s0 += dz_hidden * acts[0, t]
         s1 += dz_hidden * acts[x1_row, t]
         total += dz_hidden
@@ -933,7 +928,6 @@ def _backward_first_layers(
     n_in: int,
     width: int,
     keep_scale: float,
-    dropout: bool,
 ) -> None:
     """The backward step of the first two linear layers, in one pass per hidden unit.
 
@@ -948,29 +942,15 @@ def _backward_first_layers(
     """
     _bias_sums(grad, next_bias_offset, n_next, dz, next_dz_row, width)
     for i in range(n_hidden):
-        if n_next == 4 and dropout:
+        if n_next == 4:
             _first_hidden_unit(
                 params, grad, next_weight_offset, n_next, n_hidden, dz, next_dz_row, acts,
-                hidden_row, weight_offset, bias_offset, n_in, width, keep_scale, i,
-                True, True,
-            )  # fmt: skip
-        elif n_next == 4:
-            _first_hidden_unit(
-                params, grad, next_weight_offset, n_next, n_hidden, dz, next_dz_row, acts,
-                hidden_row, weight_offset, bias_offset, n_in, width, keep_scale, i,
-                True, False,
-            )  # fmt: skip
-        elif dropout:
-            _first_hidden_unit(
-                params, grad, next_weight_offset, n_next, n_hidden, dz, next_dz_row, acts,
-                hidden_row, weight_offset, bias_offset, n_in, width, keep_scale, i,
-                False, True,
+                hidden_row, weight_offset, bias_offset, n_in, width, keep_scale, i, True,
             )  # fmt: skip
         else:
             _first_hidden_unit(
                 params, grad, next_weight_offset, n_next, n_hidden, dz, next_dz_row, acts,
-                hidden_row, weight_offset, bias_offset, n_in, width, keep_scale, i,
-                False, False,
+                hidden_row, weight_offset, bias_offset, n_in, width, keep_scale, i, False,
             )  # fmt: skip
 
 
@@ -1229,7 +1209,6 @@ def _train_one(
                         layers[0],
                         width,
                         keep_scale,
-                        dropout,
                     )
                     break
                 if blas[l]:
@@ -1273,7 +1252,6 @@ def _train_one(
                     rows[l],
                     width,
                     keep_scale,
-                    dropout,
                     blas[l],
                 )
         if recording:
