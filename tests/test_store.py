@@ -23,7 +23,7 @@ from reglab.experiments.store import (
     dataset_fingerprint,
 )
 from reglab.experiments.sweep import SweepGrid, sweep
-from reglab.version import __version__
+from reglab.version import RESULTS_REVISION, __version__
 
 GRID = SweepGrid(l2=(0.0, 0.7), keep_prob=(1.0, 0.8), seeds=2, iterations=100, record_every=50)
 
@@ -66,6 +66,7 @@ def test_cells_round_trip_with_their_key_and_provenance(tmp_path: Path) -> None:
         meta = store.meta
     assert meta.dataset_fingerprint == "f" * 64 and meta.dataset_name == "toy"
     assert meta.reglab_version == __version__
+    assert meta.results_revision == RESULTS_REVISION
     with ResultStore.open(path) as store:
         (back,) = store.cells()
         assert [stored.key for stored in store] == [cell.key]
@@ -193,6 +194,30 @@ def test_a_store_of_other_data_is_refused(moons: Dataset, store_file: Path, tmp_
         "reuse it"
     )
     assert store_file.read_bytes() == before
+
+
+@pytest.mark.parametrize("revision", [None, "1"], ids=["no revision (reglab 0.1)", "revision 1"])
+def test_a_store_of_another_results_revision_is_refused(
+    moons: Dataset, store_file: Path, revision: str | None
+) -> None:
+    """Numbers an older engine trained (other fresh masks) are never reused as this one's."""
+    with sqlite3.connect(store_file) as connection:
+        connection.execute("DELETE FROM meta WHERE key = 'results_revision'")
+        if revision is not None:
+            connection.execute("INSERT INTO meta VALUES ('results_revision', ?)", (revision,))
+        connection.execute("UPDATE meta SET value = '0.1.0' WHERE key = 'reglab_version'")
+    connection.close()
+    before = store_file.read_bytes()
+    with pytest.raises(DataError) as raised:
+        sweep(moons, GRID, store=store_file, resume=True)
+    assert str(raised.value) == (
+        f"results store {store_file} holds results of revision 1 (reglab 0.1.0); this reglab "
+        f"({__version__}) trains revision {RESULTS_REVISION}, whose numbers differ, so they are "
+        "not reused; use another store file"
+    )
+    assert store_file.read_bytes() == before
+    with ResultStore.open(store_file) as store:  # still readable, for inspection
+        assert store.meta.results_revision == 1 and len(store) > 0
 
 
 def test_a_partial_store_needs_resume(moons: Dataset, store_file: Path) -> None:

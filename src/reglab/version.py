@@ -1,4 +1,4 @@
-"""reglab's version, read from the installed package's metadata."""
+"""reglab's version, read from the installed package's metadata, and its results' revision."""
 
 from importlib.metadata import PackageNotFoundError, version
 
@@ -6,3 +6,14 @@ try:
     __version__ = version("reglab")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0+unknown"
+
+RESULTS_REVISION = 2
+"""The revision of the numbers reglab trains for a given configuration and seed.
+
+Bumped whenever they change, so that a results store never answers with
+numbers this reglab would not reproduce (see :mod:`reglab.experiments.store`):
+
+1. reglab 0.1: fresh dropout masks ``rng.random((n, m)) < keep_prob``.
+2. reglab 0.2: fresh masks take two units per PCG64 output
+   (:func:`reglab.engine.dropout.fresh_keep`).
+"""

@@ -5,8 +5,10 @@ Layout (SQLite, standard library only). The file is marked as reglab's by
 ``PRAGMA user_version`` (:data:`SCHEMA_VERSION`):
 
 - ``meta(key, value)``: ``format`` (``"reglab-results-store"``), the
-  ``reglab_version`` that created it, the ``dataset_fingerprint`` and
-  ``dataset_name`` it belongs to, and ``created`` (ISO 8601, UTC).
+  ``reglab_version`` that created it, the ``results_revision`` of its numbers
+  (:data:`reglab.version.RESULTS_REVISION`; absent means 1), the
+  ``dataset_fingerprint`` and ``dataset_name`` it belongs to, and ``created``
+  (ISO 8601, UTC).
 - ``cells(key, config, seeds, reglab_version, dataset_fingerprint, created)``:
   one row per finished sweep cell. ``key`` is the canonical JSON (sorted keys,
   no spaces) of ``{"config": <cell configuration>, "seeds": [...]}``.
@@ -24,8 +26,9 @@ store.
 
 Before a byte is written, an existing file is checked: not SQLite, SQLite
 without reglab's application_id or schema, truncated, damaged, unreadable, or
-written for another dataset are each refused with a :class:`DataError`, and the
-file is left untouched. A store that cannot be created (no permission, a
+written for another dataset or by a reglab whose numbers differ (another
+results revision) are each refused with a :class:`DataError`, and the file is
+left untouched. A store that cannot be created (no permission, a
 read-only or virtual file system) is a :class:`DataError` too.
 
 The dataset fingerprint is the sha256 of the split's arrays (shapes, dtype and
@@ -55,7 +58,7 @@ import numpy as np
 from reglab.data.dataset import Dataset
 from reglab.errors import DataError
 from reglab.types import BoolArray, FloatArray
-from reglab.version import __version__
+from reglab.version import RESULTS_REVISION, __version__
 
 APPLICATION_ID = 0x52474C42  # "RGLB"
 SCHEMA_VERSION = 1
@@ -175,6 +178,7 @@ class StoreMeta:
     """What the store says about itself."""
 
     reglab_version: str
+    results_revision: int
     dataset_fingerprint: str
     dataset_name: str
     created: str
@@ -309,6 +313,7 @@ def _create(path: Path, fingerprint: str, dataset_name: str) -> None:
                 [
                     ("format", STORE_FORMAT),
                     ("reglab_version", __version__),
+                    ("results_revision", str(RESULTS_REVISION)),
                     ("dataset_fingerprint", fingerprint),
                     ("dataset_name", dataset_name),
                     ("created", _now()),
@@ -358,8 +363,9 @@ class ResultStore:
 
         Raises:
             DataError: the file is not a reglab store, is truncated, damaged or
-                unreadable, or belongs to another dataset (the file is left
-                untouched); or the store cannot be created.
+                unreadable, or (with ``dataset_fingerprint``) belongs to another
+                dataset or results revision (the file is left untouched); or the
+                store cannot be created.
         """
         store_path = Path(path)
         try:
@@ -412,6 +418,13 @@ class ResultStore:
 
     def _check_dataset(self, fingerprint: str, dataset_name: str) -> None:
         meta = self.meta
+        if meta.results_revision != RESULTS_REVISION:
+            raise DataError(
+                f"results store {self.path} holds results of revision {meta.results_revision} "
+                f"(reglab {meta.reglab_version}); this reglab ({__version__}) trains revision "
+                f"{RESULTS_REVISION}, whose numbers differ, so they are not reused; "
+                "use another store file"
+            )
         if meta.dataset_fingerprint != fingerprint:
             raise DataError(
                 f"results store {self.path} was written for dataset {meta.dataset_name!r} "
@@ -426,6 +439,7 @@ class ResultStore:
         values = dict(self._connection.execute("SELECT key, value FROM meta").fetchall())
         return StoreMeta(
             reglab_version=values.get("reglab_version", ""),
+            results_revision=int(values.get("results_revision", "1")),
             dataset_fingerprint=values.get("dataset_fingerprint", ""),
             dataset_name=values.get("dataset_name", ""),
             created=values.get("created", ""),
