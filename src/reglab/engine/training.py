@@ -292,7 +292,7 @@ def _mask_modes(configs: Sequence[TrainConfig]) -> NDArray[np.int64]:
     return np.array(modes, dtype=np.int64)
 
 
-RELATIVE_COST = {kernel.NO_DROPOUT: 1.0, kernel.COURSE_MASKS: 1.35, kernel.FRESH_MASKS: 2.2}
+RELATIVE_COST = {kernel.NO_DROPOUT: 1.0, kernel.COURSE_MASKS: 1.3, kernel.FRESH_MASKS: 2.1}
 """Time of one model by dropout mode, relative to none (measured on exercise-size models):
 masks cost a multiplication per hidden unit and example each way, fresh ones also a PCG64 step
 per two units."""
