@@ -42,6 +42,7 @@ INVALID = [
     ("keep_prob", 1.5, "in (0, 1]"),
     ("keep_prob", -0.2, "in (0, 1]"),
     ("keep_prob", math.nan, "in (0, 1]"),
+    ("keep_prob", 1e-310, "in (0, 1] with a finite 1 / keep_prob (dropout scales by it)"),
     ("masks", "random", "one of fresh, course"),
     ("init", "glorot", "one of course, lecun, he, xavier"),
     ("seed", -1, "an integer >= 0"),

@@ -97,6 +97,12 @@ class TrainConfig:
             raise ParameterError("l2", "a finite number >= 0", self.l2)
         if not _is_real(self.keep_prob) or not 0 < self.keep_prob <= 1:
             raise ParameterError("keep_prob", "in (0, 1]", self.keep_prob)
+        if 1.0 / self.keep_prob == float("inf"):  # a subnormal keep_prob
+            raise ParameterError(
+                "keep_prob",
+                "in (0, 1] with a finite 1 / keep_prob (dropout scales by it)",
+                self.keep_prob,
+            )
         if self.masks not in MASK_MODES:
             raise ParameterError("masks", f"one of {', '.join(MASK_MODES)}", self.masks)
         if self.init not in INIT_SCHEMES:

@@ -143,9 +143,11 @@ def console_main() -> None:
 
     Numba's compiler leaves a large graph of objects behind, and the garbage
     collection at interpreter shutdown would spend about 0.3 s on it, on every
-    command. By now output is flushed by ``SystemExit`` and files are closed,
-    so the objects are frozen (``gc.freeze``: left out of collections) and the
-    process ends without walking them.
+    command. When :func:`main` returns, its files are closed and its results
+    written, so the objects are frozen (``gc.freeze``: left out of
+    collections) and the process ends without walking them. The price: objects
+    caught in reference cycles do not run their ``__del__`` at exit, which
+    nothing of reglab's relies on.
     """
     code = main()
     gc.freeze()

@@ -68,7 +68,7 @@ from reglab.engine.kernel_exp import exp
 from reglab.engine.kernel_random import pcg64_fill_keep
 from reglab.types import BoolArray, FloatArray
 
-CALLEES_DIGEST = "e3ad5440eb882c78"
+CALLEES_DIGEST = "17e2ff86b9b8f478"
 """``source_digest('kernel_compile.py', 'kernel_exp.py', 'kernel_random.py')``: the
 code this file's cached functions include (see :mod:`reglab.engine.kernel_compile`)."""
 
@@ -652,27 +652,27 @@ def _three_outputs(
     last = ((n_in - 1) // 4) * 4
     _three_rows_pass(
         params, weight_offset, bias_offset, n_in, acts, source_row, target_row, width, 0,
-        keep, keep_row, start, keep_scale, True, False, False,
+        keep, keep_row, start, keep_scale, first=True, relu=False, dropout=False,
     )  # fmt: skip
     for i in range(4, last, 4):
         _three_rows_pass(
             params, weight_offset, bias_offset, n_in, acts, source_row, target_row, width, i,
-            keep, keep_row, start, keep_scale, False, False, False,
+            keep, keep_row, start, keep_scale, first=False, relu=False, dropout=False,
         )  # fmt: skip
     if hidden and dropout:
         _three_rows_pass(
             params, weight_offset, bias_offset, n_in, acts, source_row, target_row, width, last,
-            keep, keep_row, start, keep_scale, False, True, True,
+            keep, keep_row, start, keep_scale, first=False, relu=True, dropout=True,
         )  # fmt: skip
     elif hidden:
         _three_rows_pass(
             params, weight_offset, bias_offset, n_in, acts, source_row, target_row, width, last,
-            keep, keep_row, start, keep_scale, False, True, False,
+            keep, keep_row, start, keep_scale, first=False, relu=True, dropout=False,
         )  # fmt: skip
     else:
         _three_rows_pass(
             params, weight_offset, bias_offset, n_in, acts, source_row, target_row, width, last,
-            keep, keep_row, start, keep_scale, False, False, False,
+            keep, keep_row, start, keep_scale, first=False, relu=False, dropout=False,
         )  # fmt: skip
 
 
@@ -864,7 +864,7 @@ def _first_hidden_unit(
 
     ``four``: the next layer has 4 units (else at most 3, and no fourth term
     is computed); callers pass it as a constant, so each call site compiles to
-    its own loop. One unit per pass keeps the six running sums (twice over,
+    its own loop. One unit per pass keeps its six (or seven) running sums (twice over,
     as LLVM unrolls) in registers. Dropout is the multiplication by
     ``keep_scale``, as in :func:`_backward_hidden`.
     """
@@ -945,12 +945,12 @@ def _backward_first_layers(
         if n_next == 4:
             _first_hidden_unit(
                 params, grad, next_weight_offset, n_next, n_hidden, dz, next_dz_row, acts,
-                hidden_row, weight_offset, bias_offset, n_in, width, keep_scale, i, True,
+                hidden_row, weight_offset, bias_offset, n_in, width, keep_scale, i, four=True,
             )  # fmt: skip
         else:
             _first_hidden_unit(
                 params, grad, next_weight_offset, n_next, n_hidden, dz, next_dz_row, acts,
-                hidden_row, weight_offset, bias_offset, n_in, width, keep_scale, i, False,
+                hidden_row, weight_offset, bias_offset, n_in, width, keep_scale, i, four=False,
             )  # fmt: skip
 
 
@@ -1144,8 +1144,8 @@ def _train_one(
     for l in range(layers.size):
         rows[l + 1] = rows[l] + layers[l]
     hidden_units = rows[n_linear] - rows[1]
-    # Two inputs or fewer and a next layer of at most 4: the first hidden layer's backward
-    # step and its gradient go in one pass (its dZ is never stored).
+    # Two inputs or fewer and a next layer of at most 4: the backward step of the first two
+    # linear layers is one pass per first-layer unit (_backward_first_layers).
     fuse_first = n_linear >= 2 and not blas[0] and not blas[1] and layers[0] <= 2 and layers[2] <= 4
     model = params[k]
     dropout = mode != NO_DROPOUT
@@ -1359,7 +1359,8 @@ def train_worker(
         X, Y: training inputs ``(n_0, m)`` and labels ``(1, m)``.
         X_test, Y_test: test set (ignored unless ``has_test``).
         l2, learning_rate, keep_prob: ``(K,)`` per model.
-        keep_scale: ``(K,)`` ``1 / keep_prob``, computed by NumPy (see :func:`_dropped`).
+        keep_scale: ``(K,)`` ``1 / keep_prob``, computed by NumPy (see :func:`_dropped`);
+            exactly 1 for models without dropout, whose backward passes multiply by it too.
         modes: ``(K,)`` NO_DROPOUT, FRESH_MASKS or COURSE_MASKS.
         course_uniforms: ``(n_1 + ... + n_{L-1}, m)`` the exercise's uniforms
             (any shape when no model uses course masks).

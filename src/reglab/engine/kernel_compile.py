@@ -47,7 +47,8 @@ def compiled(
     or NaN as in the reference, with no check that would stop loops from
     vectorizing). With ``inline``, Numba copies the function into each caller
     (``inline="always"``), so a call with constant flags compiles to a loop
-    specialized for them.
+    specialized for them; the copy compiles with the caller's options, so an
+    inlined function and its callers should be given the same ``fastmath``.
     """
 
     def wrap(function: Function) -> Function:

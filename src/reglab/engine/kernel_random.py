@@ -30,7 +30,7 @@ from numba.extending import intrinsic
 
 from reglab.engine.kernel_compile import ByteArray, UIntArray, compiled
 
-COMPILED_WITH = "e845d86d5a1ce5b8"
+COMPILED_WITH = "a70770958b039aa1"
 """``source_digest('kernel_compile.py')`` this file's cached code was built with."""
 
 WORDS = 6

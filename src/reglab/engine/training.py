@@ -294,8 +294,8 @@ def _mask_modes(configs: Sequence[TrainConfig]) -> NDArray[np.int64]:
 
 RELATIVE_COST = {kernel.NO_DROPOUT: 1.0, kernel.COURSE_MASKS: 1.3, kernel.FRESH_MASKS: 2.1}
 """Time of one model by dropout mode, relative to none (measured on exercise-size models):
-masks cost a multiplication per hidden unit and example each way, fresh ones also a PCG64 step
-per two units."""
+masks cost reading the mask and a multiplication per hidden unit and example forward, fresh
+ones also a PCG64 step per two units."""
 
 
 def _relative_costs(modes: NDArray[np.int64]) -> list[float]:
@@ -383,7 +383,9 @@ def train(
         np.array([c.l2 for c in batch], dtype=np.float64),
         np.array([c.learning_rate for c in batch], dtype=np.float64),
         keep_prob,
-        1.0 / keep_prob,  # the dropout scale, kept out of compiled code (see kernel._dropped)
+        # The dropout scale, kept out of compiled code (see kernel._dropped); exactly 1
+        # without dropout, as the kernel's backward passes multiply by it in every mode.
+        np.where(modes == kernel.NO_DROPOUT, 1.0, 1.0 / keep_prob),
         modes,
         uniforms,
         rng_states,

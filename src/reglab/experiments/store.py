@@ -6,9 +6,9 @@ Layout (SQLite, standard library only). The file is marked as reglab's by
 
 - ``meta(key, value)``: ``format`` (``"reglab-results-store"``), the
   ``reglab_version`` that created it, the ``results_revision`` of its numbers
-  (:data:`reglab.version.RESULTS_REVISION`; absent means 1), the
-  ``dataset_fingerprint`` and ``dataset_name`` it belongs to, and ``created``
-  (ISO 8601, UTC).
+  (:data:`reglab.version.RESULTS_REVISION`; absent means 1: reglab 0.1, which
+  does not check it), the ``dataset_fingerprint`` and ``dataset_name`` it
+  belongs to, and ``created`` (ISO 8601, UTC).
 - ``cells(key, config, seeds, reglab_version, dataset_fingerprint, created)``:
   one row per finished sweep cell. ``key`` is the canonical JSON (sorted keys,
   no spaces) of ``{"config": <cell configuration>, "seeds": [...]}``.
@@ -178,7 +178,7 @@ class StoreMeta:
     """What the store says about itself."""
 
     reglab_version: str
-    results_revision: int
+    results_revision: str
     dataset_fingerprint: str
     dataset_name: str
     created: str
@@ -418,7 +418,7 @@ class ResultStore:
 
     def _check_dataset(self, fingerprint: str, dataset_name: str) -> None:
         meta = self.meta
-        if meta.results_revision != RESULTS_REVISION:
+        if meta.results_revision != str(RESULTS_REVISION):
             raise DataError(
                 f"results store {self.path} holds results of revision {meta.results_revision} "
                 f"(reglab {meta.reglab_version}); this reglab ({__version__}) trains revision "
@@ -439,7 +439,7 @@ class ResultStore:
         values = dict(self._connection.execute("SELECT key, value FROM meta").fetchall())
         return StoreMeta(
             reglab_version=values.get("reglab_version", ""),
-            results_revision=int(values.get("results_revision", "1")),
+            results_revision=values.get("results_revision", "1"),
             dataset_fingerprint=values.get("dataset_fingerprint", ""),
             dataset_name=values.get("dataset_name", ""),
             created=values.get("created", ""),
