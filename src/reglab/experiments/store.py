@@ -410,13 +410,14 @@ class ResultStore:
             _check_database(store_path, connection)
             store = cls(store_path, connection)
             if dataset_fingerprint is not None:
-                store._check_dataset(dataset_fingerprint, dataset_name)
+                store._check_compatible(dataset_fingerprint, dataset_name)
         except BaseException:
             connection.close()
             raise
         return store
 
-    def _check_dataset(self, fingerprint: str, dataset_name: str) -> None:
+    def _check_compatible(self, fingerprint: str, dataset_name: str) -> None:
+        """Refuse a store whose numbers this reglab would not reproduce, or of other data."""
         meta = self.meta
         if meta.results_revision != str(RESULTS_REVISION):
             raise DataError(
