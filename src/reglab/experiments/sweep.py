@@ -339,6 +339,33 @@ class CellResult:
     reglab_version: str
     from_store: bool
 
+    @classmethod
+    def of_stored(cls, cell: SweepCell, stored: StoredCell) -> CellResult:
+        """The cell's results as the store holds them (``from_store`` True)."""
+        return cls(
+            cell=cell,
+            seeds=stored.seeds,
+            train_accuracy=stored.train_accuracy,
+            test_accuracy=stored.test_accuracy,
+            final_cost=stored.final_cost,
+            diverged=stored.diverged,
+            reglab_version=stored.reglab_version,
+            from_store=True,
+        )
+
+    def as_stored(self, dataset_fingerprint: str) -> StoredCell:
+        """The row that records these results in a results store."""
+        return StoredCell(
+            config=self.cell.to_dict(),
+            seeds=self.seeds,
+            train_accuracy=self.train_accuracy,
+            test_accuracy=self.test_accuracy,
+            final_cost=self.final_cost,
+            diverged=self.diverged,
+            reglab_version=self.reglab_version,
+            dataset_fingerprint=dataset_fingerprint,
+        )
+
     @property
     def n_seeds(self) -> int:
         """N."""
@@ -610,19 +637,6 @@ class SweepProgress:
 SweepProgressCallback = Callable[[SweepProgress], None]
 
 
-def _stored_result(cell: SweepCell, stored: StoredCell) -> CellResult:
-    return CellResult(
-        cell=cell,
-        seeds=stored.seeds,
-        train_accuracy=stored.train_accuracy,
-        test_accuracy=stored.test_accuracy,
-        final_cost=stored.final_cost,
-        diverged=stored.diverged,
-        reglab_version=stored.reglab_version,
-        from_store=True,
-    )
-
-
 def sweep(
     dataset: Dataset,
     grid: SweepGrid,
@@ -700,7 +714,9 @@ def sweep(
                     "or choose another store"
                 )
         results: dict[int, CellResult] = {
-            i: _stored_result(cells[i], stored[key]) for i, key in enumerate(keys) if key in stored
+            i: CellResult.of_stored(cells[i], stored[key])
+            for i, key in enumerate(keys)
+            if key in stored
         }
         todo = [i for i in range(len(cells)) if i not in results]
         configs = [cells[i].config(seed) for i in todo for seed in seeds]
@@ -758,18 +774,7 @@ def sweep(
                             reglab_version=__version__,
                             from_store=False,
                         )
-                        finished.append(
-                            StoredCell(
-                                config=cells[i].to_dict(),
-                                seeds=seeds,
-                                train_accuracy=arrays["train"],
-                                test_accuracy=arrays["test"],
-                                final_cost=arrays["cost"],
-                                diverged=arrays["diverged"],
-                                reglab_version=__version__,
-                                dataset_fingerprint=fingerprint,
-                            )
-                        )
+                        finished.append(results[i].as_stored(fingerprint))
                 if finished:
                     # The cells this chunk completed, committed together as soon as it returns.
                     if opened is not None:
