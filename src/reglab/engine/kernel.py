@@ -330,6 +330,72 @@ def _gradient_block_3x4(
 
 
 @compiled(fastmath=MATMUL_FASTMATH)
+def _gradient_block_2x4(
+    grad: FloatArray,
+    weight_offset: int,
+    bias_offset: int,
+    n_out: int,
+    n_in: int,
+    dz: FloatArray,
+    dz_row: int,
+    acts: FloatArray,
+    act_row: int,
+    width: int,
+    j: int,
+    i: int,
+) -> None:
+    """Rows ``j, j+1`` of dZ against rows ``i..i+3`` of A, and (for i = 0) their bias sums.
+
+    Missing rows read the all-zero last row of ``dz``/``acts`` and are not written.
+    """
+    zero_dz = dz.shape[0] - 1
+    zero_act = acts.shape[0] - 1
+    d0 = dz_row + j
+    d1 = dz_row + j + 1 if j + 1 < n_out else zero_dz
+    a0 = act_row + i
+    a1 = act_row + i + 1 if i + 1 < n_in else zero_act
+    a2 = act_row + i + 2 if i + 2 < n_in else zero_act
+    a3 = act_row + i + 3 if i + 3 < n_in else zero_act
+    b0 = 0.0
+    b1 = 0.0
+    s00 = 0.0
+    s01 = 0.0
+    s02 = 0.0
+    s03 = 0.0
+    s10 = 0.0
+    s11 = 0.0
+    s12 = 0.0
+    s13 = 0.0
+    for t in range(width):
+        g0 = dz[d0, t]
+        g1 = dz[d1, t]
+        x0 = acts[a0, t]
+        x1 = acts[a1, t]
+        x2 = acts[a2, t]
+        x3 = acts[a3, t]
+        b0 += g0
+        b1 += g1
+        s00 += g0 * x0
+        s01 += g0 * x1
+        s02 += g0 * x2
+        s03 += g0 * x3
+        s10 += g1 * x0
+        s11 += g1 * x1
+        s12 += g1 * x2
+        s13 += g1 * x3
+    sums = ((s00, s01, s02, s03), (s10, s11, s12, s13))
+    biases = (b0, b1)
+    for r in range(2):
+        if j + r < n_out:
+            row = weight_offset + (j + r) * n_in + i
+            for c in range(4):
+                if i + c < n_in:
+                    grad[row + c] += sums[r][c]
+            if i == 0:
+                grad[bias_offset + j + r] += biases[r]
+
+
+@compiled(fastmath=MATMUL_FASTMATH)
 def _bias_sums(
     grad: FloatArray, bias_offset: int, n_out: int, dz: FloatArray, dz_row: int, width: int
 ) -> None:
@@ -384,64 +450,22 @@ def _accumulate_gradient(
                 )
         _bias_sums(grad, bias_offset, n_out, dz, dz_row, width)
         return
-    zero_dz = dz.shape[0] - 1
-    zero_act = acts.shape[0] - 1
     for j in range(0, n_out, 2):
-        d0 = dz_row + j
-        d1 = dz_row + j + 1 if j + 1 < n_out else zero_dz
         for i in range(0, n_in, 4):
-            a0 = act_row + i
-            a1 = act_row + i + 1 if i + 1 < n_in else zero_act
-            a2 = act_row + i + 2 if i + 2 < n_in else zero_act
-            a3 = act_row + i + 3 if i + 3 < n_in else zero_act
-            b0 = 0.0
-            b1 = 0.0
-            s00 = 0.0
-            s01 = 0.0
-            s02 = 0.0
-            s03 = 0.0
-            s10 = 0.0
-            s11 = 0.0
-            s12 = 0.0
-            s13 = 0.0
-            for t in range(width):
-                g0 = dz[d0, t]
-                g1 = dz[d1, t]
-                x0 = acts[a0, t]
-                x1 = acts[a1, t]
-                x2 = acts[a2, t]
-                x3 = acts[a3, t]
-                b0 += g0
-                b1 += g1
-                s00 += g0 * x0
-                s01 += g0 * x1
-                s02 += g0 * x2
-                s03 += g0 * x3
-                s10 += g1 * x0
-                s11 += g1 * x1
-                s12 += g1 * x2
-                s13 += g1 * x3
-            row0 = weight_offset + j * n_in + i
-            row1 = row0 + n_in
-            grad[row0] += s00
-            if i + 1 < n_in:
-                grad[row0 + 1] += s01
-            if i + 2 < n_in:
-                grad[row0 + 2] += s02
-            if i + 3 < n_in:
-                grad[row0 + 3] += s03
-            if i == 0:
-                grad[bias_offset + j] += b0
-            if j + 1 < n_out:
-                grad[row1] += s10
-                if i + 1 < n_in:
-                    grad[row1 + 1] += s11
-                if i + 2 < n_in:
-                    grad[row1 + 2] += s12
-                if i + 3 < n_in:
-                    grad[row1 + 3] += s13
-                if i == 0:
-                    grad[bias_offset + j + 1] += b1
+            _gradient_block_2x4(
+                grad,
+                weight_offset,
+                bias_offset,
+                n_out,
+                n_in,
+                dz,
+                dz_row,
+                acts,
+                act_row,
+                width,
+                j,
+                i,
+            )
 
 
 @compiled()
