@@ -64,27 +64,6 @@ def run_main(capsys: pytest.CaptureFixture[str], argv: list[str]) -> tuple[int, 
     return code, captured.out, captured.err
 
 
-@pytest.mark.parametrize(
-    ("option", "value", "parameter", "valid", "received"),
-    OPTION_ERRORS,
-    ids=[f"{option} {value}" for option, value, *_ in OPTION_ERRORS],
-)
-def test_bad_option_is_a_usage_error_in_one_line(
-    capsys: pytest.CaptureFixture[str],
-    option: str,
-    value: str,
-    parameter: str,
-    valid: str,
-    received: str,
-) -> None:
-    code, out, err = run_main(capsys, ["train", "--dataset", "moons", option, value])
-    assert (code, out) == (2, "")
-    assert err == (
-        f"reglab: error: argument {option}: {parameter} must be {valid}. "
-        f"Received: {parameter}={received} (see 'reglab train --help')\n"
-    )
-
-
 def test_a_negative_value_reaches_the_options_check(capsys: pytest.CaptureFixture[str]) -> None:
     """``--layers -2,3,1`` is not mistaken for an option: its own check rejects it."""
     code, out, err = run_main(capsys, ["train", "--dataset", "moons", "--layers", "-2,3,1"])
@@ -291,13 +270,18 @@ OUTPUT_OPTION_ERRORS = [
 ]
 
 
-@pytest.mark.parametrize("command", ["compare", "train"])
+BAD_OPTIONS = [("train", *error) for error in OPTION_ERRORS] + [
+    (command, *error) for command in ("compare", "train") for error in OUTPUT_OPTION_ERRORS
+]
+"""(command, option, value, parameter, valid range, value received as printed)."""
+
+
 @pytest.mark.parametrize(
-    ("option", "value", "parameter", "valid", "received"),
-    OUTPUT_OPTION_ERRORS,
-    ids=[f"{option} {value}" for option, value, *_ in OUTPUT_OPTION_ERRORS],
+    ("command", "option", "value", "parameter", "valid", "received"),
+    BAD_OPTIONS,
+    ids=[f"{command} {option} {value}" for command, option, value, *_ in BAD_OPTIONS],
 )
-def test_bad_output_option_is_a_usage_error_in_one_line(
+def test_bad_option_is_a_usage_error_in_one_line(
     capsys: pytest.CaptureFixture[str],
     command: str,
     option: str,

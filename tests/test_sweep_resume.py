@@ -183,18 +183,24 @@ def test_a_write_killed_mid_transaction_leaves_a_valid_store(tmp_path: Path) -> 
     assert not journal.exists()
 
 
-def test_rerunning_a_finished_sweep_trains_nothing_and_writes_nothing(
-    moons: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    path = tmp_path / "store.sqlite"
-    calls: list[int] = []
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The size of every engine call the sweep makes from now on."""
+    sizes: list[int] = []
     real_train = backends.train
 
     def counting_train(configs, *args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(len(configs))
+        sizes.append(len(configs))
         return real_train(configs, *args, **kwargs)
 
     monkeypatch.setattr(backends, "train", counting_train)
+    return sizes
+
+
+def test_rerunning_a_finished_sweep_trains_nothing_and_writes_nothing(
+    moons: Dataset, tmp_path: Path, calls: list[int]
+) -> None:
+    path = tmp_path / "store.sqlite"
     first = sweep(moons, GRID, store=path, chunk_size=5)
     assert sum(calls) == GRID.n_configs == 24 and max(calls) <= 5
     bytes_after_first = path.read_bytes()
@@ -214,19 +220,12 @@ def test_rerunning_a_finished_sweep_trains_nothing_and_writes_nothing(
 
 
 def test_resume_trains_only_the_missing_cells(
-    moons: Dataset, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    moons: Dataset, tmp_path: Path, calls: list[int]
 ) -> None:
     path = tmp_path / "store.sqlite"
     half = SweepGrid(l2=(0.0, 0.1), keep_prob=(1.0, 0.8), seeds=3, iterations=300, record_every=100)
     sweep(moons, half, store=path)
-    calls: list[int] = []
-    real_train = backends.train
-
-    def counting_train(configs, *args, **kwargs):  # type: ignore[no-untyped-def]
-        calls.append(len(configs))
-        return real_train(configs, *args, **kwargs)
-
-    monkeypatch.setattr(backends, "train", counting_train)
+    calls.clear()  # the half sweep's calls
     result = sweep(moons, GRID, store=path, resume=True)
     assert sum(calls) == result.n_trained == 12 and result.n_from_store == 12
     assert [cell.from_store for cell in result.cells] == [
