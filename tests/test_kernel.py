@@ -31,7 +31,6 @@ from reglab.engine.reference import train_reference
 from reglab.engine.training import (
     TrainedModels,
     available_threads,
-    balance,
     blas_layers,
     train,
 )
@@ -160,14 +159,6 @@ def test_blas_is_used_only_where_both_sides_are_wide() -> None:
     assert not blas_layers((2, 20, 3, 1)).any()
     assert blas_layers((2, 2000, 2000, 1)).tolist() == [False, True, False]
     assert blas_layers((64, 64, 1)).tolist() == [True, False]
-
-
-def test_models_are_balanced_over_workers_longest_first() -> None:
-    # The exercise's batch: plain, L2, course dropout (the longest) on two workers.
-    assert balance([1.0, 1.0, 1.7], 2).tolist() == [1, 1, 0]
-    assert balance([1.0] * 5, 2).tolist() == [0, 1, 0, 1, 0]
-    assert balance([2.8, 1.0, 1.0, 1.0], 3).tolist() == [0, 1, 2, 1]
-    assert balance([1.0, 2.0], 1).tolist() == [0, 0]
 
 
 def test_kernel_matches_reference_without_a_test_set() -> None:
@@ -316,15 +307,6 @@ def test_a_models_result_does_not_depend_on_its_batch() -> None:
         for mine, theirs in zip(alone.parameters.weights, together.parameters.weights, strict=True):
             np.testing.assert_array_equal(mine[0], theirs[k])
         np.testing.assert_array_equal(alone.history.cost[0], together.history.cost[k])
-
-
-def test_progress_reports_every_hundred_iterations_without_changing_results() -> None:
-    X, Y, _, _ = _data(100)
-    configs = [TrainConfig(iterations=250, record_every=30, keep_prob=0.8, seed=4)]
-    calls: list[tuple[int, int]] = []
-    reported = train(configs, X, Y, progress=lambda done, total: calls.append((done, total)))
-    assert calls == [(100, 250), (200, 250), (250, 250)]
-    _assert_bitwise(reported, train(configs, X, Y))
 
 
 @pytest.mark.parametrize("n_threads", [0, -1, available_threads() + 1, 1.5, True, "2"])

@@ -38,11 +38,12 @@ by ``1 / keep_prob`` rather than dividing: a last-bit difference from the
 reference, like the reassociated sums, for a division's several-fold cost.
 
 Threads: the compiled code releases the GIL, and ``train`` runs
-:func:`train_worker` on one Python thread per worker, each over the models
-assigned to it ahead of time, longest first (``training.balance``). Memory is
-the parameters and history of the K models plus one workspace per worker,
-whatever K is. A model's numbers never depend on the worker that ran it or
-on the other models in its batch.
+:func:`train_model` on one Python thread per worker, each taking the next
+model, longest first, when it finishes one: no worker waits while models
+remain, however unevenly the cores run. Memory is the parameters and history
+of the K models plus one workspace per running model, whatever K is. A
+model's numbers never depend on the worker that ran it or on the other
+models in its batch.
 
 Fresh dropout masks are drawn here from each model's PCG64 state
 (:mod:`reglab.engine.kernel_random`), in NumPy's order; course masks come from
@@ -505,7 +506,7 @@ def _dropped(value: float, kept: np.uint8, scale: float) -> float:
     A multiplication by the reciprocal rather than a division (several times
     faster): the result may differ from the reference's division in the last
     bit, like the reassociated sums. The reciprocal comes from NumPy (the
-    ``keep_scale`` argument of :func:`train_worker`): computed in compiled
+    ``keep_scale`` argument of :func:`train_model`): computed in compiled
     code, LLVM's reassociation would fold ``x * (1 / p)`` back into ``x / p``.
     """
     return (value * np.float64(kept)) * scale
@@ -1126,8 +1127,6 @@ def _squared_weights(params: FloatArray, layers: IntArray, weight_offsets: IntAr
 @compiled()
 def _train_one(
     k: int,
-    first: int,
-    stop: int,
     iterations: int,
     record_every: int,
     params: FloatArray,
@@ -1156,8 +1155,10 @@ def _train_one(
     keep: ByteArray,
     blas: BoolArray,
     scratch: FloatArray,
+    done: IntArray,
+    cancel: IntArray,
 ) -> None:
-    """Iterations ``first .. stop - 1`` of model k (its row of ``params``, updated in place)."""
+    """Model k's iterations (its row of ``params``, updated in place), ``done[k]`` counting them."""
     m = X.shape[1]
     chunk = acts.shape[1]
     any_blas = False
@@ -1180,7 +1181,9 @@ def _train_one(
     inv_m = 1.0 / m
     decay = l2 / m
     out = rows[n_linear]
-    for i in range(first, stop):
+    for i in range(iterations):
+        if cancel[0] != 0:
+            return
         if mode == FRESH_MASKS:
             pcg64_fill_keep(rng_state, jump, keep_prob, keep[:hidden_units])
         recording = i % record_every == 0
@@ -1310,38 +1313,26 @@ def _train_one(
                 model[e] -= learning_rate * (inv_m * grad[e] + decay * model[e])
             for e in range(bias_offsets[l], bias_offsets[l] + layers[l + 1]):
                 model[e] -= learning_rate * (inv_m * grad[e])
-    if stop == iterations:
-        final = train_accuracy.size - 1
-        train_accuracy[final] = (
+        done[k] = i + 1
+    final = train_accuracy.size - 1
+    train_accuracy[final] = (
+        _count_correct(model, layers, weight_offsets, bias_offsets, rows, acts, X, Y, keep, blas)
+        / m
+    )
+    if has_test:
+        test_accuracy[final] = (
             _count_correct(
-                model, layers, weight_offsets, bias_offsets, rows, acts, X, Y, keep, blas
+                model, layers, weight_offsets, bias_offsets, rows, acts, X_test, Y_test, keep, blas
             )
-            / m
+            / X_test.shape[1]
         )
-        if has_test:
-            test_accuracy[final] = (
-                _count_correct(
-                    model,
-                    layers,
-                    weight_offsets,
-                    bias_offsets,
-                    rows,
-                    acts,
-                    X_test,
-                    Y_test,
-                    keep,
-                    blas,
-                )
-                / X_test.shape[1]
-            )
 
 
 @compiled()
-def train_worker(
-    worker: int,
-    assignment: IntArray,
-    first: int,
-    stop: int,
+def train_model(
+    k: int,
+    cancel: IntArray,
+    done: IntArray,
     iterations: int,
     record_every: int,
     params: FloatArray,
@@ -1366,18 +1357,20 @@ def train_worker(
     test_accuracy: FloatArray,
     blas: BoolArray,
 ) -> None:
-    """Train the models with ``assignment[k] == worker``, in order, with one workspace.
+    """Train model k of the batch start to finish, in a workspace of its own.
 
     Runs without the GIL: :func:`reglab.engine.train` calls it from one Python
-    thread per worker, or directly when there is one worker.
+    thread per worker, each taking the next model when it finishes one.
 
     Args:
-        worker: this worker's number.
-        assignment: ``(K,)`` the worker of each model.
-        first, stop: the iteration range (a call may continue a previous one).
-        iterations: the total; the call that reaches it also records final accuracies.
+        k: the model, a row of the per-model arrays.
+        cancel: ``(1,)`` read before each iteration: when another thread sets it
+            non-zero, the model stops where it is (its results are then not valid).
+        done: ``(K,)`` iterations finished per model, written after each one, for
+            the caller's progress report (read by another thread while this runs).
+        iterations: gradient-descent iterations.
         record_every: recording period.
-        params: ``(K, P)`` flat parameters, updated in place.
+        params: ``(K, P)`` flat parameters, row k updated in place.
         layers: ``(L + 1,)`` layer sizes.
         weight_offsets, bias_offsets: ``(L,)`` where ``W_l``/``b_l`` start in a row of params.
         X, Y: training inputs ``(n_0, m)`` and labels ``(1, m)``.
@@ -1413,39 +1406,36 @@ def train_worker(
         if blas[l]:
             largest_blas_layer = max(largest_blas_layer, layers[l] * layers[l + 1])
     scratch = np.empty(largest_blas_layer)
-    for k in range(params.shape[0]):
-        if assignment[k] != worker:
-            continue
-        _train_one(
-            k,
-            first,
-            stop,
-            iterations,
-            record_every,
-            params,
-            layers,
-            weight_offsets,
-            bias_offsets,
-            X,
-            Y,
-            X_test,
-            Y_test,
-            has_test,
-            l2[k],
-            learning_rate[k],
-            keep_prob[k],
-            keep_scale[k],
-            modes[k],
-            course_uniforms,
-            rng_states[k],
-            jump,
-            cost[k],
-            train_accuracy[k],
-            test_accuracy[k],
-            acts,
-            dz,
-            grad,
-            keep,
-            blas,
-            scratch,
-        )
+    _train_one(
+        k,
+        iterations,
+        record_every,
+        params,
+        layers,
+        weight_offsets,
+        bias_offsets,
+        X,
+        Y,
+        X_test,
+        Y_test,
+        has_test,
+        l2[k],
+        learning_rate[k],
+        keep_prob[k],
+        keep_scale[k],
+        modes[k],
+        course_uniforms,
+        rng_states[k],
+        jump,
+        cost[k],
+        train_accuracy[k],
+        test_accuracy[k],
+        acts,
+        dz,
+        grad,
+        keep,
+        blas,
+        scratch,
+        done,
+        cancel,
+    )

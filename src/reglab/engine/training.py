@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import pairwise
+from queue import Empty, SimpleQueue
 from typing import Any, Literal
 
 import numpy as np
@@ -34,9 +35,12 @@ from reglab.errors import DataError, DivergenceError, ParameterError
 from reglab.types import FloatArray
 
 ProgressCallback = Callable[[int, int], None]
-"""Called as ``progress(iterations_done, iterations_total)`` during training."""
+"""Called as ``progress(iterations_done, iterations_total)`` during training: the
+iterations done on average over the batch's models, each time it has grown, checked
+every :data:`PROGRESS_SECONDS`; the last call is ``(total, total)``."""
 
-PROGRESS_EVERY = 100
+PROGRESS_SECONDS = 0.1
+"""How often :func:`train` reports progress while its models train."""
 
 
 @dataclass(frozen=True)
@@ -302,15 +306,54 @@ def _relative_costs(modes: NDArray[np.int64]) -> list[float]:
     return [RELATIVE_COST[int(mode)] for mode in modes]
 
 
-def balance(costs: Sequence[float], n_workers: int) -> NDArray[np.int64]:
-    """Assign jobs to workers, longest first to the least loaded (deterministic), shape ``(K,)``."""
-    loads = [0.0] * n_workers
-    assignment = np.zeros(len(costs), dtype=np.int64)
-    for k in sorted(range(len(costs)), key=lambda k: (-costs[k], k)):
-        worker = min(range(n_workers), key=lambda w: (loads[w], w))
-        assignment[k] = worker
-        loads[worker] += costs[k]
-    return assignment
+def longest_first(costs: Sequence[float]) -> list[int]:
+    """The order in which workers take models: costliest first, ties in batch order.
+
+    Workers take the next model when they finish one, so the last to start are
+    the cheapest, and no core idles long while the other finishes.
+    """
+    return sorted(range(len(costs)), key=lambda k: (-costs[k], k))
+
+
+def run_models(
+    order: Sequence[int],
+    n_workers: int,
+    train_model: Callable[[int, NDArray[np.int64]], None],
+    report: Callable[[], None],
+) -> None:
+    """Call ``train_model(k, cancel)`` for every k of ``order`` on ``n_workers`` threads.
+
+    Each thread takes the next model of ``order`` when it finishes one (the
+    compiled loop releases the GIL). The calling thread meanwhile calls
+    ``report`` every :data:`PROGRESS_SECONDS` and once at the end. If it is
+    interrupted (Ctrl-C, or ``report`` raising), it sets ``cancel[0]``, which
+    the running models read before each iteration, waits for them to stop and
+    re-raises.
+    """
+    pending: SimpleQueue[int] = SimpleQueue()
+    for k in order:
+        pending.put(k)
+    cancel = np.zeros(1, dtype=np.int64)
+
+    def work() -> None:
+        while cancel[0] == 0:
+            try:
+                k = pending.get_nowait()
+            except Empty:
+                return
+            train_model(k, cancel)
+
+    with ThreadPoolExecutor(max_workers=n_workers) as pool:
+        jobs = [pool.submit(work) for _ in range(n_workers)]
+        try:
+            while wait(jobs, timeout=PROGRESS_SECONDS).not_done:
+                report()
+            for job in jobs:
+                job.result()  # a worker's exception, if any
+        except BaseException:
+            cancel[0] = 1
+            raise
+    report()
 
 
 def train(
@@ -396,27 +439,26 @@ def train(
         blas,
     )
     iterations = problem.iterations
-    step = PROGRESS_EVERY if progress is not None else iterations
+    done = np.zeros(n_models, dtype=np.int64)  # per model, written by the kernel
+    reported = 0
+
+    def report() -> None:
+        nonlocal reported
+        mean_done = int(done.sum()) // n_models
+        if progress is not None and mean_done > reported:
+            reported = mean_done
+            progress(mean_done, iterations)
+
     # BLAS layers use the cores themselves: models then go one after another.
     n_workers = 1 if blas.any() else min(threads, n_models)
-    assignment = balance(_relative_costs(modes), n_workers)
-    with ThreadPoolExecutor(max_workers=n_workers) as pool:
-        for first in range(0, iterations, step):
-            stop = min(first + step, iterations)
-            span = (first, stop, iterations, problem.record_every)
-            if n_workers == 1:
-                kernel.train_worker(0, assignment, *span, *arrays)
-            else:
-                # The compiled loop releases the GIL: one Python thread per worker.
-                jobs = [
-                    pool.submit(kernel.train_worker, worker, assignment, *span, *arrays)
-                    for worker in range(n_workers)
-                ]
-                for job in jobs:
-                    job.result()
-            if progress is not None:
-                progress(stop, iterations)
-
+    run_models(
+        longest_first(_relative_costs(modes)),
+        n_workers,
+        lambda k, cancel: kernel.train_model(
+            k, cancel, done, iterations, problem.record_every, *arrays
+        ),
+        report,
+    )
     history = History(
         recorded, cost, train_acc[:, :-1].copy(), test_acc[:, :-1].copy() if has_test else None
     )

@@ -1,0 +1,161 @@
+"""How train() spreads a batch over threads: order, progress and cancellation.
+
+Workers take the next model when they finish one, the caller's thread
+reports progress while they run, and an interruption stops the running
+models within one iteration. None of this may change a number.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+import numpy as np
+import pytest
+from numpy.typing import NDArray
+
+from reglab.config import TrainConfig
+from reglab.engine import kernel
+from reglab.engine.training import longest_first, run_models, train
+from reglab.types import FloatArray
+
+WAIT = 30.0
+"""Seconds a test waits for an event that should come at once: a bound against hanging."""
+
+
+def _data(m: int) -> tuple[FloatArray, FloatArray]:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2, m))
+    return X, (X[:1] - 0.5 * X[1:] > 0).astype(float)
+
+
+def test_costliest_models_go_first_ties_in_batch_order() -> None:
+    # The exercise's batch: plain, L2, course dropout (the costliest).
+    assert longest_first([1.0, 1.0, 1.3]) == [2, 0, 1]
+    assert longest_first([1.0, 2.1, 1.0, 2.1]) == [1, 3, 0, 2]
+    assert longest_first([]) == []
+
+
+@pytest.mark.parametrize("n_workers", [1, 2, 3])
+def test_every_model_is_trained_once_and_taken_in_order(n_workers: int) -> None:
+    order = [4, 0, 3, 1, 2]
+    taken: list[int] = []
+    threads: Counter[str] = Counter()
+
+    def train_model(k: int, cancel: NDArray[np.int64]) -> None:
+        taken.append(k)  # list.append is atomic under the GIL
+        threads[threading.current_thread().name] += 1
+
+    run_models(order, n_workers, train_model, report=lambda: None)
+    # Taken in order: a model starts only after every model before it in the order.
+    assert taken == order
+    assert sum(threads.values()) == len(order) and len(threads) <= n_workers
+
+
+def test_progress_is_reported_while_models_run_and_once_at_the_end() -> None:
+    reports: list[int] = []
+    reported_twice = threading.Event()
+
+    def report() -> None:
+        reports.append(len(reports))
+        if len(reports) == 2:
+            reported_twice.set()
+
+    def train_model(k: int, cancel: NDArray[np.int64]) -> None:
+        # The model runs until the caller's thread has reported twice meanwhile.
+        assert reported_twice.wait(WAIT)
+
+    run_models([0], 1, train_model, report)
+    assert len(reports) >= 3  # two or more while it ran, then the final one
+
+
+def test_an_interruption_stops_the_running_models_and_starts_no_other() -> None:
+    started: list[int] = []
+    saw_cancel: list[bool] = []
+    running = threading.Barrier(3)  # both workers and the reporting thread
+
+    def train_model(k: int, cancel: NDArray[np.int64]) -> None:
+        started.append(k)
+        running.wait(WAIT)
+        for _ in range(int(WAIT / 0.01)):  # iterations that poll the flag, as the kernel's do
+            if cancel[0] != 0:
+                saw_cancel.append(True)
+                return
+            time.sleep(0.01)
+        saw_cancel.append(False)
+
+    def report() -> None:
+        running.wait(WAIT)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_models([0, 1, 2, 3], 2, train_model, report)
+    assert sorted(started) == [0, 1] and saw_cancel == [True, True]
+
+
+def test_a_cancelled_model_stops_before_its_next_iteration() -> None:
+    X, Y = _data(30)
+    config = TrainConfig(layers=(2, 3, 1), iterations=50, record_every=10)
+    params = np.ones((1, 13))
+    before = params.copy()
+    done = np.zeros(1, dtype=np.int64)
+    kernel.train_model(
+        0,
+        np.ones(1, dtype=np.int64),  # cancelled
+        done,
+        config.iterations,
+        config.record_every,
+        params,
+        np.array(config.layers),
+        np.array([0, 9]),  # W1 (3, 2), b1, W2 (1, 3), b2
+        np.array([6, 12]),
+        X,
+        Y,
+        X,
+        Y,
+        False,
+        np.zeros(1),
+        np.full(1, config.learning_rate),
+        np.ones(1),
+        np.ones(1),
+        np.array([kernel.NO_DROPOUT]),
+        np.zeros((1, 1)),
+        np.zeros((1, 6), dtype=np.uint64),
+        np.zeros(2, dtype=np.uint64),
+        np.zeros((1, 5)),
+        np.zeros((1, 6)),
+        np.zeros((1, 6)),
+        np.zeros(2, dtype=bool),
+    )
+    assert done[0] == 0
+    np.testing.assert_array_equal(params, before)
+
+
+def test_progress_counts_iterations_up_to_the_total_without_changing_results() -> None:
+    X, Y = _data(100)
+    configs = [
+        TrainConfig(iterations=3_000, record_every=300, keep_prob=0.8, seed=seed)
+        for seed in range(4)
+    ]
+    calls: list[tuple[int, int]] = []
+    reported = train(configs, X, Y, progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (3_000, 3_000)
+    assert all(total == 3_000 for _, total in calls)
+    done = [d for d, _ in calls]
+    assert done == sorted(set(done))  # strictly increasing
+    quiet = train(configs, X, Y)
+    for mine, theirs in zip(reported.parameters.weights, quiet.parameters.weights, strict=True):
+        np.testing.assert_array_equal(mine, theirs)
+    np.testing.assert_array_equal(reported.history.cost, quiet.history.cost)
+
+
+def test_an_exception_in_progress_reaches_the_caller() -> None:
+    X, Y = _data(50)
+    config = TrainConfig(layers=(2, 3, 1), iterations=2_000_000, record_every=1_000_000)
+
+    def interrupt(done: int, total: int) -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        train([config], X, Y, progress=interrupt)
