@@ -69,7 +69,7 @@ from reglab.engine.kernel_exp import exp
 from reglab.engine.kernel_random import pcg64_fill_keep
 from reglab.types import BoolArray, FloatArray
 
-CALLEES_DIGEST = "17e2ff86b9b8f478"
+CALLEES_DIGEST = "67b0a35baec87eee"
 """``source_digest('kernel_compile.py', 'kernel_exp.py', 'kernel_random.py')``: the
 code this file's cached functions include (see :mod:`reglab.engine.kernel_compile`)."""
 
