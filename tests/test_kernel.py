@@ -20,18 +20,17 @@ from reglab.engine.dropout import fresh_keep
 from reglab.engine.kernel import CHUNK
 from reglab.engine.kernel_compile import source_digest
 from reglab.engine.kernel_random import (
-    jump_words,
-    pcg64_fill_keep,
-    pcg64_raw,
-    pcg64_words,
-    row_outputs,
-    set_pcg64_words,
+    set_sfc64_words,
+    sfc64_fill_keep,
+    sfc64_raw,
+    sfc64_words,
 )
 from reglab.engine.reference import train_reference
 from reglab.engine.training import (
     TrainedModels,
     available_threads,
     blas_layers,
+    prepare,
     train,
 )
 from reglab.errors import DivergenceError, ParameterError
@@ -167,61 +166,68 @@ def test_kernel_matches_reference_without_a_test_set() -> None:
     _assert_same(train(configs, X, Y), train_reference(configs, X, Y))
 
 
+def _sfc64(seed: int) -> np.random.Generator:
+    return np.random.Generator(np.random.SFC64(seed))
+
+
+def _same_state(a: np.random.Generator, b: np.random.Generator) -> bool:
+    return bool(np.array_equal(sfc64_words(a), sfc64_words(b)))
+
+
 @pytest.mark.parametrize("seed", [0, 1, 12345, 2**63])
-def test_compiled_pcg64_is_numpys_stream(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    words = pcg64_words(rng)
+def test_compiled_sfc64_is_numpys_stream(seed: int) -> None:
+    rng = _sfc64(seed)
+    words = sfc64_words(rng)
     mine = np.empty(5_000, dtype=np.uint64)
-    pcg64_raw(words, mine)
+    sfc64_raw(words, mine)
     np.testing.assert_array_equal(mine, rng.bit_generator.random_raw(5_000))
+    set_sfc64_words(rng, words)  # the words the kernel leaves are the generator's next state
+    follow = _sfc64(seed)
+    follow.bit_generator.random_raw(5_000)
+    assert _same_state(rng, follow)
 
 
 @pytest.mark.parametrize("m", [211, 1, 2, 7])
 def test_compiled_masks_are_the_mask_samplers_and_leave_the_generator_in_step(m: int) -> None:
     """Per iteration and hidden layer, ``fresh_keep(rng, (n_l, m), keep_prob)``, in order.
 
-    The kernel draws rows side by side (four at a time, jumping ahead a row's
-    outputs per row), so row counts that are and are not multiples of 4, and
-    odd and even m (an odd row leaves a half output unused), are checked.
+    Odd and even m (an odd row leaves a half output unused), one and several rows.
     """
     keep_prob = 0.86
     for hidden in [(20, 3), (4,), (1,), (2, 5, 9)]:
-        ours, theirs = np.random.default_rng(42), np.random.default_rng(42)
-        words = pcg64_words(ours, m)
+        ours, theirs = _sfc64(42), _sfc64(42)
+        words = sfc64_words(ours)
         for _ in range(3):
             keep = np.empty((sum(hidden), m), dtype=np.uint8)
-            pcg64_fill_keep(words, jump_words(m), keep_prob, keep)
+            sfc64_fill_keep(words, keep_prob, keep)
             expected = np.concatenate([fresh_keep(theirs, (n, m), keep_prob) for n in hidden])
             np.testing.assert_array_equal(keep.astype(bool), expected)
-        set_pcg64_words(ours, words)
-        assert ours.bit_generator.state == theirs.bit_generator.state
+        set_sfc64_words(ours, words)
+        assert _same_state(ours, theirs)
 
 
 def test_fresh_masks_take_two_units_per_output_low_half_first() -> None:
-    raw = np.random.default_rng(3).bit_generator.random_raw(4)
+    raw = _sfc64(3).bit_generator.random_raw(4)
     units = np.stack([raw & 0xFFFF_FFFF, raw >> 32], axis=-1).reshape(-1)[:7] * 2.0**-32
     for keep_prob in (0.05, 0.5, 0.86, float(units[2]), 1.0):
-        keep = fresh_keep(np.random.default_rng(3), (1, 7), keep_prob)
+        keep = fresh_keep(_sfc64(3), (1, 7), keep_prob)
         np.testing.assert_array_equal(keep[0], units < keep_prob)
     # keep_prob sits on the 2**-32 grid: a unit equal to it is dropped, as U < keep_prob says.
-    assert not fresh_keep(np.random.default_rng(3), (1, 7), float(units[2]))[0, 2]
+    assert not fresh_keep(_sfc64(3), (1, 7), float(units[2]))[0, 2]
 
 
-def test_jump_ahead_is_one_rows_outputs() -> None:
-    for m in (1, 2, 211, 4096):
-        stepped, jumped = np.random.default_rng(7), np.random.default_rng(7)
-        stepped.bit_generator.random_raw(row_outputs(m))
-        words = pcg64_words(jumped, m)
-        keep = np.empty((1, m), dtype=np.uint8)
-        pcg64_fill_keep(words, jump_words(m), 0.5, keep)  # exactly one row
-        set_pcg64_words(jumped, words)
-        assert jumped.bit_generator.state == stepped.bit_generator.state
-        assert row_outputs(m) == (m + 1) // 2
+def test_masks_come_from_an_sfc64_stream_of_the_seed_independent_of_initialization() -> None:
+    X, Y, _, _ = _data(30)
+    problem = prepare([TrainConfig(keep_prob=0.8, seed=9, **SHORT)], X, Y, None, None)
+    mask_rng = problem.mask_rngs[0]
+    assert mask_rng.bit_generator.state["bit_generator"] == "SFC64"
+    _, mask_seed = np.random.SeedSequence(9).spawn(2)
+    assert _same_state(mask_rng, np.random.Generator(np.random.SFC64(mask_seed)))
 
 
-def test_pcg64_words_rejects_other_bit_generators() -> None:
-    with pytest.raises(ValueError, match="PCG64"):
-        pcg64_words(np.random.Generator(np.random.MT19937(0)))
+def test_sfc64_words_rejects_other_bit_generators() -> None:
+    with pytest.raises(ValueError, match="SFC64"):
+        sfc64_words(np.random.default_rng(0))
 
 
 @pytest.fixture(scope="session")

@@ -197,7 +197,9 @@ def test_a_store_of_other_data_is_refused(moons: Dataset, store_file: Path, tmp_
 
 
 @pytest.mark.parametrize(
-    "revision", [None, "1", "x"], ids=["no revision (reglab 0.1)", "revision 1", "not a number"]
+    "revision",
+    [None, "1", "2", "x"],
+    ids=["no revision (reglab 0.1)", "revision 1", "revision 2", "not a number"],
 )
 def test_a_store_of_another_results_revision_is_refused(
     moons: Dataset, store_file: Path, revision: str | None

@@ -7,7 +7,7 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0+unknown"
 
-RESULTS_REVISION = 2
+RESULTS_REVISION = 3
 """The revision of the numbers reglab trains for a given configuration and seed.
 
 Bumped whenever they change, so that a results store never answers with
@@ -19,4 +19,6 @@ compiled kernel and the NumPy reference do, and accuracies exactly.
 1. reglab 0.1: fresh dropout masks ``rng.random((n, m)) < keep_prob``.
 2. reglab 0.2: fresh masks take two units per PCG64 output
    (:func:`reglab.engine.dropout.fresh_keep`).
+3. reglab 0.3: fresh masks come from an SFC64 generator (the mask stream of
+   :func:`reglab.engine.training.prepare`), two units per output.
 """

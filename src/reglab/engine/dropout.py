@@ -64,7 +64,7 @@ def fresh_keep(rng: np.random.Generator, shape: tuple[int, int], keep_prob: floa
     the generator work of ``rng.random() < keep_prob``, the cost that dominates
     fresh dropout; a unit is still kept with probability ``keep_prob``
     rounded up to a multiple of 2**-32. The compiled kernel draws this very
-    stream (:func:`reglab.engine.kernel_random.pcg64_fill_keep`).
+    stream (:func:`reglab.engine.kernel_random.sfc64_fill_keep`).
 
     Args:
         rng: the model's generator, advanced by ``rows * ceil(m / 2)`` outputs.

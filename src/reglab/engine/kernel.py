@@ -45,7 +45,7 @@ of the K models plus one workspace per running model, whatever K is. A
 model's numbers never depend on the worker that ran it or on the other
 models in its batch.
 
-Fresh dropout masks are drawn here from each model's PCG64 state
+Fresh dropout masks are drawn here from each model's SFC64 state
 (:mod:`reglab.engine.kernel_random`), in NumPy's order; course masks come from
 the exercise's fixed uniforms (:func:`reglab.engine.dropout.course_uniforms`).
 
@@ -66,10 +66,10 @@ from reglab.engine.kernel_compile import (
     compiled,
 )
 from reglab.engine.kernel_exp import exp
-from reglab.engine.kernel_random import pcg64_fill_keep
+from reglab.engine.kernel_random import sfc64_fill_keep
 from reglab.types import BoolArray, FloatArray
 
-CALLEES_DIGEST = "67b0a35baec87eee"
+CALLEES_DIGEST = "dfdd02ee384245f2"
 """``source_digest('kernel_compile.py', 'kernel_exp.py', 'kernel_random.py')``: the
 code this file's cached functions include (see :mod:`reglab.engine.kernel_compile`)."""
 
@@ -1145,7 +1145,6 @@ def _train_one(
     mode: int,
     course_uniforms: FloatArray,
     rng_state: UIntArray,
-    jump: UIntArray,
     cost: FloatArray,
     train_accuracy: FloatArray,
     test_accuracy: FloatArray,
@@ -1185,7 +1184,7 @@ def _train_one(
         if cancel[0] != 0:
             return
         if mode == FRESH_MASKS:
-            pcg64_fill_keep(rng_state, jump, keep_prob, keep[:hidden_units])
+            sfc64_fill_keep(rng_state, keep_prob, keep[:hidden_units])
         recording = i % record_every == 0
         if recording:
             r = i // record_every
@@ -1351,7 +1350,6 @@ def train_model(
     modes: IntArray,
     course_uniforms: FloatArray,
     rng_states: UIntArray,
-    jump: UIntArray,
     cost: FloatArray,
     train_accuracy: FloatArray,
     test_accuracy: FloatArray,
@@ -1381,9 +1379,8 @@ def train_model(
         modes: ``(K,)`` NO_DROPOUT, FRESH_MASKS or COURSE_MASKS.
         course_uniforms: ``(n_1 + ... + n_{L-1}, m)`` the exercise's uniforms
             (any shape when no model uses course masks).
-        rng_states: ``(K, 6)`` PCG64 words (see :func:`pcg64_fill_keep`), advanced in
+        rng_states: ``(K, 4)`` SFC64 words (see :func:`sfc64_fill_keep`), advanced in
             place by fresh masks.
-        jump: the 2 words of the PCG64 jump over one mask row (see :func:`pcg64_fill_keep`).
         cost: ``(K, R)``, filled at recorded iterations.
         train_accuracy, test_accuracy: ``(K, R + 1)``, filled at recorded
             iterations; the last column receives the final accuracy.
@@ -1426,7 +1423,6 @@ def train_model(
         modes[k],
         course_uniforms,
         rng_states[k],
-        jump,
         cost[k],
         train_accuracy[k],
         test_accuracy[k],
