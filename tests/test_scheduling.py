@@ -7,6 +7,9 @@ models within one iteration. None of this may change a number.
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -158,3 +161,50 @@ def test_an_exception_in_progress_reaches_the_caller() -> None:
 
     with pytest.raises(KeyboardInterrupt):
         train([config], X, Y, progress=interrupt)
+
+
+# `reglab train` prints its results after training: this child says when training starts.
+ANNOUNCED_TRAIN = """
+import sys
+import reglab.engine.training as training
+
+run_models = training.run_models
+
+
+def announced(*args, **kwargs):
+    print("training", flush=True)
+    return run_models(*args, **kwargs)
+
+
+training.run_models = announced
+from reglab.cli import main
+
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_at_the_command_line_stops_training_at_once() -> None:
+    """SIGINT mid-model: exit 130 with one line, long before the model could finish.
+
+    10 million iterations take about a minute; the process must be gone within
+    WAIT seconds of the signal, which only cancelling the running model allows.
+    """
+    train_args = ["train", "--dataset", "moons", "--iterations", "10000000"]
+    process = subprocess.Popen(
+        [sys.executable, "-c", ANNOUNCED_TRAIN, *train_args, "--record-every", "10000000"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # A shell's background jobs start with SIGINT ignored, and children inherit that:
+        # give the child the default disposition, on which Python raises KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stdout.readline() == "training\n"
+        time.sleep(0.5)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=WAIT)
+    finally:
+        process.kill()
+    assert (process.returncode, stderr) == (130, "reglab: interrupted\n")
