@@ -19,7 +19,7 @@ import pytest
 from numpy.typing import NDArray
 
 from reglab.config import TrainConfig
-from reglab.engine import kernel
+from reglab.engine import kernel, training
 from reglab.engine.training import longest_first, run_models, train
 from reglab.types import FloatArray
 
@@ -40,20 +40,50 @@ def test_costliest_models_go_first_ties_in_batch_order() -> None:
     assert longest_first([]) == []
 
 
-@pytest.mark.parametrize("n_workers", [1, 2, 3])
-def test_every_model_is_trained_once_and_taken_in_order(n_workers: int) -> None:
+def test_one_worker_takes_the_models_in_order() -> None:
+    taken: list[int] = []
+    run_models([4, 0, 3, 1, 2], 1, lambda k, cancel: taken.append(k), report=lambda: None)
+    assert taken == [4, 0, 3, 1, 2]
+
+
+@pytest.mark.parametrize("n_workers", [2, 3])
+def test_workers_train_together_and_every_model_once(n_workers: int) -> None:
     order = [4, 0, 3, 1, 2]
     taken: list[int] = []
     threads: Counter[str] = Counter()
+    together = threading.Barrier(n_workers)
 
     def train_model(k: int, cancel: NDArray[np.int64]) -> None:
         taken.append(k)  # list.append is atomic under the GIL
         threads[threading.current_thread().name] += 1
+        if k in order[:n_workers]:
+            together.wait(WAIT)  # the first n models run at the same time, one per worker
 
     run_models(order, n_workers, train_model, report=lambda: None)
-    # Taken in order: a model starts only after every model before it in the order.
-    assert taken == order
-    assert sum(threads.values()) == len(order) and len(threads) <= n_workers
+    assert sorted(taken) == sorted(order)
+    assert set(taken[:n_workers]) == set(order[:n_workers])  # the costliest start first
+    assert len(threads) == n_workers
+
+
+def test_a_failing_worker_stops_the_others() -> None:
+    started: list[int] = []
+    first_running = threading.Event()
+
+    def train_model(k: int, cancel: NDArray[np.int64]) -> None:
+        started.append(k)
+        if k == 0:  # a long model, polling the flag as the kernel does
+            first_running.set()
+            for _ in range(int(WAIT / 0.01)):
+                if cancel[0] != 0:
+                    return
+                time.sleep(0.01)
+        elif k == 1:
+            assert first_running.wait(WAIT)
+            raise RuntimeError("model 1 failed")
+
+    with pytest.raises(RuntimeError, match="model 1 failed"):
+        run_models(list(range(8)), 2, train_model, report=lambda: None)
+    assert sorted(started) == [0, 1]  # model 0 stopped, models 2..7 never started
 
 
 def test_progress_is_reported_while_models_run_and_once_at_the_end() -> None:
@@ -134,40 +164,61 @@ def test_a_cancelled_model_stops_before_its_next_iteration() -> None:
     np.testing.assert_array_equal(params, before)
 
 
-def test_progress_counts_iterations_up_to_the_total_without_changing_results() -> None:
+def test_progress_counts_iterations_up_to_the_total_without_changing_results(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     X, Y = _data(100)
     configs = [
-        TrainConfig(iterations=3_000, record_every=300, keep_prob=0.8, seed=seed)
+        TrainConfig(iterations=30_000, record_every=3_000, keep_prob=0.8, seed=seed)
         for seed in range(4)
     ]
+    monkeypatch.setattr(training, "PROGRESS_SECONDS", 0.001)  # many reports while they train
     calls: list[tuple[int, int]] = []
     reported = train(configs, X, Y, progress=lambda done, total: calls.append((done, total)))
-    assert calls[-1] == (3_000, 3_000)
-    assert all(total == 3_000 for _, total in calls)
+    assert calls[-1] == (30_000, 30_000)
+    assert all(total == 30_000 for _, total in calls)
     done = [d for d, _ in calls]
     assert done == sorted(set(done))  # strictly increasing
+    assert any(0 < d < 30_000 for d in done)  # the kernel's counters are read mid-run
     quiet = train(configs, X, Y)
     for mine, theirs in zip(reported.parameters.weights, quiet.parameters.weights, strict=True):
         np.testing.assert_array_equal(mine, theirs)
     np.testing.assert_array_equal(reported.history.cost, quiet.history.cost)
 
 
-def test_an_exception_in_progress_reaches_the_caller() -> None:
+def test_an_exception_in_progress_reaches_the_caller_and_stops_the_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     X, Y = _data(50)
     config = TrainConfig(layers=(2, 3, 1), iterations=2_000_000, record_every=1_000_000)
+    counters: list[NDArray[np.int64]] = []
+    train_model = kernel.train_model
+
+    def watched(k: int, cancel: NDArray[np.int64], done: NDArray[np.int64], *rest: object) -> None:
+        counters.append(done)
+        train_model(k, cancel, done, *rest)
+
+    monkeypatch.setattr(kernel, "train_model", watched)
 
     def interrupt(done: int, total: int) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
         train([config], X, Y, progress=interrupt)
+    assert 0 < counters[0][0] < config.iterations  # stopped mid-run
 
 
-# `reglab train` prints its results after training: this child says when training starts.
+# `reglab train` prints its results after training: this child says when training starts,
+# after loading (or, on a cold cache, compiling) the kernel with a one-iteration model, since
+# a worker compiling the kernel cannot stop before the compile is done.
 ANNOUNCED_TRAIN = """
 import sys
+import numpy as np
 import reglab.engine.training as training
+from reglab.config import TrainConfig
 
+X = np.zeros((2, 4))
+training.train([TrainConfig(iterations=1)], X, X[:1], X, X[:1])
 run_models = training.run_models
 
 

@@ -17,9 +17,10 @@ Adds, shifts and xors only: a step costs about 60% of a step of PCG64
 (``default_rng``'s generator, whose 128-bit multiply dominated fresh dropout),
 with the same statistical standing (both pass TestU01's BigCrush and PractRand).
 
-:func:`sfc64_words` reads the four words from a Generator and
-:func:`set_sfc64_words` writes them back, so after training the Generator
-stands exactly where the NumPy reference's draws would have left it.
+:func:`sfc64_words` reads the four words from a Generator for the kernel,
+which advances them in place; :func:`set_sfc64_words` writes words back into a
+Generator (the tests check that the kernel leaves them where the NumPy
+reference's draws leave its Generator).
 """
 
 from __future__ import annotations

@@ -124,7 +124,7 @@ def _check_batch(configs: Sequence[TrainConfig]) -> tuple[TrainConfig, ...]:
     return batch
 
 
-def _generators(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
+def model_generators(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
     """A model's two independent streams: initialization (PCG64) and dropout masks (SFC64).
 
     Masks use SFC64, whose steps the compiled kernel takes at about 60% of
@@ -187,7 +187,7 @@ def prepare(
         if X_test is None or Y_test is None:
             raise DataError("test inputs and test labels must be given together")
         X_test, Y_test = _check_arrays(X_test, Y_test, layers[0], "test")
-    streams = [_generators(config.seed) for config in batch]
+    streams = [model_generators(config.seed) for config in batch]
     initial = Parameters.stack(
         [
             initialize(layers, config.init, rng=init_rng)
@@ -331,9 +331,11 @@ def run_models(
     Each thread takes the next model of ``order`` when it finishes one (the
     compiled loop releases the GIL). The calling thread meanwhile calls
     ``report`` every :data:`PROGRESS_SECONDS` and once at the end. If it is
-    interrupted (Ctrl-C, or ``report`` raising), it sets ``cancel[0]``, which
-    the running models read before each iteration, waits for them to stop and
-    re-raises.
+    interrupted (Ctrl-C, or ``report`` raising), or a worker fails, ``cancel[0]``
+    is set: the running models read it before each iteration and stop, no
+    other starts, and the exception is raised once the workers have stopped.
+    (A worker loading or compiling the kernel, on the first call in a process,
+    stops only when that is done: seconds, or 30-50 s for a first compile.)
     """
     pending: SimpleQueue[int] = SimpleQueue()
     for k in order:
@@ -341,16 +343,20 @@ def run_models(
     cancel = np.zeros(1, dtype=np.int64)
 
     def work() -> None:
-        while cancel[0] == 0:
-            try:
-                k = pending.get_nowait()
-            except Empty:
-                return
-            train_model(k, cancel)
+        try:
+            while cancel[0] == 0:
+                try:
+                    k = pending.get_nowait()
+                except Empty:
+                    return
+                train_model(k, cancel)
+        except BaseException:
+            cancel[0] = 1  # the other workers stop too
+            raise
 
     with ThreadPoolExecutor(max_workers=n_workers) as pool:
-        jobs = [pool.submit(work) for _ in range(n_workers)]
         try:
+            jobs = [pool.submit(work) for _ in range(n_workers)]
             while wait(jobs, timeout=PROGRESS_SECONDS).not_done:
                 report()
             for job in jobs:

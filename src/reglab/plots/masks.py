@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from reglab.config import MaskMode, TrainConfig
 from reglab.data.dataset import Dataset
 from reglab.engine.dropout import MaskSampler
+from reglab.engine.training import model_generators
 from reglab.errors import ParameterError
 from reglab.experiments.exercise import mask_modes_pair
 from reglab.plots.boundaries import accuracy_titles, draw_region, evaluate_grid
@@ -108,7 +109,7 @@ def plot_mask_quirk(
 
     hidden_sizes = layers[1:-1]
     m = dataset.X_train.shape[1]
-    rng = np.random.default_rng(seed)
+    _, rng = model_generators(seed)  # the model's own mask stream: its first iterations' masks
     frequencies = {
         mode: keep_frequency(hidden_sizes, m, keep_prob, mode, samples, rng)
         for mode in ("course", "fresh")
