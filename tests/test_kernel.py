@@ -137,9 +137,12 @@ def test_kernel_matches_reference_for_depths_and_chunkings(layers: tuple[int, ..
     )
 
 
-@pytest.mark.parametrize("m", [40, CHUNK, CHUNK + 77])
+@pytest.mark.parametrize("m", [37, 40, CHUNK, CHUNK + 77])
 def test_blas_layers_match_reference(monkeypatch: pytest.MonkeyPatch, m: int) -> None:
-    """Wide layers go through BLAS (np.dot over whole chunks); forced here on small ones."""
+    """Wide layers go through BLAS (np.dot over whole chunks); forced here on small ones.
+
+    m = 37: BLAS runs over the buffer's 40 columns (rows padded to a multiple of 4).
+    """
     monkeypatch.setattr(kernel, "BLAS_MIN_WIDTH", 5)
     layers = (3, 8, 6, 4, 1)
     assert blas_layers(layers).tolist() == [False, True, False, False]

@@ -75,7 +75,10 @@ code this file's cached functions include (see :mod:`reglab.engine.kernel_compil
 
 CHUNK = 256
 """Examples per chunk (at most): the activations of one chunk stay in a core's cache.
-Buffers are ``min(CHUNK, m)`` columns wide; the test set goes through in chunks of that width."""
+Buffers are ``min(CHUNK, m)`` columns wide, rounded up to a multiple of 4 so that
+every row starts 32-byte aligned (Numba aligns arrays to 32 bytes): a vector load or
+store of 4 float64 then never straddles two cache lines. The test set goes through
+in chunks of that width."""
 
 BLAS_MIN_WIDTH = 64
 """A layer whose fan-in and fan-out are both at least this wide has its three
@@ -827,9 +830,10 @@ def _backward_hidden(
 
     The mask D itself is not read: ``A`` is the stored dropped activation, so
     ``A > 0`` is already 0 where D is, and ``dA * D / keep_prob * (A > 0)``
-    equals ``dA * keep_scale * (A > 0)``, NaN and infinity included (short of
-    ``dA / keep_prob`` overflowing where D = 0, on values near 1e308). Without
-    dropout ``keep_scale`` is 1 and the product exact, so one loop serves both.
+    equals ``dA * (keep_scale if A > 0 else 0)``, one multiplication, NaN and
+    infinity included (short of ``dA / keep_prob`` overflowing where A <= 0, on
+    values near 1e308). Without dropout ``keep_scale`` is 1 and the product
+    exact, so one loop serves both.
     """
     zero = dz.shape[0] - 1
     if use_blas:
@@ -850,20 +854,20 @@ def _backward_hidden(
         previous = d if lead > 0 else zero
         if lead == 0 and n_out == 1:  # small fan-out: no padding terms to read
             for t in range(width):
-                value = (c0 * dz[r0, t]) * keep_scale
-                dz[d, t] = value * (1.0 if acts[a, t] > 0.0 else 0.0)
+                value = c0 * dz[r0, t]
+                dz[d, t] = value * (keep_scale if acts[a, t] > 0.0 else 0.0)
         elif lead == 0 and n_out == 2:
             for t in range(width):
-                value = _two_terms(dz, r0, r1, c0, c1, t) * keep_scale
-                dz[d, t] = value * (1.0 if acts[a, t] > 0.0 else 0.0)
+                value = _two_terms(dz, r0, r1, c0, c1, t)
+                dz[d, t] = value * (keep_scale if acts[a, t] > 0.0 else 0.0)
         elif lead == 0 and n_out == 3:
             for t in range(width):
-                value = _three_terms(dz, r0, r1, r2, c0, c1, c2, t) * keep_scale
-                dz[d, t] = value * (1.0 if acts[a, t] > 0.0 else 0.0)
+                value = _three_terms(dz, r0, r1, r2, c0, c1, c2, t)
+                dz[d, t] = value * (keep_scale if acts[a, t] > 0.0 else 0.0)
         else:
             for t in range(width):
-                value = _last_terms(dz, previous, r0, r1, r2, r3, c0, c1, c2, c3, t) * keep_scale
-                dz[d, t] = value * (1.0 if acts[a, t] > 0.0 else 0.0)
+                value = _last_terms(dz, previous, r0, r1, r2, r3, c0, c1, c2, c3, t)
+                dz[d, t] = value * (keep_scale if acts[a, t] > 0.0 else 0.0)
 
 
 @compiled(fastmath=MATMUL_FASTMATH, inline=True)
@@ -889,9 +893,9 @@ def _first_hidden_unit(
 
     ``four``: the next layer has 4 units (else at most 3, and no fourth term
     is computed); callers pass it as a constant, so each call site compiles to
-    its own loop. One unit per pass keeps its six (or seven) running sums (twice over,
-    as LLVM unrolls) in registers. Dropout is the multiplication by
-    ``keep_scale``, as in :func:`_backward_hidden`.
+    its own loop. One unit per pass keeps its six (or seven) running sums in
+    registers. Dropout is the multiplication by ``keep_scale`` where the unit is
+    active, as in :func:`_backward_hidden`.
     """
     zero_dz = dz.shape[0] - 1
     zero_act = acts.shape[0] - 1
@@ -922,7 +926,7 @@ def _first_hidden_unit(
             d3 = dz[r3, t]
             g3 += d3 * a
             value += c3 * d3
-        dz_hidden = (value * keep_scale) * (1.0 if a > 0.0 else 0.0)
+        dz_hidden = value * (keep_scale if a > 0.0 else 0.0)
         s0 += dz_hidden * acts[0, t]
         s1 += dz_hidden * acts[x1_row, t]
         total += dz_hidden
@@ -1393,7 +1397,7 @@ def train_model(
         activation_rows += layers[l]
     hidden_units = activation_rows - layers[0] - layers[layers.size - 1]
     # The last row of each buffer stays zero: padding terms of blocked sums read it.
-    chunk = min(CHUNK, m)
+    chunk = (min(CHUNK, m) + 3) // 4 * 4  # rows of whole 32-byte vectors (see CHUNK)
     acts = np.zeros((activation_rows + 1, chunk))
     dz = np.zeros((activation_rows - layers[0] + 1, chunk))
     grad = np.empty(params.shape[1])
