@@ -301,7 +301,7 @@ def _mask_modes(configs: Sequence[TrainConfig]) -> NDArray[np.int64]:
     return np.array(modes, dtype=np.int64)
 
 
-RELATIVE_COST = {kernel.NO_DROPOUT: 1.0, kernel.COURSE_MASKS: 1.3, kernel.FRESH_MASKS: 1.8}
+RELATIVE_COST = {kernel.NO_DROPOUT: 1.0, kernel.COURSE_MASKS: 1.15, kernel.FRESH_MASKS: 1.75}
 """Time of one model by dropout mode, relative to none (measured on exercise-size models):
 masks cost reading the mask and a multiplication per hidden unit and example forward, fresh
 ones also an SFC64 step per two units."""
