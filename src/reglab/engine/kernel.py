@@ -73,12 +73,16 @@ CALLEES_DIGEST = "14500750b2fc4448"
 """``source_digest('kernel_compile.py', 'kernel_exp.py', 'kernel_random.py')``: the
 code this file's cached functions include (see :mod:`reglab.engine.kernel_compile`)."""
 
+VECTOR = 4
+"""float64 values per 32-byte AVX vector."""
+
 CHUNK = 256
-"""Examples per chunk (at most): the activations of one chunk stay in a core's cache.
-Buffers are ``min(CHUNK, m)`` columns wide, rounded up to a multiple of 4 so that
-every row starts 32-byte aligned (Numba aligns arrays to 32 bytes): a vector load or
-store of 4 float64 then never straddles two cache lines. The test set goes through
-in chunks of that width."""
+"""Examples per chunk (at most; a multiple of :data:`VECTOR`): the activations of
+one chunk stay in a core's cache. Buffers are ``min(CHUNK, m)`` columns wide, m
+rounded up to a multiple of :data:`VECTOR`, so that every buffer row starts
+32-byte aligned (Numba aligns arrays to 32 bytes) and the kernel's vector loads
+and stores of whole rows never straddle two cache lines. The test set goes
+through in chunks of that width."""
 
 BLAS_MIN_WIDTH = 64
 """A layer whose fan-in and fan-out are both at least this wide has its three
@@ -503,8 +507,8 @@ def _accumulate_gradient_blas(
 
 
 @compiled()
-def _column(start: int, t: int) -> np.uint64:
-    """Column ``start + t`` (of the data, the masks or a buffer), as an unsigned index.
+def _unsigned_column(start: int, t: int) -> np.uint64:
+    """Column ``start + t`` of the data or the masks, as an unsigned index.
 
     Numba wraps negative signed indices around (``a[-1]`` is the last element)
     and, unable to prove ``start + t >= 0``, checks every access: a check that
@@ -574,10 +578,11 @@ def _relu_four_rows(
             v1 = _relu_of_two(x0, x1, w10, w11, b1)
             v2 = _relu_of_two(x0, x1, w20, w21, b2)
             v3 = _relu_of_two(x0, x1, w30, w31, b3)
-            acts[z, t] = _dropped(v0, keep[k, _column(start, t)], keep_scale)
-            acts[z + 1, t] = _dropped(v1, keep[k + 1, _column(start, t)], keep_scale)
-            acts[z + 2, t] = _dropped(v2, keep[k + 2, _column(start, t)], keep_scale)
-            acts[z + 3, t] = _dropped(v3, keep[k + 3, _column(start, t)], keep_scale)
+            column = _unsigned_column(start, t)
+            acts[z, t] = _dropped(v0, keep[k, column], keep_scale)
+            acts[z + 1, t] = _dropped(v1, keep[k + 1, column], keep_scale)
+            acts[z + 2, t] = _dropped(v2, keep[k + 2, column], keep_scale)
+            acts[z + 3, t] = _dropped(v3, keep[k + 3, column], keep_scale)
     else:
         for t in range(width):
             x0 = acts[source_row, t]
@@ -660,9 +665,10 @@ def _three_rows_pass(
             v1 = 0.0 if v1 < 0.0 else v1
             v2 = 0.0 if v2 < 0.0 else v2
         if dropout:
-            v0 = _dropped(v0, keep[k, _column(start, t)], keep_scale)
-            v1 = _dropped(v1, keep[k + 1, _column(start, t)], keep_scale)
-            v2 = _dropped(v2, keep[k + 2, _column(start, t)], keep_scale)
+            column = _unsigned_column(start, t)
+            v0 = _dropped(v0, keep[k, column], keep_scale)
+            v1 = _dropped(v1, keep[k + 1, column], keep_scale)
+            v2 = _dropped(v2, keep[k + 2, column], keep_scale)
         acts[z, t] = v0
         acts[z + 1, t] = v1
         acts[z + 2, t] = v2
@@ -804,7 +810,7 @@ def _linear(
             for t in range(width):
                 value = _last_terms(acts, previous, r0, r1, r2, r3, c0, c1, c2, c3, t) + bias
                 value = 0.0 if value < 0.0 else value
-                acts[z, t] = _dropped(value, keep[k, _column(start, t)], keep_scale)
+                acts[z, t] = _dropped(value, keep[k, _unsigned_column(start, t)], keep_scale)
         elif lead == 0 and n_in == 1:  # small fan-in: no padding terms to read
             for t in range(width):
                 value = c0 * acts[r0, t] + bias
@@ -842,10 +848,11 @@ def _backward_hidden(
 
     The mask D itself is not read: ``A`` is the stored dropped activation, so
     ``A > 0`` is already 0 where D is, and ``dA * D / keep_prob * (A > 0)``
-    equals ``dA * (keep_scale if A > 0 else 0)``, one multiplication, NaN and
-    infinity included (short of ``dA / keep_prob`` overflowing where A <= 0, on
-    values near 1e308). Without dropout ``keep_scale`` is 1 and the product
-    exact, so one loop serves both.
+    equals ``dA * (keep_scale if A > 0 else 0)``, one multiplication, to the
+    last bit of the division (see :func:`_dropped`), NaN and infinity included,
+    except where D = 1, A <= 0 and ``dA / keep_prob`` overflows (values near
+    1e308): the reference gives NaN there, this 0. Without dropout
+    ``keep_scale`` is 1 and the product exact, so one loop serves both.
     """
     zero = dz.shape[0] - 1
     if use_blas:
@@ -1025,11 +1032,11 @@ def _output_delta(
     """
     half = width // 2
     for t in range(half):
-        dz[d, t] = _sigmoid_vectorizable(acts[out, t]) - Y[0, _column(start, t)]
+        dz[d, t] = _sigmoid_vectorizable(acts[out, t]) - Y[0, _unsigned_column(start, t)]
         u = t + half
-        dz[d, u] = _sigmoid_vectorizable(acts[out, u]) - Y[0, _column(start, u)]
+        dz[d, u] = _sigmoid_vectorizable(acts[out, u]) - Y[0, _unsigned_column(start, u)]
     for t in range(2 * half, width):
-        dz[d, t] = _sigmoid_vectorizable(acts[out, t]) - Y[0, _column(start, t)]
+        dz[d, t] = _sigmoid_vectorizable(acts[out, t]) - Y[0, _unsigned_column(start, t)]
 
 
 @compiled()
@@ -1063,7 +1070,7 @@ def _forward_chunk(
     """Forward pass of examples ``start .. start + width``; logits end in the last row block."""
     for i in range(layers[0]):
         for t in range(width):
-            acts[i, t] = X[i, _column(start, t)]
+            acts[i, t] = X[i, _unsigned_column(start, t)]
     n_linear = layers.size - 1
     for l in range(n_linear):
         _linear(
@@ -1122,7 +1129,7 @@ def _count_correct(
             blas,
         )
         for t in range(width):
-            if (_sigmoid(acts[out, t]) > 0.5) == (Y[0, _column(start, t)] == 1.0):
+            if (_sigmoid(acts[out, t]) > 0.5) == (Y[0, _unsigned_column(start, t)] == 1.0):
                 correct += 1
     return correct
 
@@ -1255,7 +1262,7 @@ def _train_one(
             if recording:
                 for t in range(width):
                     z = acts[out, t]
-                    loss += _log1p_exp(-z if Y[0, _column(start, t)] == 1.0 else z)
+                    loss += _log1p_exp(-z if Y[0, _unsigned_column(start, t)] == 1.0 else z)
             _output_delta(acts, out, dz, d, Y, start, width)
             for l in range(n_linear - 1, -1, -1):
                 if l == 1 and fuse_first:
@@ -1409,7 +1416,7 @@ def train_model(
         activation_rows += layers[l]
     hidden_units = activation_rows - layers[0] - layers[layers.size - 1]
     # The last row of each buffer stays zero: padding terms of blocked sums read it.
-    chunk = (min(CHUNK, m) + 3) // 4 * 4  # rows of whole 32-byte vectors (see CHUNK)
+    chunk = min(CHUNK, (m + VECTOR - 1) // VECTOR * VECTOR)  # whole vectors (see CHUNK)
     acts = np.zeros((activation_rows + 1, chunk))
     dz = np.zeros((activation_rows - layers[0] + 1, chunk))
     grad = np.empty(params.shape[1])
