@@ -192,6 +192,31 @@ def time_cli(cli: list[str], env: dict[str, str], repeats: int = 1) -> tuple[flo
         return seconds, "ran (output not JSON)"
 
 
+def first_run_after_install(data_args: list[str]) -> tuple[float, float, str]:
+    """Build reglab as ``pip install .`` does, install it alone, time its first ``compare``.
+
+    Returns the build's seconds (the kernel compiles then, see setup.py), the
+    first run's seconds with an empty user cache and no ``NUMBA_CACHE_DIR``, and
+    a check of its output. Needs the package index, for the isolated build.
+    """
+    project = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as scratch:
+        wheels, site, home = (Path(scratch) / name for name in ("wheels", "site", "home"))
+        home.mkdir()
+        start = time.perf_counter()
+        pip = [sys.executable, "-m", "pip", "-q"]
+        subprocess.run([*pip, "wheel", str(project), "--no-deps", "-w", str(wheels)], check=True)
+        build = time.perf_counter() - start
+        wheel = next(wheels.glob("reglab-*.whl"))
+        install = [*pip, "install", "--no-deps", "--target", str(site), str(wheel)]
+        subprocess.run(install, check=True)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_")}
+        env.update(PYTHONPATH=str(site), HOME=str(home), XDG_CACHE_HOME=str(home))
+        cli = [sys.executable, "-m", "reglab", "compare", *data_args, "--json"]
+        first, check = time_cli(cli, env)
+    return build, first, check
+
+
 def reglab_command() -> list[str] | None:
     """How to run the installed ``reglab`` command, if it has a ``compare`` subcommand."""
     script = Path(sys.executable).with_name("reglab")
@@ -437,6 +462,18 @@ def main(argv: Sequence[str] | None = None) -> None:
                 cold_check,
                 f"{3 * base / cold:.1f}x",
             )
+        )
+        build, first, first_check = first_run_after_install(data_args)
+        rows.append(
+            Row(
+                "reglab compare --json, first run after install",
+                first,
+                first_check,
+                f"{3 * base / first:.1f}x",
+            )
+        )
+        rows.append(
+            Row("pip wheel . (the install's build, kernel compiled)", build, "once per install")
         )
     else:
         rows.append(
