@@ -39,6 +39,7 @@ from reglab.engine.training import available_threads, train
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from course_baseline import model as course_model
+from peers import PEERS, make_problem
 
 EXERCISE_LAYERS = (2, 20, 3, 1)
 FULL_ITERATIONS = 30_000
@@ -305,6 +306,51 @@ def throughput(
     return n_models * (iterations / FULL_ITERATIONS) / seconds
 
 
+def peer_rows(rows: list[Row], data: Dataset, base: float, quick: bool, skip: bool) -> None:
+    """One exercise model and a 32-model L2 sweep by each installed peer, and reglab's sweep."""
+    sweep_its = 300 if quick else 3_000
+    ours = throughput(data, 32, sweep_its, 1.0, 2 if quick else 5)
+    rows.append(
+        Row(
+            "reglab: 32-model L2 sweep (peers' sweep)",
+            1 / ours,
+            f"{ours:.1f} models/s ({sweep_its:,} iterations each, scaled)",
+            f"{ours * base:.1f}x",
+        )
+    )
+    if skip:
+        return
+    problem = make_problem(data.X_train, data.y_train, data.X_test, data.y_test)
+    iterations = 3_000 if quick else FULL_ITERATIONS
+    scale = FULL_ITERATIONS / iterations
+    for module, measure in PEERS.items():
+        try:
+            __import__(module)
+        except ImportError:
+            rows.append(Row(f"{module}: not installed", float("nan"), 'pip install ".[bench]"'))
+            continue
+        peer = measure(problem, iterations, sweep_its)
+        one = peer.one_model_seconds * scale
+        check = f"test acc {peer.one_model_test_accuracy:.3f}"
+        rows.append(
+            Row(
+                f"{peer.peer}: 1 exercise model",
+                one,
+                f"{check}; {peer.note}" if peer.note else check,
+                f"{base / one:.1f}x",
+            )
+        )
+        rate = peer.sweep_models_per_second
+        rows.append(
+            Row(
+                f"{peer.peer}: 32-model L2 sweep",
+                1 / rate,
+                f"{rate:.1f} models/s ({sweep_its:,} iterations each, scaled)",
+                f"{rate * base:.1f}x",
+            )
+        )
+
+
 def peak_memory_mb(n_models: int, iterations: int, data_args: list[str]) -> float | None:
     """Peak resident memory (MB) of a new process training ``n_models`` configurations at once."""
     code = textwrap.dedent(
@@ -336,6 +382,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true", help="short iteration counts, scaled up")
     parser.add_argument("--data", type=Path, default=None, help="the exercise's data.mat")
     parser.add_argument("--skip-cli", action="store_true", help="do not time `reglab compare`")
+    parser.add_argument("--skip-peers", action="store_true", help="do not time PyTorch, JAX, ...")
     args = parser.parse_args(argv)
     quick = bool(args.quick)
 
@@ -520,6 +567,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             stacked_rate * exercise_flops * FULL_ITERATIONS / 1e9,
         )
     )
+
+    # 4b. Peers (when installed: pip install ".[bench]"), beside reglab's own 32-model L2 sweep.
+    peer_rows(rows, data, base, quick, args.skip_peers)
 
     # 5. Memory: 10,000 configurations in one call.
     n_memory = 10_000
