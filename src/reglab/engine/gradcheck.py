@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +33,9 @@ EPSILON = 1e-7
 THRESHOLD = 1e-7
 """A relative difference below this passes."""
 
+Cost = float | np.floating[Any]
+"""A cost value: a float, or a NumPy scalar such as ``np.longdouble``."""
+
 
 def relative_difference(gradient: FloatArray, approximation: FloatArray) -> float:
     """``||g - g~|| / (||g|| + ||g~||)`` (0 when both are zero)."""
@@ -41,14 +45,15 @@ def relative_difference(gradient: FloatArray, approximation: FloatArray) -> floa
 
 
 def central_differences(
-    cost: Callable[[dict[str, FloatArray]], float],
+    cost: Callable[[dict[str, FloatArray]], Cost],
     parameters: Mapping[str, FloatArray],
     epsilon: float = EPSILON,
 ) -> dict[str, FloatArray]:
     """``(J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps)`` for every entry of every array.
 
     Args:
-        cost: J of a dict of arrays shaped as ``parameters`` (it receives copies).
+        cost: J of a dict of arrays shaped as ``parameters`` (it receives copies); a
+            float, or a ``np.longdouble`` whose extra digits the difference keeps.
         parameters: the point theta, e.g. ``{"W1": (n_1, n_0), "b1": (n_1, 1), ...}``.
         epsilon: the step.
 
@@ -63,10 +68,12 @@ def central_differences(
             original = value[index]
             value[index] = original + epsilon
             plus = cost({k: v.copy() for k, v in point.items()})
+            step = value[index]
             value[index] = original - epsilon
             minus = cost({k: v.copy() for k, v in point.items()})
+            step -= value[index]  # the step actually taken, 2 epsilon up to rounding
             value[index] = original
-            result[index] = (plus - minus) / (2 * epsilon)
+            result[index] = float((plus - minus) / step)
         approximation[name] = result
     return approximation
 
@@ -125,14 +132,17 @@ def _as_dict(params: Parameters) -> dict[str, FloatArray]:
     return named
 
 
-def _from_dict(named: Mapping[str, FloatArray], n_layers: int) -> Parameters:
-    return Parameters.stack(
-        [
-            (
-                [named[f"W{l}"] for l in range(1, n_layers + 1)],
-                [named[f"b{l}"] for l in range(1, n_layers + 1)],
-            )
-        ]
+def _extended(named: Mapping[str, FloatArray], n_layers: int) -> Parameters:
+    """A K = 1 batch of ``named`` in extended precision (``np.longdouble``)."""
+    return Parameters(
+        weights=[
+            np.asarray(named[f"W{l}"], dtype=np.longdouble)[np.newaxis]
+            for l in range(1, n_layers + 1)
+        ],
+        biases=[
+            np.asarray(named[f"b{l}"], dtype=np.longdouble)[np.newaxis]
+            for l in range(1, n_layers + 1)
+        ],
     )
 
 
@@ -148,7 +158,11 @@ def check_gradients(
     The cost is the engine's own: mean cross-entropy from the logits plus
     ``l2/(2m) * sum ||W||^2``, on the forward pass with ``config``'s dropout
     masks of the first iteration (course masks: the exercise's fixed ones; fresh:
-    one draw from the configuration's mask generator), held fixed.
+    one draw from the configuration's mask generator), held fixed. The cost is
+    evaluated in extended precision (``np.longdouble``, 80-bit where the platform has
+    it) by the same engine functions: a difference of two costs 2e-7 apart then
+    carries the gradient rather than float64 rounding, which in larger networks
+    reaches the 1e-7 threshold on its own.
 
     Args:
         config: the model (layers, l2, keep_prob, masks, init, seed).
@@ -171,11 +185,13 @@ def check_gradients(
     n_layers = len(params.weights)
     l2 = np.array([config.l2])
 
-    def cost(named: dict[str, FloatArray]) -> float:
-        candidate = _from_dict(named, n_layers)
-        passed = forward(candidate, X, masks)
+    X_extended = X.astype(np.longdouble)
+
+    def cost(named: dict[str, FloatArray]) -> Cost:
+        candidate = _extended(named, n_layers)
+        passed = forward(candidate, X_extended, masks)
         total = cross_entropy_from_logits(passed.logits, Y) + l2_penalty(candidate.weights, l2, m)
-        return float(total[0])
+        return total[0]
 
     gradients = backward(params, forward(params, X, masks), Y, l2)
     backpropagated = {}
