@@ -120,7 +120,7 @@ class _Session:
                 f"running your file's imports and definitions took more than {self.timeout:g} s"
                 if process.failure == "timeout"
                 else f"your file's imports and definitions ended the process: "
-                f"{process.last_error_line() or 'no message'}"
+                f"{process.error_line or 'no message'}"
             )
             return None
         if not self.notes:
@@ -142,7 +142,7 @@ class _Session:
             self.process = None
             if process.failure == "timeout":
                 return None, "timeout"
-            return None, f"crashed: {process.last_error_line() or 'no message'}"
+            return None, f"crashed: {process.error_line or 'no message'}"
         return reply, ""
 
     def close(self) -> None:

@@ -48,6 +48,8 @@ class LearnerProcess:
         self._requests = Connection(request_write, readable=False)
         self._responses = Connection(response_read, writable=False)
         self.failure = ""
+        self.error_line = ""
+        """Once closed: the last line the child wrote on stderr (why it died), or ``""``."""
 
     def ask(self, message: dict[str, Any], timeout: float) -> dict[str, Any] | None:
         """Send ``message`` and wait up to ``timeout`` seconds for the reply.
@@ -67,28 +69,29 @@ class LearnerProcess:
         self.close()
         return None
 
-    def last_error_line(self) -> str:
-        """The last line the child wrote on stderr (why it died), or ``""``."""
+    def _last_stderr_line(self) -> str:
         self._stderr.seek(0)
         lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
         return lines[-1] if lines else ""
 
     def close(self) -> None:
         """End the child and everything in its process group."""
-        if self._process.poll() is None:
+        if self.failure == "" and self._process.poll() is None:
             try:
                 self._requests.send_bytes(dumps({"op": "exit"}))
                 self._process.wait(timeout=1)
             except (OSError, subprocess.TimeoutExpired):
                 pass
-        if self._process.poll() is None or self._process.returncode is not None:
-            try:
-                os.killpg(self._process.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
+        try:
+            os.killpg(self._process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
         self._process.wait()
         for connection in (self._requests, self._responses):
             connection.close()
+        if not self._stderr.closed:
+            self.error_line = self._last_stderr_line()
+            self._stderr.close()
 
     def __enter__(self) -> LearnerProcess:
         return self
