@@ -25,6 +25,10 @@ from reglab.grading.source import LearnerSource, read_learner_file
 DEFAULT_TIMEOUT = 30.0
 """Seconds each function (and the file's own imports and definitions) may take."""
 
+MIN_LOAD_TIMEOUT = 10.0
+"""Seconds the file's imports and definitions may take, at least (a short --timeout for
+the functions should not fail a file whose imports of NumPy and matplotlib are slow)."""
+
 FUNCTIONS = tuple(CASES)
 """The graded functions, in the exercise's order."""
 
@@ -94,6 +98,7 @@ class _Session:
     def __init__(self, source: LearnerSource, timeout: float) -> None:
         self.source = source
         self.timeout = timeout
+        self.load_timeout = max(timeout, MIN_LOAD_TIMEOUT)
         self.process: LearnerProcess | None = None
         self.functions: dict[str, str] = {}
         self.notes: list[str] = []
@@ -113,11 +118,12 @@ class _Session:
                 "chunks": chunks,
                 "functions": list(FUNCTIONS),
             },
-            self.timeout,
+            self.load_timeout,
         )
         if reply is None:
             self.load_failure = (
-                f"running your file's imports and definitions took more than {self.timeout:g} s"
+                "running your file's imports and definitions took more than "
+                f"{self.load_timeout:g} s"
                 if process.failure == "timeout"
                 else f"your file's imports and definitions ended the process: "
                 f"{process.error_line or 'no message'}"
@@ -158,7 +164,7 @@ def _missing(name: str, source: LearnerSource) -> FunctionResult:
     return FunctionResult(name, "missing", message)
 
 
-def _grade_function(name: str, session: _Session) -> FunctionResult:
+def _grade_function(name: str, session: _Session, failed: set[str]) -> FunctionResult:
     if name not in session.source.functions:
         return _missing(name, session.source)
     if session.ready() is None:
@@ -181,11 +187,13 @@ def _grade_function(name: str, session: _Session) -> FunctionResult:
         return FunctionResult(name, "crashed", f"ended the grader's process ({failure})", len(cases))
     result = _evaluate(name, cases, reply["results"])
     if name in CHECKS:
-        result = _with_gradient_check(name, result, session)
+        result = _with_gradient_check(name, result, session, failed)
     return result
 
 
-def _with_gradient_check(name: str, result: FunctionResult, session: _Session) -> FunctionResult:
+def _with_gradient_check(
+    name: str, result: FunctionResult, session: _Session, failed: set[str]
+) -> FunctionResult:
     from dataclasses import replace
 
     _, needed = CHECKS[name]
@@ -201,6 +209,12 @@ def _with_gradient_check(name: str, result: FunctionResult, session: _Session) -
         check = {"error": reply["error"]}
     else:
         check = dict(reply["check"], against=against)
+        suspects = [n for n in needed if n != name and n in failed]
+        if suspects and not check["passed"]:
+            check["note"] = (
+                f"this check uses your {', '.join(suspects)}, which failed above: "
+                "fix it first, then check again"
+            )
     return replace(result, gradient_check=check)
 
 
@@ -209,8 +223,8 @@ def grade(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> GradeReport:
 
     Args:
         path: the learner's file.
-        timeout: seconds each function may take on its cases (and the file's
-            imports and definitions on loading).
+        timeout: seconds each function may take on its cases; the file's imports
+            and definitions may take as long, and at least :data:`MIN_LOAD_TIMEOUT`.
 
     Returns:
         One result per function of the exercise, and notes.
@@ -222,8 +236,11 @@ def grade(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> GradeReport:
     _check_timeout(timeout)
     source = read_learner_file(Path(path))
     session = _Session(source, timeout)
+    results: list[FunctionResult] = []
     try:
-        results = tuple(_grade_function(name, session) for name in FUNCTIONS)
+        for name in FUNCTIONS:
+            failed = {result.name for result in results if not result.passed}
+            results.append(_grade_function(name, session, failed))
     finally:
         session.close()
     notes = [f"syntax error: {error}" for error in source.syntax_errors]
@@ -234,4 +251,4 @@ def grade(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> GradeReport:
             f"and constants are): {shown}"
         )
     notes += session.notes
-    return GradeReport(str(path), results, tuple(notes))
+    return GradeReport(str(path), tuple(results), tuple(notes))

@@ -102,6 +102,8 @@ def gradient_check_lines(check: dict[str, Any]) -> list[str]:
             "    wrong arrays: "
             + ", ".join(f"d{p['name']} ({p['difference']:.1e})" for p in wrong)
         )
+    if "note" in check:
+        lines.append(f"    {check['note']}")
     return lines
 
 
