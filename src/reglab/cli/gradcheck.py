@@ -121,6 +121,12 @@ def run(args: argparse.Namespace) -> int:
     rows = [[name, f"{value:.3e}"] for name, value in check.parameters]
     rows.append(["overall", f"{check.difference:.3e}"])
     verdict = "passed" if check.passed else "FAILED"
+    kinks = []
+    if check.kinks:
+        kinks = [
+            f"note: {check.kinks} hidden pre-activations are within 1e-6 of 0, on ReLU's kink, "
+            "where central differences are unreliable; if the check fails, try another --seed"
+        ]
     print(
         "\n".join(
             [
@@ -133,6 +139,7 @@ def run(args: argparse.Namespace) -> int:
                 "",
                 f"{verdict}: the overall difference is "
                 f"{'below' if check.passed else 'not below'} {check.threshold:g}",
+                *kinks,
             ]
         )
     )

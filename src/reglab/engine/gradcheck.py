@@ -15,7 +15,7 @@ callables, so the grader uses them on a learner's own cost too.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -32,6 +32,9 @@ EPSILON = 1e-7
 
 THRESHOLD = 1e-7
 """A relative difference below this passes."""
+
+KINK = 1e-6
+"""A hidden pre-activation closer than this to 0 counts as on a kink of ReLU."""
 
 Cost = float | np.floating[Any]
 """A cost value: a float, or a NumPy scalar such as ``np.longdouble``."""
@@ -86,11 +89,16 @@ class GradientCheck:
         difference: the relative difference over all parameters together.
         parameters: ``(name, relative difference)`` per array, ``W1, b1, W2, ...``.
         threshold: the difference below which the check passes.
+        kinks: hidden pre-activations within :data:`KINK` of 0, where ReLU has a kink:
+            a nudge may cross it, and central differences there measure half a slope
+            that backpropagation (rightly, by its convention) does not. A failed
+            check with kinks may be the check's fault rather than the gradient's.
     """
 
     difference: float
     parameters: tuple[tuple[str, float], ...]
     threshold: float = THRESHOLD
+    kinks: int = 0
 
     @property
     def passed(self) -> bool:
@@ -98,11 +106,12 @@ class GradientCheck:
         return self.difference < self.threshold
 
     def to_dict(self) -> dict[str, object]:
-        """``{"difference", "passed", "threshold", "parameters": [{"name", "difference"}]}``."""
+        """``{"difference", "passed", "threshold", "kinks", "parameters": [{"name", "difference"}]}``."""
         return {
             "difference": self.difference,
             "passed": self.passed,
             "threshold": self.threshold,
+            "kinks": self.kinks,
             "parameters": [
                 {"name": name, "difference": value} for name, value in self.parameters
             ],
@@ -172,7 +181,8 @@ def check_gradients(
         threshold: the overall difference below which the check passes.
 
     Returns:
-        The overall and per-array relative differences.
+        The overall and per-array relative differences, and how many hidden
+        pre-activations sit on ReLU's kink (where the check itself is unreliable).
     """
     problem = prepare([config], X, Y, None, None)
     X, Y = problem.X, problem.Y
@@ -193,10 +203,12 @@ def check_gradients(
         total = cross_entropy_from_logits(passed.logits, Y) + l2_penalty(candidate.weights, l2, m)
         return total[0]
 
-    gradients = backward(params, forward(params, X, masks), Y, l2)
+    passed = forward(params, X, masks)
+    gradients = backward(params, passed, Y, l2)
+    kinks = sum(int(np.sum(np.abs(Z) < KINK)) for Z in passed.pre_activations[:-1])
     backpropagated = {}
     for l in range(n_layers):
         backpropagated[f"W{l + 1}"] = gradients.weights[l][0]
         backpropagated[f"b{l + 1}"] = gradients.biases[l][0]
     approximation = central_differences(cost, _as_dict(params), epsilon)
-    return compare_gradients(backpropagated, approximation, threshold)
+    return replace(compare_gradients(backpropagated, approximation, threshold), kinks=kinks)

@@ -36,12 +36,11 @@ def to_data(value: Any) -> Any:
         array = np.asarray(value)
         if array.dtype.kind not in _NUMERIC_KINDS:
             return {"repr": repr(value)[:_REPR_LIMIT]}
-        array = np.ascontiguousarray(array)
         return {
             "array": {
                 "dtype": array.dtype.str,
                 "shape": list(array.shape),
-                "data": base64.b64encode(array.tobytes()).decode("ascii"),
+                "data": base64.b64encode(array.tobytes(order="C")).decode("ascii"),
                 "scalar": isinstance(value, np.generic),
             }
         }
@@ -68,7 +67,7 @@ def from_data(data: Any) -> Any:
         if dtype.kind not in _NUMERIC_KINDS:
             return Opaque(f"an array of dtype {dtype}")
         raw = base64.b64decode(spec["data"])
-        array = np.frombuffer(raw, dtype=dtype).reshape(spec["shape"]).copy()
+        array = np.frombuffer(raw, dtype=dtype).reshape(tuple(spec["shape"])).copy()
         return array[()] if spec.get("scalar") else array
     if "dict" in data:
         return {key: from_data(item) for key, item in data["dict"]}

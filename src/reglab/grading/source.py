@@ -42,7 +42,7 @@ class Chunk:
     """One piece of kept code: a file, or one notebook cell.
 
     Attributes:
-        label: where it comes from, e.g. ``solution.py`` or ``solution.ipynb, cell 4``.
+        label: where it comes from, e.g. ``solution.py`` or ``solution.ipynb, code cell 4``.
         filename: the name its code is compiled under (tracebacks point at it).
         code: the kept statements, at their original line numbers.
     """
@@ -184,6 +184,6 @@ def read_learner_file(path: Path) -> LearnerSource:
     for number, cell in enumerate(_notebook_cells(path), start=1):
         text = _strip_ipython(cell)
         if text is not None:
-            label = f"{path.name}, cell {number}"
-            _keep(source, text, label, f"{path} (cell {number})")
+            label = f"{path.name}, code cell {number}"
+            _keep(source, text, label, f"{path} (code cell {number})")
     return source
