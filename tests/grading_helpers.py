@@ -1,4 +1,7 @@
-"""Learner files for the grader's tests: the right solution, edited into wrong ones, as .py and .ipynb."""
+"""Learner files for the grader's tests: the right solution, edited into wrong ones.
+
+As .py files or as notebooks (.ipynb), written without nbformat.
+"""
 
 from __future__ import annotations
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from grading_helpers import CORRECT, SOLUTIONS, edited, write
 
+from grading_helpers import CORRECT, SOLUTIONS, edited, write
 from reglab.cli import main
 from reglab.errors import ParameterError
 from reglab.grading import grade
@@ -113,12 +113,26 @@ def test_later_cells_that_train_for_minutes_or_raise_are_not_run(tmp_path: Path)
 
 
 def test_an_endless_loop_a_crash_and_an_error_fail_their_function_only(tmp_path: Path) -> None:
-    text = edited(CORRECT, "compute_cost_with_regularization", [("    m = Y.shape[1]\n",
-                  "    print('debugging output')\n    m = Y.shape[1]\n    m = m / 0\n")])
-    text = edited(text, "forward_propagation_with_dropout",
-                  [("    np.random.seed(1)\n", "    np.random.seed(1)\n    while True:\n        pass\n")])
-    text = edited(text, "backward_propagation_with_dropout",
-                  [("    m = X.shape[1]\n", "    import os\n    os._exit(3)\n")])
+    text = edited(
+        CORRECT,
+        "compute_cost_with_regularization",
+        [
+            (
+                "    m = Y.shape[1]\n",
+                "    print('debugging output')\n    m = Y.shape[1]\n    m = m / 0\n",
+            )
+        ],
+    )
+    text = edited(
+        text,
+        "forward_propagation_with_dropout",
+        [("    np.random.seed(1)\n", "    np.random.seed(1)\n    while True:\n        pass\n")],
+    )
+    text = edited(
+        text,
+        "backward_propagation_with_dropout",
+        [("    m = X.shape[1]\n", "    import os\n    os._exit(3)\n")],
+    )
     report = grade(write(tmp_path, "misbehaving", text, ".py"), timeout=2)
     cost, regularization, forward, backward = report.functions
     assert cost.status == "failed"
@@ -130,8 +144,9 @@ def test_an_endless_loop_a_crash_and_an_error_fail_their_function_only(tmp_path:
     assert backward.status == "crashed"
 
 
-def test_a_syntax_error_is_reported_with_its_line(capsys: pytest.CaptureFixture[str],
-                                                   tmp_path: Path) -> None:
+def test_a_syntax_error_is_reported_with_its_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     text = CORRECT.replace("    return gradients\n", "    return gradients)\n", 1)
     line = CORRECT.splitlines().index("    return gradients") + 1
     path = write(tmp_path, "broken", text, ".py")
@@ -143,20 +158,24 @@ def test_a_syntax_error_is_reported_with_its_line(capsys: pytest.CaptureFixture[
 
 
 def test_a_notebook_cell_with_a_syntax_error_leaves_the_others_graded(tmp_path: Path) -> None:
-    text = CORRECT.replace("def backward_propagation_with_dropout(X, Y, cache, keep_prob):",
-                           "def backward_propagation_with_dropout(X, Y, cache, keep_prob)")
+    text = CORRECT.replace(
+        "def backward_propagation_with_dropout(X, Y, cache, keep_prob):",
+        "def backward_propagation_with_dropout(X, Y, cache, keep_prob)",
+    )
     report = grade(write(tmp_path, "cell", text, ".ipynb"))
     statuses = [result.status for result in report.functions]
     assert statuses == ["passed", "passed", "passed", "missing"]
-    assert any(note.startswith("syntax error: cell.ipynb, cell ") and "line 1:" in note
-               for note in report.notes)
+    assert any(
+        note.startswith("syntax error: cell.ipynb, code cell ") and "line 1:" in note
+        for note in report.notes
+    )
     assert "syntax error" in report.functions[3].message
 
 
-def test_a_missing_function_is_reported(capsys: pytest.CaptureFixture[str],
-                                        tmp_path: Path) -> None:
-    text = CORRECT.replace("def backward_propagation_with_regularization(",
-                           "def my_backward_propagation(")
+def test_a_missing_function_is_reported(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    text = CORRECT.replace(
+        "def backward_propagation_with_regularization(", "def my_backward_propagation("
+    )
     code, out, _ = run_grade(capsys, str(write(tmp_path, "missing", text, ".py")))
     assert code == 1
     assert "backward_propagation_with_regularization: MISSING" in out
@@ -174,8 +193,9 @@ def test_a_function_imported_rather_than_written_is_missing(tmp_path: Path) -> N
 def test_the_learner_gradient_check_names_the_wrong_array(tmp_path: Path) -> None:
     # A mistake the grader has no name for: db1 twice too large. The gradient check
     # against the learner's own cost still points at it.
-    text = edited(CORRECT, "backward_propagation_with_regularization",
-                  [("db1 = 1. / m", "db1 = 2. / m")])
+    text = edited(
+        CORRECT, "backward_propagation_with_regularization", [("db1 = 1. / m", "db1 = 2. / m")]
+    )
     report = grade(write(tmp_path, "db1", text, ".py"))
     result = report.functions[1]
     assert result.status == "failed" and result.mistake is None
@@ -201,12 +221,21 @@ def test_helper_modules_beside_the_file_are_the_learners_own(tmp_path: Path) -> 
     ("arguments", "message"),
     [
         (["nope.py"], "reglab: error: PATH must be an existing file. Received: PATH='nope.py'"),
-        (["notes.txt"], "reglab: error: PATH must be a .py file or an .ipynb notebook. "
-         "Received: PATH='notes.txt'"),
-        ([], "reglab: error: PATH must be a .py file or an .ipynb notebook to grade. "
-         "Received: PATH=None"),
-        (["x.py", "--timeout", "0"], "reglab: error: argument --timeout: timeout must be "
-         "seconds > 0. Received: timeout=0.0 (see 'reglab grade --help')"),
+        (
+            ["notes.txt"],
+            "reglab: error: PATH must be a .py file or an .ipynb notebook. "
+            "Received: PATH='notes.txt'",
+        ),
+        (
+            [],
+            "reglab: error: PATH must be a .py file or an .ipynb notebook to grade. "
+            "Received: PATH=None",
+        ),
+        (
+            ["x.py", "--timeout", "0"],
+            "reglab: error: argument --timeout: timeout must be "
+            "seconds > 0. Received: timeout=0.0 (see 'reglab grade --help')",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -216,8 +245,9 @@ def test_bad_input_is_one_line_and_exit_2(
     assert (code, out, err) == (2, "", message + "\n")
 
 
-def test_a_notebook_that_is_not_json_is_bad_input(capsys: pytest.CaptureFixture[str],
-                                                  tmp_path: Path) -> None:
+def test_a_notebook_that_is_not_json_is_bad_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     path = tmp_path / "bad.ipynb"
     path.write_text("not json", encoding="utf-8")
     code, _, err = run_grade(capsys, str(path))

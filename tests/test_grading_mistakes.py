@@ -14,8 +14,8 @@ from itertools import zip_longest
 from pathlib import Path
 
 import pytest
-from grading_helpers import CORRECT, Edit, edited, write
 
+from grading_helpers import CORRECT, Edit, edited, write
 from reglab.grading import GradeReport, grade
 from reglab.grading.mistakes import MISTAKES
 
@@ -32,8 +32,11 @@ WRONG: dict[str, dict[str, list[Edit]]] = {
         "cost_lambda_over_2": [("(1 / m) * (lambd / 2)", "(lambd / 2)")],
         "cost_no_scaling": [("(1 / m) * (lambd / 2)", "lambd")],
         "cost_biases_regularized": [
-            (SQUARES, SQUARES + " + np.sum(np.square(parameters['b1']))"
-             " + np.sum(np.square(parameters['b2'])) + np.sum(np.square(parameters['b3']))")
+            (
+                SQUARES,
+                SQUARES + " + np.sum(np.square(parameters['b1']))"
+                " + np.sum(np.square(parameters['b2'])) + np.sum(np.square(parameters['b3']))",
+            )
         ],
         "cost_not_squared": [("np.square(", "(")],
         "cost_norm_not_squared": [
@@ -59,8 +62,10 @@ WRONG: dict[str, dict[str, list[Edit]]] = {
         "gradient_lambda_over_2m": [("(lambd / m) * W", "(lambd / (2 * m)) * W")],
         "gradient_lambda_no_m": [("(lambd / m) * W", "lambd * W")],
         "gradient_biases_regularized": [
-            (f"db{l} = 1. / m * np.sum(dZ{l}, axis=1, keepdims=True)",
-             f"db{l} = 1. / m * np.sum(dZ{l}, axis=1, keepdims=True) + (lambd / m) * b{l}")
+            (
+                f"db{l} = 1. / m * np.sum(dZ{l}, axis=1, keepdims=True)",
+                f"db{l} = 1. / m * np.sum(dZ{l}, axis=1, keepdims=True) + (lambd / m) * b{l}",
+            )
             for l in (1, 2, 3)
         ],
         "gradient_l2_missing_dW1": [(" + (lambd / m) * W1", "")],

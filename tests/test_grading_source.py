@@ -91,8 +91,10 @@ def test_notebook_magics_and_shell_escapes_are_blanked(tmp_path: Path) -> None:
     path = tmp_path / "notebook.ipynb"
     path.write_text(json.dumps({"cells": cells}), encoding="utf-8")
     source = read_learner_file(path)
-    assert [chunk.label for chunk in source.chunks] == ["notebook.ipynb, code cell 1",
-                                                        "notebook.ipynb, code cell 3"]
+    assert [chunk.label for chunk in source.chunks] == [
+        "notebook.ipynb, code cell 1",
+        "notebook.ipynb, code cell 3",
+    ]
     assert source.chunks[0].code.splitlines() == ["", "import numpy as np"]
     assert source.chunks[1].code.splitlines() == ["def f():", "    pass", "    return 1", ""]
     assert source.functions == {"f"}
@@ -144,9 +146,19 @@ def test_comparison_reports_the_first_wrong_value() -> None:
 
 def test_the_course_helper_modules_export_the_course_names() -> None:
     reg_utils = course_module("reg_utils")
-    for name in ("sigmoid", "relu", "plot_decision_boundary", "initialize_parameters",
-                 "load_2D_dataset", "predict_dec", "compute_cost", "predict",
-                 "forward_propagation", "backward_propagation", "update_parameters"):
+    for name in (
+        "sigmoid",
+        "relu",
+        "plot_decision_boundary",
+        "initialize_parameters",
+        "load_2D_dataset",
+        "predict_dec",
+        "compute_cost",
+        "predict",
+        "forward_propagation",
+        "backward_propagation",
+        "update_parameters",
+    ):
         assert callable(getattr(reg_utils, name))
     assert set(MODULES) == {"reg_utils", "testCases", "public_tests"}
     assert course_module("testCases").__all__ == list(MODULES["testCases"])

@@ -19,7 +19,7 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from reglab.cli import compare, datasets, grade, gradcheck, sweep, train
+from reglab.cli import compare, datasets, gradcheck, grade, sweep, train
 from reglab.cli.common import EXIT_USAGE, UsageErrorParser
 from reglab.errors import ReglabError
 from reglab.version import __version__

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -106,15 +106,14 @@ class GradientCheck:
         return self.difference < self.threshold
 
     def to_dict(self) -> dict[str, object]:
-        """``{"difference", "passed", "threshold", "kinks", "parameters": [{"name", "difference"}]}``."""
+        """The JSON of ``reglab gradcheck``: ``difference``, ``passed``, ``threshold``,
+        ``kinks`` and ``parameters`` (``[{"name", "difference"}, ...]``)."""
         return {
             "difference": self.difference,
             "passed": self.passed,
             "threshold": self.threshold,
             "kinks": self.kinks,
-            "parameters": [
-                {"name": name, "difference": value} for name, value in self.parameters
-            ],
+            "parameters": [{"name": name, "difference": value} for name, value in self.parameters],
         }
 
 
@@ -142,14 +141,17 @@ def _as_dict(params: Parameters) -> dict[str, FloatArray]:
 
 
 def _extended(named: Mapping[str, FloatArray], n_layers: int) -> Parameters:
-    """A K = 1 batch of ``named`` in extended precision (``np.longdouble``)."""
+    """A K = 1 batch of ``named`` in extended precision (``np.longdouble``).
+
+    The engine's functions are typed for float64 and compute the same in any float dtype.
+    """
     return Parameters(
         weights=[
-            np.asarray(named[f"W{l}"], dtype=np.longdouble)[np.newaxis]
+            cast(FloatArray, np.asarray(named[f"W{l}"], dtype=np.longdouble)[np.newaxis])
             for l in range(1, n_layers + 1)
         ],
         biases=[
-            np.asarray(named[f"b{l}"], dtype=np.longdouble)[np.newaxis]
+            cast(FloatArray, np.asarray(named[f"b{l}"], dtype=np.longdouble)[np.newaxis])
             for l in range(1, n_layers + 1)
         ],
     )
@@ -199,9 +201,10 @@ def check_gradients(
 
     def cost(named: dict[str, FloatArray]) -> Cost:
         candidate = _extended(named, n_layers)
-        passed = forward(candidate, X_extended, masks)
+        passed = forward(candidate, X_extended, masks)  # type: ignore[arg-type]
         total = cross_entropy_from_logits(passed.logits, Y) + l2_penalty(candidate.weights, l2, m)
-        return total[0]
+        extended: np.floating[Any] = total[0]
+        return extended
 
     passed = forward(params, X, masks)
     gradients = backward(params, passed, Y, l2)

@@ -8,7 +8,6 @@ them shows. They are drawn from a fixed generator: the same cases on every run.
 """
 
 # The course's test-case builders seed NumPy's global generator; the grader calls them.
-# ruff: noqa: NPY002
 
 from __future__ import annotations
 
@@ -56,9 +55,7 @@ class Case:
     published: bool = False
 
 
-def _parameters(
-    rng: np.random.Generator, layers: tuple[int, ...]
-) -> dict[str, FloatArray]:
+def _parameters(rng: np.random.Generator, layers: tuple[int, ...]) -> dict[str, FloatArray]:
     parameters = {}
     for l in range(1, len(layers)):
         parameters[f"W{l}"] = rng.standard_normal((layers[l], layers[l - 1])) / np.sqrt(
@@ -69,7 +66,8 @@ def _parameters(
 
 
 def _labels(rng: np.random.Generator, m: int) -> FloatArray:
-    labels: FloatArray = rng.integers(0, 2, size=(1, m))
+    """0/1 labels as floats (the published checks give integers: a solution sees both)."""
+    labels: FloatArray = rng.integers(0, 2, size=(1, m)).astype(float)
     return labels
 
 
@@ -98,8 +96,6 @@ def cost_cases() -> list[Case]:
         label = _held_out_label(layers, m, lambd=lambd)
         cases.append(Case(label, (A3, Y, parameters, lambd), expected))
     return cases
-
-
 
 
 def backward_regularization_cases() -> list[Case]:

@@ -46,7 +46,9 @@ def _describe(value: Any) -> str:
     return type(value).__name__
 
 
-def compare_array(where: str, received: Any, expected: Any, scalar: bool = False) -> Mismatch | None:
+def compare_array(
+    where: str, received: Any, expected: Any, scalar: bool = False
+) -> Mismatch | None:
     """The first difference between an array (or number) and the expected one, or None."""
     if isinstance(received, Opaque | dict | tuple | list | str) or received is None:
         kind = "a number" if scalar else "an array"
@@ -65,8 +67,9 @@ def compare_array(where: str, received: Any, expected: Any, scalar: bool = False
         return None
     if scalar:
         off = abs(float(got) - float(want))
-        return Mismatch(where, f"is {_number(float(got))}, expected {_number(float(want))} "
-                        f"(off by {off:.3g})")
+        return Mismatch(
+            where, f"is {_number(float(got))}, expected {_number(float(want))} (off by {off:.3g})"
+        )
     wrong = np.argwhere(~close)
     first = tuple(int(i) for i in wrong[0])
     difference = np.where(close, 0.0, np.abs(got - want))
@@ -88,7 +91,9 @@ def first_mismatch(received: Any, expected: Any, where: str = "output") -> Misma
             return Mismatch(where, f"is {_describe(received)}, expected a dict of gradients")
         for key, value in expected.items():
             if key not in received:
-                return Mismatch(key, f"is missing from the returned dict (keys: {sorted(received)})")
+                return Mismatch(
+                    key, f"is missing from the returned dict (keys: {sorted(received)})"
+                )
             mismatch = compare_array(key, received[key], value)
             if mismatch is not None:
                 return mismatch
@@ -107,7 +112,9 @@ def _compare_cache(received: Any, expected: tuple[Any, ...]) -> Mismatch | None:
     from reglab.grading.cases import CACHE_NAMES
 
     if not isinstance(received, tuple | list) or len(received) != len(expected):
-        size = f"{len(received)} items" if isinstance(received, tuple | list) else _describe(received)
+        size = (
+            f"{len(received)} items" if isinstance(received, tuple | list) else _describe(received)
+        )
         return Mismatch(
             "cache",
             f"is {size}, expected {len(expected)} items: ({', '.join(CACHE_NAMES)})",

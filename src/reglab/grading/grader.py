@@ -38,11 +38,11 @@ def _check_timeout(timeout: float) -> None:
         raise ParameterError("timeout", "a number of seconds > 0", timeout)
 
 
-def _diagnose(
-    mistakes: list[Mistake], cases: list[Case], outputs: list[Any]
-) -> Mistake | None:
+def _diagnose(mistakes: list[Mistake], cases: list[Case], outputs: list[Any]) -> Mistake | None:
     """The first mistake whose predictions match every output the learner gave."""
-    answered = [(case, output) for case, output in zip(cases, outputs, strict=True) if output is not None]
+    answered = [
+        (case, output) for case, output in zip(cases, outputs, strict=True) if output is not None
+    ]
     for mistake in mistakes:
         try:
             if all(
@@ -61,6 +61,7 @@ def _evaluate(name: str, cases: list[Case], results: list[dict[str, Any]]) -> Fu
     passed = 0
     published: bool | None = None
     for case, result in zip(cases, results, strict=True):
+        problem: str | None
         if "error" in result:
             outputs.append(None)
             problem = f"raised {result['error']}"
@@ -184,7 +185,9 @@ def _grade_function(name: str, session: _Session, failed: set[str]) -> FunctionR
                 "(an endless loop?); the grader stopped it",
                 len(cases),
             )
-        return FunctionResult(name, "crashed", f"ended the grader's process ({failure})", len(cases))
+        return FunctionResult(
+            name, "crashed", f"ended the grader's process ({failure})", len(cases)
+        )
     result = _evaluate(name, cases, reply["results"])
     if name in CHECKS:
         result = _with_gradient_check(name, result, session, failed)

@@ -63,7 +63,7 @@ def check_regularization(namespace: dict[str, Any]) -> GradientCheck:
 
 
 def check_dropout(namespace: dict[str, Any]) -> GradientCheck:
-    """``backward_propagation_with_dropout`` against the cost of ``forward_propagation_with_dropout``.
+    """``backward_propagation_with_dropout`` against the cost of the learner's dropout pass.
 
     The cost is ``reg_utils.compute_cost`` (the learner's own if their file has it)
     of the learner's dropped-out output.

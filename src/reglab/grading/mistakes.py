@@ -14,7 +14,6 @@ missing or extra L2 term; no gradient is derived here.
 """
 
 # Some mistakes are about NumPy's global generator; their models draw as the learner did.
-# ruff: noqa: NPY002
 
 from __future__ import annotations
 
@@ -59,7 +58,9 @@ def _weights(parameters: dict[str, FloatArray]) -> list[FloatArray]:
     return [parameters[f"W{l}"] for l in (1, 2, 3)]
 
 
-def _cost_with(penalty: Callable[[dict[str, FloatArray], float, int], float]) -> Prediction:
+def _cost_with(penalty: Callable[..., float]) -> Prediction:
+    """The cross-entropy plus ``penalty(parameters, lambd, m)``, the wrong L2 term."""
+
     def predict(arguments: tuple[Any, ...], _: Any) -> float:
         A3, Y, parameters, lambd = arguments
         m = Y.shape[1]
@@ -97,15 +98,16 @@ def _cost_mistakes() -> list[Mistake]:
             "cost_biases_regularized",
             "the biases are in the L2 term: only the weights W1, W2, W3 are penalized",
             _cost_with(
-                lambda p, lambd, m: lambd
-                / (2 * m)
-                * (_squares(p) + sum(float(np.sum(np.square(p[f"b{l}"]))) for l in (1, 2, 3)))
+                lambda p, lambd, m: (
+                    lambd
+                    / (2 * m)
+                    * (_squares(p) + sum(float(np.sum(np.square(p[f"b{l}"]))) for l in (1, 2, 3)))
+                )
             ),
         ),
         Mistake(
             "cost_not_squared",
-            "the L2 term sums the weights, np.sum(W); it sums their squares, "
-            "np.sum(np.square(W))",
+            "the L2 term sums the weights, np.sum(W); it sums their squares, np.sum(np.square(W))",
             _cost_with(
                 lambda p, lambd, m: lambd / (2 * m) * sum(float(np.sum(W)) for W in _weights(p))
             ),
@@ -114,19 +116,18 @@ def _cost_mistakes() -> list[Mistake]:
             "cost_norm_not_squared",
             "the L2 term uses the norm ||W||, not its square ||W||^2 = np.sum(np.square(W))",
             _cost_with(
-                lambda p, lambd, m: lambd
-                / (2 * m)
-                * sum(float(np.linalg.norm(W)) for W in _weights(p))
+                lambda p, lambd, m: (
+                    lambd / (2 * m) * sum(float(np.linalg.norm(W)) for W in _weights(p))
+                )
             ),
         ),
         Mistake(
             "cost_absolute_values",
-            "the L2 term sums absolute values (that is L1); it sums squares, "
-            "np.sum(np.square(W))",
+            "the L2 term sums absolute values (that is L1); it sums squares, np.sum(np.square(W))",
             _cost_with(
-                lambda p, lambd, m: lambd
-                / (2 * m)
-                * sum(float(np.sum(np.abs(W))) for W in _weights(p))
+                lambda p, lambd, m: (
+                    lambd / (2 * m) * sum(float(np.sum(np.abs(W))) for W in _weights(p))
+                )
             ),
         ),
         Mistake(
@@ -137,9 +138,9 @@ def _cost_mistakes() -> list[Mistake]:
         Mistake(
             "cost_cross_entropy_missing",
             "the cost is the L2 term alone: add it to the cross-entropy, compute_cost(A3, Y)",
-            lambda arguments, _: arguments[3]
-            / (2 * arguments[1].shape[1])
-            * _squares(arguments[2]),
+            lambda arguments, _: (
+                arguments[3] / (2 * arguments[1].shape[1]) * _squares(arguments[2])
+            ),
         ),
     ]
     for left_out in (1, 2, 3):
@@ -147,12 +148,13 @@ def _cost_mistakes() -> list[Mistake]:
             Mistake(
                 f"cost_W{left_out}_left_out",
                 f"W{left_out} is left out of the L2 term: it sums the squares of W1, W2 and W3",
-                _cost_with(
-                    lambda p, lambd, m, skip=left_out: lambd / (2 * m) * _squares(p, skip)
-                ),
+                _cost_with(lambda p, lambd, m, skip=left_out: lambd / (2 * m) * _squares(p, skip)),
             )
         )
-    for fixed_m, why in ((PUBLISHED_M, "the published check's"), (TRAINING_M, "the training set's")):
+    for fixed_m, why in (
+        (PUBLISHED_M, "the published check's"),
+        (TRAINING_M, "the training set's"),
+    ):
         mistakes.append(
             Mistake(
                 f"cost_m_hard_coded_{fixed_m}",
@@ -165,9 +167,7 @@ def _cost_mistakes() -> list[Mistake]:
             Mistake(
                 f"cost_lambd_hard_coded_{fixed_lambd}",
                 f"lambd is hard-coded as {fixed_lambd}: use the argument lambd",
-                _cost_with(
-                    lambda p, lambd, m, fixed=fixed_lambd: fixed / (2 * m) * _squares(p)
-                ),
+                _cost_with(lambda p, lambd, m, fixed=fixed_lambd: fixed / (2 * m) * _squares(p)),
             )
         )
     return mistakes
@@ -186,7 +186,7 @@ def _cache_biases(cache: Sequence[FloatArray]) -> dict[int, FloatArray]:
 
 def _regularization_mistakes() -> list[Mistake]:
     def with_weights(
-        rule: Callable[[int, FloatArray, FloatArray, FloatArray, FloatArray, float, int], Any],
+        rule: Callable[..., tuple[FloatArray, FloatArray]],
     ) -> Prediction:
         def predict(arguments: tuple[Any, ...], expected: dict[str, FloatArray]) -> Any:
             _, Y, cache, lambd = arguments
@@ -236,7 +236,10 @@ def _regularization_mistakes() -> list[Mistake]:
                 ),
             )
         )
-    for fixed_m, why in ((PUBLISHED_M, "the published check's"), (TRAINING_M, "the training set's")):
+    for fixed_m, why in (
+        (PUBLISHED_M, "the published check's"),
+        (TRAINING_M, "the training set's"),
+    ):
         mistakes.append(
             Mistake(
                 f"gradient_m_hard_coded_{fixed_m}",
@@ -311,9 +314,14 @@ def _dropout_forward(
 
 
 def _forward_with(
-    masks: Callable[[list[tuple[int, int]], float], list[Any]],
-    scale: Callable[[float], float],
+    masks: Callable[..., list[Any]],
+    scale: Callable[..., float],
 ) -> Prediction:
+    """The engine's dropout pass with ``masks(shapes, keep_prob)``, scaled by ``scale(keep_prob)``.
+
+    ``shapes`` are the hidden layers' ``(n_l, m)``.
+    """
+
     def predict(arguments: tuple[Any, ...], _: Any) -> Any:
         X, parameters, keep_prob = arguments
         shapes = [(parameters[f"W{l}"].shape[0], X.shape[1]) for l in (1, 2)]
@@ -403,8 +411,10 @@ def _dropout_backward(
 
 
 def _backward_with(
-    masks: Callable[[Sequence[FloatArray]], list[Any]], scale: Callable[[float], float]
+    masks: Callable[[Sequence[FloatArray]], list[Any]], scale: Callable[..., float]
 ) -> Prediction:
+    """The engine's backward pass through ``masks(cache)`` scaled by ``scale(keep_prob)``."""
+
     def predict(arguments: tuple[Any, ...], _: Any) -> Any:
         X, Y, cache, keep_prob = arguments
         return _dropout_backward(X, Y, cache, masks(cache), scale(keep_prob))

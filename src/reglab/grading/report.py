@@ -99,8 +99,7 @@ def gradient_check_lines(check: dict[str, Any]) -> list[str]:
     if not check["passed"]:
         wrong = [p for p in check["parameters"] if p["difference"] >= check["threshold"]]
         lines.append(
-            "    wrong arrays: "
-            + ", ".join(f"d{p['name']} ({p['difference']:.1e})" for p in wrong)
+            "    wrong arrays: " + ", ".join(f"d{p['name']} ({p['difference']:.1e})" for p in wrong)
         )
     if "note" in check:
         lines.append(f"    {check['note']}")

@@ -8,6 +8,7 @@ gives None, and the process is gone: the grader starts a fresh one for what is l
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -27,7 +28,7 @@ class LearnerProcess:
         request_read, request_write = os.pipe()
         response_read, response_write = os.pipe()
         environment = dict(os.environ, MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
-        self._stderr = tempfile.TemporaryFile()
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
         self._process = subprocess.Popen(
             [
                 sys.executable,
@@ -82,10 +83,8 @@ class LearnerProcess:
                 self._process.wait(timeout=1)
             except (OSError, subprocess.TimeoutExpired):
                 pass
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self._process.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
         self._process.wait()
         for connection in (self._requests, self._responses):
             connection.close()

@@ -129,17 +129,14 @@ def _keep(source: LearnerSource, text: str, label: str, filename: str) -> None:
             kept.append(statement)
             if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
                 source.functions.add(statement.name)
-        elif not (
-            isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)
-        ):
+        elif not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant)):
             source.skipped.append(f"{label}, line {statement.lineno}")
     # Blank every line that is not part of a kept statement: line numbers stay the learner's.
     lines = text.splitlines()
     keep_line = [False] * len(lines)
     for statement in kept:
         first = min(
-            [statement.lineno]
-            + [d.lineno for d in getattr(statement, "decorator_list", [])]
+            [statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", [])]
         )
         last = statement.end_lineno or statement.lineno
         for number in range(first, last + 1):
@@ -152,9 +149,7 @@ def _notebook_cells(path: Path) -> list[str]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
         cells = document["cells"]
-        sources = [
-            cell.get("source", "") for cell in cells if cell.get("cell_type") == "code"
-        ]
+        sources = [cell.get("source", "") for cell in cells if cell.get("cell_type") == "code"]
     except (ValueError, KeyError, TypeError, AttributeError):
         raise ParameterError(
             "PATH", "a Jupyter notebook (JSON with a list of cells)", str(path)
@@ -182,8 +177,8 @@ def read_learner_file(path: Path) -> LearnerSource:
         _keep(source, text, path.name, str(path))
         return source
     for number, cell in enumerate(_notebook_cells(path), start=1):
-        text = _strip_ipython(cell)
-        if text is not None:
+        stripped = _strip_ipython(cell)
+        if stripped is not None:
             label = f"{path.name}, code cell {number}"
-            _keep(source, text, label, f"{path} (code cell {number})")
+            _keep(source, stripped, label, f"{path} (code cell {number})")
     return source
