@@ -101,7 +101,16 @@ def test_the_command(capsys: pytest.CaptureFixture[str], football_path: Path) ->
     assert out.rstrip().endswith("passed: the overall difference is below 1e-07")
     assert main([*arguments, "--keep-prob", "0.86", "--masks", "course", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert set(document) == {"difference", "passed", "threshold", "kinks", "parameters", "epsilon"}
+    assert set(document) == {
+        "schema_version",
+        "difference",
+        "passed",
+        "threshold",
+        "kinks",
+        "parameters",
+        "epsilon",
+    }
+    assert document["schema_version"] == 1
     assert document["passed"] is True and document["epsilon"] == 1e-7
     assert [p["name"] for p in document["parameters"]] == ["W1", "b1", "W2", "b2", "W3", "b3"]
     assert all(isinstance(p["difference"], float) for p in document["parameters"])

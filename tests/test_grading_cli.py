@@ -52,7 +52,8 @@ def test_the_wrong_fixture_reports_where_and_why(capsys: pytest.CaptureFixture[s
 
 
 def check_schema(document: dict[str, Any]) -> None:
-    assert set(document) == {"passed", "path", "functions", "notes"}
+    assert set(document) == {"schema_version", "passed", "path", "functions", "notes"}
+    assert document["schema_version"] == 1
     assert isinstance(document["passed"], bool)
     assert [entry["name"] for entry in document["functions"]] == FUNCTIONS
     for entry in document["functions"]:
@@ -264,3 +265,15 @@ def test_the_example_shows_a_notebook_cell(capsys: pytest.CaptureFixture[str]) -
     assert code == 0
     assert "!reglab grade Regularization.ipynb" in out
     assert "from reglab.grading import grade" in out
+
+
+def test_the_readme_shows_a_real_run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    start = readme.index("$ reglab grade wrong.py\n") + len("$ reglab grade wrong.py\n")
+    shown = readme[start : readme.index("```", start)]
+    monkeypatch.chdir(SOLUTIONS)
+    code, out, _ = run_grade(capsys, "wrong.py")
+    assert code == 1
+    assert out == shown

@@ -37,6 +37,8 @@ from reglab.engine.gradcheck import EPSILON, check_gradients
 
 HIDDEN_LAYERS = (20, 3)
 EXIT_FAILED = 1
+JSON_SCHEMA_VERSION = 1
+"""The version of ``reglab gradcheck --json``'s document (docs/json.md)."""
 
 
 def register(subparsers: Subparsers) -> None:
@@ -110,8 +112,7 @@ def run(args: argparse.Namespace) -> int:
         status(f"dataset {dataset.name}: {dataset.source}")
     check = check_gradients(config, dataset.X_train, dataset.y_train)
     if args.json:
-        document = check.to_dict()
-        document["epsilon"] = EPSILON
+        document = {"schema_version": JSON_SCHEMA_VERSION, **check.to_dict(), "epsilon": EPSILON}
         print_json(document)
         return 0 if check.passed else EXIT_FAILED
     settings = (

@@ -63,9 +63,11 @@ class LearnerSession:
                 try:
                     exec(code, self.namespace)  # the learner's code, in the learner's process
                 except BaseException as error:
+                    segment = ast.get_source_segment(chunk["code"], statement) or ""
+                    first_line = segment.splitlines()[0] if segment else ""
                     notes.append(
-                        f"{chunk['label']}, line {statement.lineno} not run: "
-                        f"{describe_error(error, self.filenames)}"
+                        f"{chunk['label']}, line {statement.lineno} failed and was skipped "
+                        f"({first_line}): {describe_error(error, set())}"
                     )
         functions = {}
         for name in message["functions"]:
@@ -105,7 +107,9 @@ class LearnerSession:
             result = check(self.namespace)
         except BaseException as error:
             return {"error": describe_error(error, self.filenames)}
-        return {"check": result.to_dict()}
+        check = result.to_dict()
+        del check["kinks"]  # counted for the engine's check only
+        return {"check": check}
 
 
 def serve(requests: Connection, responses: Connection) -> None:

@@ -200,7 +200,11 @@ def _with_gradient_check(
     from dataclasses import replace
 
     _, needed = CHECKS[name]
-    against = ", ".join(n for n in needed if n != name)
+    against = (
+        "your compute_cost_with_regularization"
+        if name == "backward_propagation_with_regularization"
+        else "compute_cost of your forward_propagation_with_dropout"
+    )
     absent = [n for n in needed if session.functions.get(n) != "defined"]
     if absent:
         check: dict[str, Any] = {"error": f"your file does not define {', '.join(absent)}"}
@@ -217,6 +221,11 @@ def _with_gradient_check(
             check["note"] = (
                 f"this check uses your {', '.join(suspects)}, which failed above: "
                 "fix it first, then check again"
+            )
+        elif check["passed"] and not result.passed:
+            check["note"] = (
+                "your dW and db agree with your own cost: look for the mistake in the other "
+                "outputs (dZ, dA), which the cost does not check"
             )
     return replace(result, gradient_check=check)
 
@@ -250,8 +259,8 @@ def grade(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> GradeReport:
     if source.skipped:
         shown = "; ".join(source.skipped[:3]) + ("; ..." if len(source.skipped) > 3 else "")
         notes.append(
-            f"{len(source.skipped)} top-level statements not run (only imports, definitions "
-            f"and constants are): {shown}"
+            f"{len(source.skipped)} top-level statements not run (training, plots and other "
+            f"code outside functions; only imports, definitions and constants run): {shown}"
         )
     notes += session.notes
     return GradeReport(str(path), tuple(results), tuple(notes))

@@ -9,6 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+JSON_SCHEMA_VERSION = 1
+"""The version of ``reglab grade --json``'s document (docs/json.md)."""
+
 Status = Literal["passed", "failed", "missing", "timeout", "crashed"]
 
 
@@ -93,7 +96,7 @@ def gradient_check_lines(check: dict[str, Any]) -> list[str]:
         return [f"gradient check against your own cost: not run ({check['error']})"]
     verdict = "passed" if check["passed"] else "FAILED"
     lines = [
-        f"gradient check against your own cost ({check['against']}): difference "
+        f"gradient check against {check['against']}: difference "
         f"{check['difference']:.2e}, {verdict} (threshold {check['threshold']:.0e})"
     ]
     if not check["passed"]:
@@ -127,8 +130,12 @@ class GradeReport:
         return all(result.passed for result in self.functions)
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"passed", "path", "functions": [...], "notes": [...]}`` (docs/json.md)."""
+        """``{"schema_version", "passed", "path", "functions": [...], "notes": [...]}``.
+
+        The document of ``reglab grade --json``, described in docs/json.md.
+        """
         return {
+            "schema_version": JSON_SCHEMA_VERSION,
             "passed": self.passed,
             "path": self.path,
             "functions": [result.to_dict() for result in self.functions],
