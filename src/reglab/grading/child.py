@@ -102,9 +102,9 @@ class LearnerSession:
         """Gradient-check one backward function against the learner's own cost."""
         from reglab.grading.learner_gradcheck import CHECKS
 
-        check, _ = CHECKS[message["function"]]
+        run_check, _ = CHECKS[message["function"]]
         try:
-            result = check(self.namespace)
+            result = run_check(self.namespace)
         except BaseException as error:
             return {"error": describe_error(error, self.filenames)}
         check = result.to_dict()
