@@ -113,7 +113,7 @@ def test_later_cells_that_train_for_minutes_or_raise_are_not_run(tmp_path: Path)
     assert any("top-level statements not run" in note for note in report.notes)
 
 
-def test_an_endless_loop_a_crash_and_an_error_fail_their_function_only(tmp_path: Path) -> None:
+def test_an_endless_loop_a_crash_and_errors_fail_their_function_only(tmp_path: Path) -> None:
     text = edited(
         CORRECT,
         "compute_cost_with_regularization",
@@ -123,6 +123,11 @@ def test_an_endless_loop_a_crash_and_an_error_fail_their_function_only(tmp_path:
                 "    print('debugging output')\n    m = Y.shape[1]\n    m = m / 0\n",
             )
         ],
+    )
+    text = edited(  # train_X comes from a top-level call, which the grader does not run
+        text,
+        "backward_propagation_with_regularization",
+        [("    m = X.shape[1]\n", "    m = train_X.shape[1]\n")],
     )
     text = edited(
         text,
@@ -140,7 +145,11 @@ def test_an_endless_loop_a_crash_and_an_error_fail_their_function_only(tmp_path:
     assert cost.first_failure is not None
     assert "raised ZeroDivisionError" in cost.first_failure["output"]
     assert "misbehaving.py, line " in cost.first_failure["output"]
-    assert regularization.passed
+    assert regularization.first_failure is not None
+    assert regularization.first_failure["output"].startswith(
+        "raised NameError: name 'train_X' is not defined (misbehaving.py, line "
+    )
+    assert "compute what it needs from its arguments" in regularization.first_failure["output"]
     assert forward.status == "timeout" and "within 2 s" in forward.message
     assert backward.status == "crashed"
 

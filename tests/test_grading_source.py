@@ -84,21 +84,28 @@ def test_notebook_magics_and_shell_escapes_are_blanked(tmp_path: Path) -> None:
     cells = [
         {"cell_type": "markdown", "source": "# title"},
         {"cell_type": "code", "source": ["%matplotlib inline\n", "import numpy as np\n"]},
-        {"cell_type": "code", "source": "%%time\nimport os\n"},
+        {"cell_type": "code", "source": "%%bash\nimport os\n"},
         {"cell_type": "code", "source": "def f():\n    !ls\n    return 1\nf?\n"},
         {"cell_type": "code", "source": "def broken(:\n"},
+        {"cell_type": "code", "source": "%%time\ndef g():\n    return 2\n"},
     ]
     path = tmp_path / "notebook.ipynb"
     path.write_text(json.dumps({"cells": cells}), encoding="utf-8")
     source = read_learner_file(path)
-    assert [chunk.label for chunk in source.chunks] == [
-        "notebook.ipynb, code cell 1",
-        "notebook.ipynb, code cell 3",
-    ]
+    labels = [chunk.label for chunk in source.chunks]
+    assert labels == [f"notebook.ipynb, code cell {n}" for n in (1, 3, 5)]
     assert source.chunks[0].code.splitlines() == ["", "import numpy as np"]
     assert source.chunks[1].code.splitlines() == ["def f():", "    pass", "    return 1", ""]
-    assert source.functions == {"f"}
+    assert source.chunks[2].code.splitlines() == ["", "def g():", "    return 2"]
+    assert source.functions == {"f", "g"}
     assert source.syntax_errors == ["notebook.ipynb, code cell 4, line 1: invalid syntax"]
+
+
+def test_an_nbformat_3_notebook_is_read(tmp_path: Path) -> None:
+    cells = [{"cell_type": "code", "input": ["def f():\n", "    return 1\n"]}]
+    path = tmp_path / "old.ipynb"
+    path.write_text(json.dumps({"worksheets": [{"cells": cells}], "nbformat": 3}), "utf-8")
+    assert read_learner_file(path).functions == {"f"}
 
 
 @pytest.mark.parametrize("name", ["notes.txt", "missing.py", "missing.ipynb"])

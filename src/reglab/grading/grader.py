@@ -65,6 +65,11 @@ def _evaluate(name: str, cases: list[Case], results: list[dict[str, Any]]) -> Fu
         if "error" in result:
             outputs.append(None)
             problem = f"raised {result['error']}"
+            if result["error"].startswith("NameError"):
+                problem += (
+                    " (the grader runs only the imports, definitions and constants at the top "
+                    "of your file: a function should compute what it needs from its arguments)"
+                )
         else:
             output = from_data(result["output"])
             outputs.append(output)

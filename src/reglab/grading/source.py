@@ -100,11 +100,21 @@ def is_safe(statement: ast.stmt) -> bool:
     return False
 
 
+PYTHON_CELL_MAGICS = ("%%time", "%%timeit", "%%capture")
+"""Cell magics whose body is Python: the body is read, the magic line blanked."""
+
+
 def _strip_ipython(cell: str) -> str | None:
-    """The cell with magics and shell escapes blanked, or None for a cell magic (``%%``)."""
+    """The cell with magics and shell escapes blanked, or None for another cell magic.
+
+    A cell under ``%%time``, ``%%timeit`` or ``%%capture`` is Python and is read; one
+    under any other cell magic (``%%bash``, ``%%writefile``, ...) is not.
+    """
     lines = cell.splitlines()
     if lines and lines[0].lstrip().startswith("%%"):
-        return None
+        if lines[0].split()[0] not in PYTHON_CELL_MAGICS:
+            return None
+        lines[0] = ""
     kept = []
     for line in lines:
         stripped = line.lstrip()
@@ -146,10 +156,15 @@ def _keep(source: LearnerSource, text: str, label: str, filename: str) -> None:
 
 
 def _notebook_cells(path: Path) -> list[str]:
+    """The sources of a notebook's code cells (nbformat 4, or 3 with its worksheets)."""
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-        cells = document["cells"]
-        sources = [cell.get("source", "") for cell in cells if cell.get("cell_type") == "code"]
+        if "cells" not in document and "worksheets" in document:  # nbformat 3
+            cells = [cell for sheet in document["worksheets"] for cell in sheet["cells"]]
+            sources = [cell.get("input", "") for cell in cells if cell["cell_type"] == "code"]
+        else:
+            cells = document["cells"]
+            sources = [cell.get("source", "") for cell in cells if cell["cell_type"] == "code"]
     except (ValueError, KeyError, TypeError, AttributeError):
         raise ParameterError(
             "PATH", "a Jupyter notebook (JSON with a list of cells)", str(path)
