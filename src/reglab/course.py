@@ -10,6 +10,10 @@ beside your own and compare them number for number.
 Each function only translates between the course's forms (dicts of ``W1, b1, ...``,
 cache tuples, ``(1, m)`` arrays) and the engine's K = 1 batches. None computes a
 product, an activation or a logarithm of its own: :mod:`reglab.engine` does all of it.
+The exceptions are the helpers the course's ``reg_utils`` hands to learners' code
+(``sigmoid``, ``relu``, ``plot_decision_boundary``) and its ``public_tests``
+(``*_test(target)``: a learner's function against this module's on the unit checks),
+which :mod:`reglab.grading` serves under the course's module names.
 
 This is the one module of reglab that seeds NumPy's global legacy generator, because
 the course does and its published numbers depend on it: ``initialize_parameters``
@@ -266,6 +270,8 @@ def plot_decision_boundary(
 ) -> None:
     """Fill the plane with ``model``'s class and draw the points on top, as ``reg_utils``.
 
+    Draws on pyplot's current axes (a notebook shows the figure at the end of the cell).
+
     Args:
         model: maps points as rows, shape ``(n, 2)``, to classes, e.g.
             ``lambda x: predict_dec(parameters, x.T)``.
@@ -283,7 +289,6 @@ def plot_decision_boundary(
     plt.ylabel("x2")
     plt.xlabel("x1")
     plt.scatter(X[0, :], X[1, :], c=np.ravel(y), cmap=plt.cm.Spectral)
-    plt.show()
 
 
 def initialize_parameters(layer_dims: list[int]) -> ParameterDict:

@@ -41,9 +41,11 @@ def _number(value: float) -> str:
 
 
 def _describe(value: Any) -> str:
+    if value is None:
+        return "None (a missing return?)"
     if isinstance(value, Opaque):
         return value.text
-    return type(value).__name__
+    return f"a {type(value).__name__}"
 
 
 def compare_array(
