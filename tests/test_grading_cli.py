@@ -286,3 +286,17 @@ def test_the_readme_shows_a_real_run(
     code, out, _ = run_grade(capsys, "wrong.py")
     assert code == 1
     assert out == shown
+
+
+def test_imports_that_hang_fail_every_function_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import reglab.grading.grader as grader
+
+    monkeypatch.setattr(grader, "MIN_LOAD_TIMEOUT", 1.0)
+    (tmp_path / "helpers.py").write_text("while True:\n    pass\n", encoding="utf-8")
+    path = write(tmp_path, "hanging", "import helpers\n" + CORRECT, ".py")
+    report = grade(path, timeout=1)
+    assert [result.status for result in report.functions] == ["failed"] * 4
+    for result in report.functions:
+        assert result.message == "running your file's imports and definitions took more than 1 s"

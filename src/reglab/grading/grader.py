@@ -113,6 +113,8 @@ class _Session:
     def ready(self) -> LearnerProcess | None:
         if self.process is not None:
             return self.process
+        if self.load_failure:  # loading failed once: it would fail again
+            return None
         process = LearnerProcess()
         chunks = [
             {"label": c.label, "filename": c.filename, "code": c.code} for c in self.source.chunks

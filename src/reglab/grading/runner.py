@@ -67,6 +67,8 @@ class LearnerProcess:
             self.failure = "timeout"
         except (EOFError, OSError):
             self.failure = "died"
+        except ValueError:  # not our JSON: the learner's code wrote into the reply pipe
+            self.failure = "garbled"
         self.close()
         return None
 
