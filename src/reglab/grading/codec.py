@@ -2,7 +2,7 @@
 
 The learner's process could send anything; a pickle from it would run code in
 reglab's process when loaded. So values cross as JSON: arrays as dtype, shape and
-base64 bytes (numeric and boolean dtypes only), dicts, tuples, lists, numbers and
+base64 bytes (real numeric and boolean dtypes only), dicts, tuples, lists, numbers and
 strings; anything else arrives as its ``repr``, which the comparison reports as a
 value of the wrong type.
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-_NUMERIC_KINDS = "biufc"
+_NUMERIC_KINDS = "biuf"  # complex values cannot be a right answer here: sent as text
 _REPR_LIMIT = 200
 
 
