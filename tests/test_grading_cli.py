@@ -300,3 +300,29 @@ def test_imports_that_hang_fail_every_function_once(
     assert [result.status for result in report.functions] == ["failed"] * 4
     for result in report.functions:
         assert result.message == "running your file's imports and definitions took more than 1 s"
+
+
+def test_a_timeout_kills_what_the_learners_code_started(tmp_path: Path) -> None:
+    marker = tmp_path / "grandchild.pid"
+    text = edited(
+        CORRECT,
+        "forward_propagation_with_dropout",
+        [
+            (
+                "    np.random.seed(1)\n",
+                "    import subprocess\n"
+                "    child = subprocess.Popen(['sleep', '600'])\n"
+                f"    open({str(marker)!r}, 'w').write(str(child.pid))\n"
+                "    while True:\n"
+                "        pass\n",
+            )
+        ],
+    )
+    report = grade(write(tmp_path, "spawner", text, ".py"), timeout=2)
+    assert report.functions[2].status == "timeout"
+    pid = int(marker.read_text(encoding="utf-8"))
+    status = Path(f"/proc/{pid}/status")
+    # Killed with its process group: gone, or a zombie waiting for its reaper.
+    if status.exists():
+        state = next(line for line in status.read_text().splitlines() if line.startswith("State"))
+        assert "Z" in state.split()[1]

@@ -83,6 +83,10 @@ WRONG: dict[str, dict[str, list[Edit]]] = {
         "dropout_scaling_inverted": [("/ keep_prob", "* keep_prob")],
         "dropout_mask_compared_wrong_way": [("< keep_prob)", "> keep_prob)")],
         "dropout_mask_from_randn": [("np.random.rand(", "np.random.randn(")],
+        "dropout_mask_not_thresholded": [
+            ("    D1 = (D1 < keep_prob).astype(int)\n", ""),
+            ("    D2 = (D2 < keep_prob).astype(int)\n", ""),
+        ],
         "dropout_not_seeded": [("    np.random.seed(1)\n", "")],
         **{
             f"dropout_keep_prob_hard_coded_{p}": [

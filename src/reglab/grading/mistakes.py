@@ -298,8 +298,9 @@ def _dropout_forward(
     weights = [parameters[f"W{l}"] for l in (1, 2, 3)]
     biases = [parameters[f"b{l}"] for l in (1, 2, 3)]
     params = engine.Parameters.stack([(weights, biases)])
+    # Masks are usually 0/1; a mistake's may be the raw draws (the engine multiplies by them).
     masks = engine.DropoutMasks(
-        keep=[np.asarray(k, dtype=bool)[np.newaxis] for k in keep],
+        keep=[np.asarray(k)[np.newaxis] for k in keep],
         keep_prob=np.array([scale]),
     )
     passed = engine.forward(params, np.asarray(X, dtype=float), masks)
@@ -360,6 +361,12 @@ def _forward_mistakes() -> list[Mistake]:
             "the mask is drawn with np.random.randn (normal); draw uniforms in [0, 1) with "
             "np.random.rand(A1.shape[0], A1.shape[1])",
             _forward_with(lambda s, p: kept(_draws(seed, s, normal=True), p), lambda p: p),
+        ),
+        Mistake(
+            "dropout_mask_not_thresholded",
+            "the mask is the uniform draws themselves: turn them into 0/1 with "
+            "D1 = (D1 < keep_prob) before A1 = A1 * D1",
+            _forward_with(lambda s, p: _draws(seed, s), lambda p: p),
         ),
         Mistake(
             "dropout_not_seeded",
