@@ -274,6 +274,7 @@ def test_the_example_shows_a_notebook_cell(capsys: pytest.CaptureFixture[str]) -
     assert code == 0
     assert "!reglab grade Regularization.ipynb" in out
     assert "from reglab.grading import grade" in out
+    assert 'print(grade("Regularization.ipynb"))' in out
 
 
 def test_the_readme_shows_a_real_run(

@@ -35,8 +35,7 @@ reads the file on disk, not the kernel's memory):
 or, without the shell escape:
 
     from reglab.grading import grade
-    report = grade("Regularization.ipynb")
-    print("\\n".join(report.lines()))
+    print(grade("Regularization.ipynb"))
 
 From a terminal: reglab grade Regularization.ipynb (add --json for a machine-readable
 result, --timeout 60 for a slow machine)."""
@@ -88,5 +87,5 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report.to_dict())
     else:
-        print("\n".join(report.lines()))
+        print(report)
     return 0 if report.passed else EXIT_FAILED

@@ -142,8 +142,12 @@ class GradeReport:
             "notes": list(self.notes),
         }
 
+    def __str__(self) -> str:
+        """The text report, as ``reglab grade`` prints it."""
+        return "\n".join(self.lines())
+
     def lines(self) -> list[str]:
-        """The text report."""
+        """The text report, line by line."""
         lines = [f"Grading {self.path}"]
         lines += [f"  note: {note}" for note in self.notes]
         for result in self.functions:
