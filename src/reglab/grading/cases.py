@@ -11,6 +11,7 @@ them shows. They are drawn from a fixed generator: the same cases on every run.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -164,6 +165,16 @@ def backward_dropout_cases() -> list[Case]:
         label = _held_out_label(layers, m, keep_prob=keep_prob)
         cases.append(Case(label, (X, Y, cache, keep_prob), expected))
     return cases
+
+
+_GLOBAL_GENERATOR = threading.Lock()
+"""Held while cases are built: reglab.course seeds and draws from NumPy's global generator."""
+
+
+def build_cases(name: str) -> list[Case]:
+    """The cases of function ``name``; safe to call from several threads at once."""
+    with _GLOBAL_GENERATOR:
+        return CASES[name]()
 
 
 CASES: dict[str, Callable[[], list[Case]]] = {

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from reglab.errors import ParameterError
-from reglab.grading.cases import CASES, Case
+from reglab.grading.cases import CASES, Case, build_cases
 from reglab.grading.codec import from_data, to_data
 from reglab.grading.compare import first_mismatch
 from reglab.grading.learner_gradcheck import CHECKS
@@ -179,7 +179,7 @@ def _grade_function(name: str, session: _Session, failed: set[str]) -> FunctionR
         return FunctionResult(name, "failed", session.load_failure)
     if session.functions.get(name) != "defined":
         return _missing(name, session.source)
-    cases = CASES[name]()
+    cases = build_cases(name)
     reply, failure = session.ask(
         {"op": "call", "function": name, "cases": [to_data(c.arguments) for c in cases]}
     )
@@ -239,6 +239,9 @@ def _with_gradient_check(
 
 def grade(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> GradeReport:
     """Grade the learner's ``.py`` file or ``.ipynb`` notebook at ``path``.
+
+    The learner's code runs in a child process; several files may be graded at once
+    from several threads.
 
     Args:
         path: the learner's file.
