@@ -23,6 +23,7 @@ from pathlib import Path
 
 from reglab.cli.common import Subparsers, add_command, add_json_argument, print_json
 from reglab.errors import ParameterError
+from reglab.grading.limits import DEFAULT_TIMEOUT
 
 EXIT_FAILED = 1
 
@@ -54,8 +55,6 @@ def positive_seconds(text: str) -> float:
 
 def register(subparsers: Subparsers) -> None:
     """Add the ``grade`` command to ``subparsers``."""
-    from reglab.grading.grader import DEFAULT_TIMEOUT
-
     parser = add_command(subparsers, "grade", __doc__, run)
     parser.add_argument(
         "path", nargs="?", type=Path, metavar="PATH", help="your .py file or .ipynb notebook"

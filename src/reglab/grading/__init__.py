@@ -11,7 +11,25 @@ functions against their own cost (:mod:`~reglab.grading.learner_gradcheck`).
 The learner's code never runs in reglab's own process.
 """
 
-from reglab.grading.grader import grade
-from reglab.grading.report import FunctionResult, GradeReport
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from reglab.grading.grader import grade
+    from reglab.grading.report import FunctionResult, GradeReport
 
 __all__ = ["FunctionResult", "GradeReport", "grade"]
+
+
+def __getattr__(name: str) -> Any:
+    """Import the grader on first use: ``reglab``'s other commands never pay for it."""
+    if name == "grade":
+        from reglab.grading.grader import grade
+
+        return grade
+    if name in ("FunctionResult", "GradeReport"):
+        from reglab.grading import report
+
+        return getattr(report, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -17,17 +17,11 @@ from reglab.grading.cases import CASES, Case, build_cases
 from reglab.grading.codec import from_data, to_data
 from reglab.grading.compare import first_mismatch
 from reglab.grading.learner_gradcheck import CHECKS
+from reglab.grading.limits import DEFAULT_TIMEOUT, MIN_LOAD_TIMEOUT
 from reglab.grading.mistakes import MISTAKES, Mistake
 from reglab.grading.report import FunctionResult, GradeReport
 from reglab.grading.runner import LearnerProcess
 from reglab.grading.source import LearnerSource, read_learner_file
-
-DEFAULT_TIMEOUT = 30.0
-"""Seconds each function (and the file's own imports and definitions) may take."""
-
-MIN_LOAD_TIMEOUT = 10.0
-"""Seconds the file's imports and definitions may take, at least (a short --timeout for
-the functions should not fail a file whose imports of NumPy and matplotlib are slow)."""
 
 FUNCTIONS = tuple(CASES)
 """The graded functions, in the exercise's order."""
