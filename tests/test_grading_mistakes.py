@@ -83,6 +83,8 @@ WRONG: dict[str, dict[str, list[Edit]]] = {
         "dropout_scaling_inverted": [("/ keep_prob", "* keep_prob")],
         "dropout_mask_compared_wrong_way": [("< keep_prob)", "> keep_prob)")],
         "dropout_mask_from_randn": [("np.random.rand(", "np.random.randn(")],
+        "dropout_layer_1_scaling_missing": [("    A1 = A1 / keep_prob\n", "")],
+        "dropout_layer_2_scaling_missing": [("    A2 = A2 / keep_prob\n", "")],
         "dropout_mask_not_thresholded": [
             ("    D1 = (D1 < keep_prob).astype(int)\n", ""),
             ("    D2 = (D2 < keep_prob).astype(int)\n", ""),
@@ -104,6 +106,14 @@ WRONG: dict[str, dict[str, list[Edit]]] = {
         "backward_mask_missing": [("dA2 = dA2 * D2", "dA2 = dA2"), ("dA1 = dA1 * D1", "dA1 = dA1")],
         "backward_scaling_missing": [("/ keep_prob", "/ 1")],
         "backward_scaling_inverted": [("/ keep_prob", "* keep_prob")],
+        "backward_layer_1_mask_missing": [
+            ("    dA1 = dA1 * D1\n", ""),
+            ("    dA1 = dA1 / keep_prob\n", ""),
+        ],
+        "backward_layer_2_mask_missing": [
+            ("    dA2 = dA2 * D2\n", ""),
+            ("    dA2 = dA2 / keep_prob\n", ""),
+        ],
         **{
             f"backward_keep_prob_hard_coded_{p}": [
                 ("    m = X.shape[1]\n", f"    m = X.shape[1]\n    keep_prob = {p}\n")

@@ -293,8 +293,13 @@ def _dropout_forward(
     parameters: dict[str, FloatArray],
     keep: Sequence[Any],
     scale: float,
+    recorded: Sequence[Any] | None = None,
 ) -> tuple[FloatArray, tuple[FloatArray, ...]]:
-    """The engine's forward pass with the given masks and scale, as the course's (A3, cache)."""
+    """The engine's forward pass with the given masks and scale, as the course's (A3, cache).
+
+    ``recorded`` are the masks the cache holds, when they differ from the ones applied.
+    """
+    recorded = keep if recorded is None else recorded
     weights = [parameters[f"W{l}"] for l in (1, 2, 3)]
     biases = [parameters[f"b{l}"] for l in (1, 2, 3)]
     params = engine.Parameters.stack([(weights, biases)])
@@ -307,8 +312,8 @@ def _dropout_forward(
     Z = [z[0] for z in passed.pre_activations]
     A = [a[0] for a in passed.hidden]
     cache = (
-        Z[0], np.asarray(keep[0]), A[0], weights[0], biases[0],
-        Z[1], np.asarray(keep[1]), A[1], weights[1], biases[1],
+        Z[0], np.asarray(recorded[0]), A[0], weights[0], biases[0],
+        Z[1], np.asarray(recorded[1]), A[1], weights[1], biases[1],
         Z[2], passed.output[0], weights[2], biases[2],
     )  # fmt: skip
     return passed.output[0], cache
@@ -327,6 +332,20 @@ def _forward_with(
         X, parameters, keep_prob = arguments
         shapes = [(parameters[f"W{l}"].shape[0], X.shape[1]) for l in (1, 2)]
         return _dropout_forward(X, parameters, masks(shapes, keep_prob), scale(keep_prob))
+
+    return predict
+
+
+def _forward_layer_unscaled(layer: int) -> Prediction:
+    """Layer ``layer``'s activations masked but not divided by keep_prob (the other's are)."""
+
+    def predict(arguments: tuple[Any, ...], _: Any) -> Any:
+        X, parameters, keep_prob = arguments
+        shapes = [(parameters[f"W{l}"].shape[0], X.shape[1]) for l in (1, 2)]
+        masks = [draw < keep_prob for draw in _draws(engine.dropout.COURSE_MASK_SEED, shapes)]
+        applied: list[Any] = [mask.astype(float) for mask in masks]
+        applied[layer - 1] = applied[layer - 1] * keep_prob  # A * D * p / p = A * D
+        return _dropout_forward(X, parameters, applied, keep_prob, recorded=masks)
 
     return predict
 
@@ -375,6 +394,15 @@ def _forward_mistakes() -> list[Mistake]:
             _forward_with(lambda s, p: kept(_draws(GRADER_SEED, s), p), lambda p: p),
         ),
     ]
+    for layer in (1, 2):
+        mistakes.append(
+            Mistake(
+                f"dropout_layer_{layer}_scaling_missing",
+                f"A{layer} is not divided by keep_prob (the other hidden layer's is): "
+                f"A{layer} = A{layer} * D{layer} / keep_prob",
+                _forward_layer_unscaled(layer),
+            )
+        )
     for fixed in COMMON_KEEP_PROBS:
         mistakes.append(
             Mistake(
@@ -402,7 +430,7 @@ def _dropout_backward(
         hidden=[np.asarray(cache[i], dtype=float)[np.newaxis] for i in (2, 7)],
         output=np.asarray(cache[11], dtype=float)[np.newaxis],
         masks=engine.DropoutMasks(
-            keep=[np.asarray(k, dtype=bool)[np.newaxis] for k in keep],
+            keep=[np.asarray(k)[np.newaxis] for k in keep],  # 0/1, or a mistake's factors
             keep_prob=np.array([scale]),
         ),
     )
@@ -425,6 +453,18 @@ def _backward_with(
     def predict(arguments: tuple[Any, ...], _: Any) -> Any:
         X, Y, cache, keep_prob = arguments
         return _dropout_backward(X, Y, cache, masks(cache), scale(keep_prob))
+
+    return predict
+
+
+def _backward_layer_unmasked(layer: int) -> Prediction:
+    """``dA`` of layer ``layer`` neither masked nor scaled (the other layer's is)."""
+
+    def predict(arguments: tuple[Any, ...], _: Any) -> Any:
+        X, Y, cache, keep_prob = arguments
+        factors = [np.asarray(cache[1], dtype=float), np.asarray(cache[6], dtype=float)]
+        factors[layer - 1] = np.full_like(factors[layer - 1], keep_prob)  # dA * p / p = dA
+        return _dropout_backward(X, Y, cache, factors, keep_prob)
 
     return predict
 
@@ -461,6 +501,15 @@ def _backward_dropout_mistakes() -> list[Mistake]:
             _backward_with(cache_masks, lambda p: 1.0 / p),
         ),
     ]
+    for layer in (1, 2):
+        mistakes.append(
+            Mistake(
+                f"backward_layer_{layer}_mask_missing",
+                f"dA{layer} is neither masked nor scaled (dA{3 - layer} is): "
+                f"dA{layer} = dA{layer} * D{layer} / keep_prob",
+                _backward_layer_unmasked(layer),
+            )
+        )
     for fixed in COMMON_KEEP_PROBS:
         mistakes.append(
             Mistake(
