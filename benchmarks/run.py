@@ -610,6 +610,16 @@ def main(argv: Sequence[str] | None = None) -> None:
             )
         )
 
+    # 7. For learners: grading a notebook (a child process per file) and the gradient check.
+    from reglab.engine.gradcheck import check_gradients
+    from reglab.grading import grade
+
+    learner_file = Path(__file__).resolve().parents[1] / "tests/learner_solutions/correct.py"
+    graded = best_of(3, lambda: grade(learner_file))
+    rows.append(Row("reglab grade: the right solution, 4 functions", graded, "44 cases + 2 checks"))
+    checked = best_of(3, lambda: check_gradients(TrainConfig(l2=0.7), X, Y))
+    rows.append(Row("reglab gradcheck: exercise model, L2", checked, "147 parameters, m = 211"))
+
     load_after = os.getloadavg()
     print_table(rows, peak)
     print()

@@ -10,6 +10,10 @@ beside your own and compare them number for number.
 Each function only translates between the course's forms (dicts of ``W1, b1, ...``,
 cache tuples, ``(1, m)`` arrays) and the engine's K = 1 batches. None computes a
 product, an activation or a logarithm of its own: :mod:`reglab.engine` does all of it.
+The exceptions are the helpers the course's ``reg_utils`` hands to learners' code
+(``sigmoid``, ``relu``, ``plot_decision_boundary``) and its ``public_tests``
+(``*_test(target)``: a learner's function against this module's on the unit checks),
+which :mod:`reglab.grading` serves under the course's module names.
 
 This is the one module of reglab that seeds NumPy's global legacy generator, because
 the course does and its published numbers depend on it: ``initialize_parameters``
@@ -35,7 +39,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -50,20 +54,27 @@ from reglab.types import BoolArray, FloatArray
 __all__ = [
     "backward_propagation",
     "backward_propagation_with_dropout",
+    "backward_propagation_with_dropout_test",
     "backward_propagation_with_dropout_test_case",
     "backward_propagation_with_regularization",
+    "backward_propagation_with_regularization_test",
     "backward_propagation_with_regularization_test_case",
     "compute_cost",
     "compute_cost_with_regularization",
+    "compute_cost_with_regularization_test",
     "compute_cost_with_regularization_test_case",
     "forward_propagation",
     "forward_propagation_with_dropout",
+    "forward_propagation_with_dropout_test",
     "forward_propagation_with_dropout_test_case",
     "initialize_parameters",
     "load_2D_dataset",
     "model",
+    "plot_decision_boundary",
     "predict",
     "predict_dec",
+    "relu",
+    "sigmoid",
     "update_parameters",
 ]
 
@@ -238,6 +249,46 @@ def _gradient_dict(grads: engine.Gradients, summed_loss: bool, m: int) -> dict[s
 
 
 # --- the course's functions ----------------------------------------------------------------
+
+
+def sigmoid(x: FloatArray) -> FloatArray:
+    """``1 / (1 + exp(-x))``, elementwise (the engine's output activation), as ``reg_utils``."""
+    from scipy.special import expit  # here: importing scipy.special costs ~0.3 s at start-up
+
+    s: FloatArray = expit(np.asarray(x, dtype=float))
+    return s
+
+
+def relu(x: FloatArray) -> FloatArray:
+    """``max(0, x)``, elementwise (the engine's hidden activation), as ``reg_utils``."""
+    r: FloatArray = np.maximum(0, x)
+    return r
+
+
+def plot_decision_boundary(
+    model: Callable[[FloatArray], Any], X: FloatArray, y: FloatArray
+) -> None:
+    """Fill the plane with ``model``'s class and draw the points on top, as ``reg_utils``.
+
+    Draws on pyplot's current axes (a notebook shows the figure at the end of the cell).
+
+    Args:
+        model: maps points as rows, shape ``(n, 2)``, to classes, e.g.
+            ``lambda x: predict_dec(parameters, x.T)``.
+        X: the points, shape ``(2, m)``.
+        y: their labels, shape ``(1, m)``.
+    """
+    import matplotlib.pyplot as plt  # here: the engine and the grader never need it
+
+    step = 0.01
+    x_min, x_max = X[0, :].min() - 1, X[0, :].max() + 1
+    y_min, y_max = X[1, :].min() - 1, X[1, :].max() + 1
+    xx, yy = np.meshgrid(np.arange(x_min, x_max, step), np.arange(y_min, y_max, step))
+    classes = np.asarray(model(np.c_[xx.ravel(), yy.ravel()])).reshape(xx.shape)
+    plt.contourf(xx, yy, classes, cmap=plt.cm.Spectral)
+    plt.ylabel("x2")
+    plt.xlabel("x1")
+    plt.scatter(X[0, :], X[1, :], c=np.ravel(y), cmap=plt.cm.Spectral)
 
 
 def initialize_parameters(layer_dims: list[int]) -> ParameterDict:
@@ -546,3 +597,70 @@ def backward_propagation_with_dropout_test_case() -> tuple[FloatArray, FloatArra
     X, parameters = forward_propagation_with_dropout_test_case()
     _, cache = forward_propagation_with_dropout(X, parameters, keep_prob=0.5)
     return X, np.array(_UNIT_CHECK_LABELS), cache
+
+
+# --- the course's public_tests: a learner's function against reglab's on each check -------
+
+
+def _check_like(name: str, received: Any, expected: Any) -> None:
+    """Raise AssertionError naming ``name`` unless ``received`` matches ``expected``."""
+    if isinstance(expected, dict):
+        if not isinstance(received, dict):
+            raise AssertionError(f"{name} must be a dict. Received: {type(received).__name__}")
+        for key, value in expected.items():
+            if key not in received:
+                raise AssertionError(f"{name} lacks the key {key!r}")
+            _check_like(f"{name}[{key!r}]", received[key], value)
+        return
+    if isinstance(expected, tuple):
+        if not isinstance(received, tuple | list) or len(received) != len(expected):
+            raise AssertionError(f"{name} must be a tuple of {len(expected)} items")
+        for i, (got, want) in enumerate(zip(received, expected, strict=True)):
+            _check_like(f"{name}[{i}]", got, want)
+        return
+    got_array, want_array = np.asarray(received), np.asarray(expected)
+    if got_array.shape != want_array.shape and got_array.size != 1:
+        raise AssertionError(
+            f"{name} must have shape {want_array.shape}. Received: {got_array.shape}"
+        )
+    if not np.allclose(got_array.astype(float), want_array.astype(float), rtol=1e-7, atol=1e-9):
+        raise AssertionError(f"Wrong values in {name}")
+
+
+def _passed() -> None:
+    print("\033[92mAll tests passed.\033[0m")
+
+
+def compute_cost_with_regularization_test(target: Callable[..., Any]) -> None:
+    """The course's check of ``compute_cost_with_regularization`` (lambd = 0.1)."""
+    A3, Y, parameters = compute_cost_with_regularization_test_case()
+    expected = compute_cost_with_regularization(A3, Y, parameters, lambd=0.1)
+    _check_like("cost", target(A3, Y, parameters, 0.1), expected)
+    _passed()
+
+
+def backward_propagation_with_regularization_test(target: Callable[..., Any]) -> None:
+    """The course's check of ``backward_propagation_with_regularization`` (lambd = 0.7)."""
+    X, Y, cache = backward_propagation_with_regularization_test_case()
+    expected = backward_propagation_with_regularization(X, Y, cache, lambd=0.7)
+    received = target(X, Y, cache, 0.7)
+    _check_like("gradients", received, {k: expected[k] for k in ("dW1", "dW2", "dW3")})
+    _passed()
+
+
+def forward_propagation_with_dropout_test(target: Callable[..., Any]) -> None:
+    """The course's check of ``forward_propagation_with_dropout`` (keep_prob = 0.7)."""
+    X, parameters = forward_propagation_with_dropout_test_case()
+    expected, _ = forward_propagation_with_dropout(X, parameters, keep_prob=0.7)
+    A3, _ = target(X, parameters, 0.7)
+    _check_like("A3", A3, expected)
+    _passed()
+
+
+def backward_propagation_with_dropout_test(target: Callable[..., Any]) -> None:
+    """The course's check of ``backward_propagation_with_dropout`` (keep_prob = 0.8)."""
+    X, Y, cache = backward_propagation_with_dropout_test_case()
+    expected = backward_propagation_with_dropout(X, Y, cache, keep_prob=0.8)
+    received = target(X, Y, cache, 0.8)
+    _check_like("gradients", received, {k: expected[k] for k in ("dA1", "dA2")})
+    _passed()

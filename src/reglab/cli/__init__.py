@@ -19,12 +19,12 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from reglab.cli import compare, datasets, sweep, train
+from reglab.cli import compare, datasets, gradcheck, grade, sweep, train
 from reglab.cli.common import EXIT_USAGE, UsageErrorParser
 from reglab.errors import ReglabError
 from reglab.version import __version__
 
-COMMANDS: tuple[ModuleType, ...] = (compare, train, sweep, datasets)
+COMMANDS: tuple[ModuleType, ...] = (compare, train, sweep, datasets, grade, gradcheck)
 """The commands, in the order ``reglab --help`` lists them."""
 
 EXIT_INTERRUPTED = 130

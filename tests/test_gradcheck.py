@@ -1,0 +1,137 @@
+"""The engine's gradient check (``reglab gradcheck``): it passes for the engine, and it can fail."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import reglab.engine.gradcheck as gradcheck
+from reglab.cli import main
+from reglab.config import TrainConfig
+from reglab.data.football import load_football
+from reglab.engine import Gradients
+from reglab.engine.gradcheck import (
+    THRESHOLD,
+    central_differences,
+    check_gradients,
+    compare_gradients,
+    relative_difference,
+)
+
+CONFIGS = [
+    TrainConfig(),
+    TrainConfig(l2=0.7),
+    TrainConfig(keep_prob=0.86, masks="course"),
+    TrainConfig(keep_prob=0.8, masks="fresh", l2=0.3, init="he", seed=4),
+    TrainConfig(layers=(2, 30, 10, 5, 1), init="xavier", l2=0.1, keep_prob=0.9, seed=2),
+]
+
+
+@pytest.mark.parametrize("config", CONFIGS, ids=lambda c: f"{c.layers}-{c.l2}-{c.keep_prob}")
+def test_the_engine_passes_on_the_exercise_data(football_path: Path, config: TrainConfig) -> None:
+    data = load_football(football_path)
+    check = check_gradients(config, data.X_train, data.y_train)
+    assert check.passed
+    assert check.difference < THRESHOLD
+    names = [name for name, _ in check.parameters]
+    n_layers = len(config.layers) - 1
+    assert names == [f"{p}{l}" for l in range(1, n_layers + 1) for p in ("W", "b")]
+    assert all(value < THRESHOLD for _, value in check.parameters)
+    assert check.kinks == 0
+
+
+def test_relu_kinks_are_counted(football_path: Path) -> None:
+    # Seed 9: for some examples every unit of a hidden layer is dropped or off, so the
+    # next layer's pre-activation is exactly its zero bias, on ReLU's kink. Central
+    # differences there see half a slope; the check fails and says why it may.
+    data = load_football(football_path)
+    config = TrainConfig(layers=(2, 30, 10, 5, 1), init="xavier", l2=0.1, keep_prob=0.9, seed=9)
+    check = check_gradients(config, data.X_train, data.y_train)
+    assert not check.passed and check.kinks > 0
+
+
+def test_a_wrong_backward_pass_fails_and_is_located(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The numpy-ml bug the style guide cites: dropout's mask forgotten in the backward
+    # pass. Here: the mask applied, but the scaling by 1/keep_prob forgotten.
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((2, 40))
+    Y = (rng.random((1, 40)) < 0.5).astype(float)
+    right = gradcheck.backward
+
+    def unscaled(*args: Any, **kwargs: Any) -> Gradients:
+        return right(*args, **{**kwargs, "keep_prob": np.array([1.0])})
+
+    config = TrainConfig(keep_prob=0.5, masks="course")
+    assert check_gradients(config, X, Y).passed
+    monkeypatch.setattr(gradcheck, "backward", unscaled)
+    check = check_gradients(config, X, Y)
+    assert not check.passed
+    differences = dict(check.parameters)
+    assert differences["W3"] < THRESHOLD and differences["b3"] < THRESHOLD
+    assert differences["W1"] > 1e-2 and differences["W2"] > 1e-2
+
+
+def test_central_differences_of_a_known_function() -> None:
+    point = {"a": np.array([[1.0, -2.0]]), "b": np.array([[0.5]])}
+
+    def cost(p: dict[str, np.ndarray]) -> float:
+        return float(np.sum(p["a"] ** 3) + np.sin(p["b"][0, 0]))
+
+    approximation = central_differences(cost, point)
+    assert np.allclose(approximation["a"], 3 * point["a"] ** 2, rtol=1e-8)
+    assert np.allclose(approximation["b"], np.cos(0.5), rtol=1e-8)
+    exact = {"a": 3 * point["a"] ** 2, "b": np.cos(point["b"])}
+    assert compare_gradients(exact, approximation).passed
+    wrong = {"a": 3 * point["a"] ** 2, "b": np.sin(point["b"])}
+    failed = compare_gradients(wrong, approximation)
+    assert not failed.passed and dict(failed.parameters)["a"] < THRESHOLD
+    assert relative_difference(np.zeros(3), np.zeros(3)) == 0.0
+    assert relative_difference(np.ones(2), -np.ones(2)) == 1.0
+
+
+def test_the_command(capsys: pytest.CaptureFixture[str], football_path: Path) -> None:
+    arguments = ["gradcheck", "--data", str(football_path), "--l2", "0.7"]
+    assert main(arguments) == 0
+    out = capsys.readouterr().out
+    assert "model:   layers=2,20,3,1 l2=0.7 keep_prob=1.0" in out
+    assert out.rstrip().endswith("passed: the overall difference is below 1e-07")
+    assert main([*arguments, "--keep-prob", "0.86", "--masks", "course", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert set(document) == {
+        "schema_version",
+        "difference",
+        "passed",
+        "threshold",
+        "kinks",
+        "parameters",
+        "epsilon",
+    }
+    assert document["schema_version"] == 1
+    assert document["passed"] is True and document["epsilon"] == 1e-7
+    assert [p["name"] for p in document["parameters"]] == ["W1", "b1", "W2", "b2", "W3", "b3"]
+    assert all(isinstance(p["difference"], float) for p in document["parameters"])
+
+
+def test_the_command_exits_1_when_the_check_fails(
+    capsys: pytest.CaptureFixture[str], football_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    right = gradcheck.backward
+
+    def without_l2(params: Any, passed: Any, Y: Any, l2: Any = 0.0, **kwargs: Any) -> Gradients:
+        return right(params, passed, Y, 0.0, **kwargs)  # the L2 term forgotten
+
+    monkeypatch.setattr(gradcheck, "backward", without_l2)
+    assert main(["gradcheck", "--data", str(football_path), "--l2", "0.7", "--json"]) == 1
+    assert json.loads(capsys.readouterr().out)["passed"] is False
+
+
+def test_bad_options_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["gradcheck", "--keep-prob", "1.5"]) == 2
+    assert capsys.readouterr().err == (
+        "reglab: error: argument --keep-prob: keep_prob must be in (0, 1]. "
+        "Received: keep_prob=1.5 (see 'reglab gradcheck --help')\n"
+    )
