@@ -22,7 +22,7 @@ from reglab.cli import main
 
 SHORT_RUN = ["--iterations", "200", "--record-every", "100"]
 
-LAYER_SIZES = "at least two positive integer sizes, e.g. (2, 20, 3, 1)"
+LAYER_SIZES = "at least two positive integer sizes, e.g. (2, 20, 3, 1), each at most 100,000, at most 64 of them (reglab's caps)"
 
 # option, value, then what the one line names: the parameter, its valid range, the value received.
 OPTION_ERRORS = [
@@ -36,9 +36,21 @@ OPTION_ERRORS = [
     ("--l2", "inf", "l2", "a finite number >= 0", "inf"),
     ("--learning-rate", "0", "learning_rate", "a finite number > 0", "0.0"),
     ("--learning-rate", "-0.3", "learning_rate", "a finite number > 0", "-0.3"),
-    ("--iterations", "0", "iterations", "an integer >= 1", "0"),
-    ("--iterations", "2.5", "iterations", "an integer >= 1", "'2.5'"),
-    ("--iterations", "many", "iterations", "an integer >= 1", "'many'"),
+    ("--iterations", "0", "iterations", "an integer in [1, 1,000,000,000] (reglab's cap)", "0"),
+    (
+        "--iterations",
+        "2.5",
+        "iterations",
+        "an integer in [1, 1,000,000,000] (reglab's cap)",
+        "'2.5'",
+    ),
+    (
+        "--iterations",
+        "many",
+        "iterations",
+        "an integer in [1, 1,000,000,000] (reglab's cap)",
+        "'many'",
+    ),
     ("--layers", "2,,3", "layers", LAYER_SIZES, "'2,,3'"),
     ("--layers", "2,a,1", "layers", LAYER_SIZES, "'2,a,1'"),
     ("--layers", "0,3,1", "layers", LAYER_SIZES, "(0, 3, 1)"),
@@ -50,11 +62,11 @@ OPTION_ERRORS = [
         "a sequence ending in 1 (one sigmoid output unit)",
         "(2, 20, 3)",
     ),
-    ("--record-every", "0", "record_every", "an integer >= 1", "0"),
+    ("--record-every", "0", "record_every", "an integer in [1, 1,000,000,000] (reglab's cap)", "0"),
     ("--masks", "other", "masks", "one of fresh, course", "'other'"),
     ("--init", "other", "init", "one of course, lecun, he, xavier", "'other'"),
-    ("--seed", "-1", "seed", "an integer >= 0", "-1"),
-    ("--seed", "0.5", "seed", "an integer >= 0", "'0.5'"),
+    ("--seed", "-1", "seed", "an integer in [0, 2**63 - 1] (stored as a 64-bit integer)", "-1"),
+    ("--seed", "0.5", "seed", "an integer in [0, 2**63 - 1] (stored as a 64-bit integer)", "'0.5'"),
 ]
 
 

@@ -47,7 +47,7 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (["--masks", "fresh,stale"], "masks must be one of fresh, course. Received: masks='stale'"),
         (
             ["--seeds", "0"],
-            "seeds must be a number of seeds >= 1 or a non-empty list of distinct integers >= 0. "
+            "seeds must be a number of seeds >= 1 or a non-empty list of distinct integers in [0, 2**63 - 1] (stored as 64-bit integers). "
             "Received: seeds=0",
         ),
         (["--seeds", "1,1"], "Received: seeds=[1, 1]"),
@@ -69,12 +69,12 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ),
         (
             ["--chunk-size", "0"],
-            "argument --chunk-size: chunk_size must be an integer >= 1. Received: chunk_size=0 "
+            "argument --chunk-size: chunk_size must be an integer in [1, 100,000] (reglab's cap). Received: chunk_size=0 "
             "(see 'reglab sweep --help')",
         ),
         (
             ["--chunk-size", "many"],
-            "argument --chunk-size: chunk_size must be an integer >= 1. "
+            "argument --chunk-size: chunk_size must be an integer in [1, 100,000] (reglab's cap). "
             "Received: chunk_size='many'",
         ),
         (
