@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, get_args
 
-from reglab.constraints import ByteSize, Constraint, Integer, LayerSizes, Options, Real
+from reglab.constraints import ByteSize, Constraint, Integer, LayerSizes, Options, Pattern, Real
 from reglab.errors import ParameterError
 
 MaskMode = Literal["fresh", "course"]
@@ -36,6 +36,8 @@ MAX_SEEDS = 1_000_000
 MAX_MODELS = 5_000
 """The most models (cells x seeds) of one sweep or seed study without ``--yes``
 (``max_configs=None`` in the library)."""
+DEFAULT_CHUNK_SIZE = 64
+"""Models per engine call in seed studies and sweeps."""
 MAX_CHUNK_SIZE = 100_000
 """The most models in one engine call."""
 
@@ -55,6 +57,10 @@ PARAMETERS: dict[str, Constraint] = {
     "sweep_seeds": Integer(1, MAX_SEEDS, cap="reglab's cap"),
     "chunk_size": Integer(1, MAX_CHUNK_SIZE, cap="reglab's cap"),
     "backend": Options(BACKENDS),
+    "scheduler": Pattern(
+        r"(?:[a-z]+://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):[0-9]{1,5}",
+        "an address such as tcp://127.0.0.1:8786 (host:port, with an optional scheme://)",
+    ),
     "max_memory": ByteSize(1 << 20),
     "test_fraction": Real(0.0, 1.0, low_open=True, high_open=True),
 }

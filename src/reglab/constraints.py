@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -181,6 +182,21 @@ class Options(Constraint):
 
     def accepts(self, value: object) -> bool:
         return isinstance(value, str) and value in self.choices
+
+
+@dataclass(frozen=True)
+class Pattern(Constraint):
+    """A string matching a regular expression; ``text`` says what that means for a person."""
+
+    pattern: str
+    text: str
+
+    @property
+    def rule(self) -> str:
+        return self.text
+
+    def accepts(self, value: object) -> bool:
+        return isinstance(value, str) and re.fullmatch(self.pattern, value) is not None
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from reglab.config import MAX_SEED, MAX_SEEDS  # noqa: F401 (MAX_SEEDS: re-exported)
+from reglab.config import MAX_SEED
+from reglab.config import MAX_SEEDS as MAX_SEEDS  # re-exported
 from reglab.errors import ParameterError
 from reglab.types import FloatArray
-
 
 
 def resolve_seeds(seeds: int | Sequence[int]) -> tuple[int, ...]:
@@ -41,7 +41,9 @@ def resolve_seeds(seeds: int | Sequence[int]) -> tuple[int, ...]:
     values = tuple(seeds)
     if (
         not values
-        or not all(isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= MAX_SEED for s in values)
+        or not all(
+            isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= MAX_SEED for s in values
+        )
         or len(set(values)) != len(values)
     ):
         raise ParameterError("seeds", expected, list(values))

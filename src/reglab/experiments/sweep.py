@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from reglab.config import InitScheme, MaskMode, TrainConfig, check
+from reglab.config import MAX_MODELS, InitScheme, MaskMode, TrainConfig, check
 from reglab.data.dataset import Dataset
 from reglab.errors import DataError, ParameterError
 from reglab.experiments.backends import (
@@ -65,7 +65,7 @@ from reglab.experiments.store import (
 from reglab.types import BoolArray, FloatArray
 from reglab.version import __version__
 
-DEFAULT_MAX_CONFIGS = 5_000
+DEFAULT_MAX_CONFIGS = MAX_MODELS
 """The largest sweep (cells x seeds) run without an explicit ``max_configs``."""
 
 JSON_SCHEMA_VERSION = 1
