@@ -22,7 +22,10 @@ from reglab.cli import main
 
 SHORT_RUN = ["--iterations", "200", "--record-every", "100"]
 
-LAYER_SIZES = "at least two positive integer sizes, e.g. (2, 20, 3, 1), each at most 100,000, at most 64 of them (reglab's caps)"
+LAYER_SIZES = (
+    "at least two positive integer sizes, e.g. (2, 20, 3, 1), "
+    "each at most 100,000, at most 64 of them (reglab's caps)"
+)
 
 # option, value, then what the one line names: the parameter, its valid range, the value received.
 OPTION_ERRORS = [
@@ -264,7 +267,7 @@ def test_diverging_run_stops_with_one_line(capsys: pytest.CaptureFixture[str]) -
 
 # --- outputs, seeds and the split: rejected before any data is loaded or model trained ---------
 
-SEEDS_RANGE = "an integer >= 2 (a spread needs at least two runs)"
+SEEDS_RANGE = "an integer in [2, 1,000,000] (a spread needs at least two runs; reglab's cap)"
 OUTPUT_OPTION_ERRORS = [
     ("--format", "gif", "format", "one of png, svg", "'gif'"),
     ("--format", "PNG", "format", "one of png, svg", "'PNG'"),
@@ -358,7 +361,10 @@ def report_under_a_file(tmp: Path) -> tuple[list[str], str]:
 
 
 def report_is_a_directory(tmp: Path) -> tuple[list[str], str]:
-    return ["--report", str(tmp)], f"cannot write the report to {tmp}: it is a directory"
+    return ["--report", str(tmp)], (
+        "report must be a regular file or a new path (this one is a directory: devices, FIFOs "
+        f"and directories are never written to). Received: report={str(tmp)!r}"
+    )
 
 
 def format_without_out(tmp: Path) -> tuple[list[str], str]:

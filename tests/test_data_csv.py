@@ -293,7 +293,10 @@ def test_not_text(tmp_path: Path) -> None:
         ),
         (
             {"seed": -2},
-            "seed must be an integer in [0, 2**63 - 1] (stored as a 64-bit integer). Received: seed=-2",
+            (
+                "seed must be an integer in [0, 2**63 - 1] "
+                "(stored as a 64-bit integer). Received: seed=-2"
+            ),
         ),
     ],
 )

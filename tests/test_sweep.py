@@ -164,13 +164,14 @@ def test_diverged_seeds_are_recorded_and_never_recommended(moons: Dataset) -> No
         ({"layers": ((2, 3),)}, "layers must be a sequence ending in 1"),
         (
             {"seeds": 0},
-            "seeds must be a number of seeds >= 1 or a non-empty list of distinct integers in [0, 2**63 - 1] (stored as 64-bit integers). "
-            "Received: seeds=0",
+            "seeds must be a number of seeds >= 1 or a non-empty list of distinct integers in "
+            "[0, 2**63 - 1] (stored as 64-bit integers). Received: seeds=0",
         ),
         ({"seeds": (1, 1)}, "Received: seeds=[1, 1]"),
         (
             {"iterations": 0},
-            "iterations must be an integer in [1, 1,000,000,000] (reglab's cap). Received: iterations=0",
+            "iterations must be an integer in [1, 1,000,000,000] (reglab's cap). "
+            "Received: iterations=0",
         ),
         ({"l2": 0.1}, "l2 must be a non-empty list of values. Received: l2=0.1"),
     ],

@@ -94,19 +94,21 @@ def add_command(
     return parser
 
 
-def option(parameter: str) -> Callable[[str], Any]:
+def option(parameter: str, shown: str | None = None) -> Callable[[str], Any]:
     """An argparse ``type`` for ``parameter``, checked by its rule in :data:`PARAMETERS`.
 
     The text is read by the rule (:meth:`~reglab.constraints.Constraint.parse`)
     and checked by it, so the command line accepts exactly what the library
     accepts, with the library's one line, e.g. ``keep_prob must be in (0, 1].
     Received: keep_prob=1.5``. Text that does not parse reaches the rule as is.
+    ``shown`` names the parameter in the message when its rule's key differs.
     """
     constraint = PARAMETERS[parameter]
+    name = shown or parameter
 
     def convert(text: str) -> Any:
         try:
-            return constraint.check(parameter, constraint.parse(text))
+            return constraint.check(name, constraint.parse(text))
         except ParameterError as error:
             raise argparse.ArgumentTypeError(str(error)) from None
 

@@ -64,7 +64,7 @@ def seeds_option(text: str) -> int | tuple[int, ...]:
     """An argparse ``type`` for the sweep's ``--seeds``: N (seeds 0..N-1) or a list of seeds."""
     if "," in text:
         return tuple(list_option("seed")(text))
-    value: int = option("sweep_seeds")(text)
+    value: int = option("sweep_seeds", shown="seeds")(text)
     return value
 
 
@@ -306,7 +306,7 @@ def run(args: argparse.Namespace) -> int:
     grid.check_size(None if args.yes else MAX_MODELS, hint="pass --yes")
     if args.backend == "dask" and not args.scheduler:
         raise ParameterError(
-            "--scheduler", "the address of a running dask scheduler for --backend dask", None
+            "scheduler", "the address of a running dask scheduler for --backend dask", None
         )
     if args.scheduler is not None and args.backend not in ("dask", "ray"):
         raise ParameterError(

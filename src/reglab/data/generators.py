@@ -92,8 +92,7 @@ def _check_parameters(n_samples: int, noise: float, test_fraction: float, seed: 
     if not _is_real(noise) or noise < 0:
         raise ParameterError("noise", "a finite number >= 0", noise)
     check("test_fraction", test_fraction)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ParameterError("seed", "an integer >= 0", seed)
+    check("seed", seed)
     n_test = round(n_samples * test_fraction)
     if n_test < 2 or n_samples - n_test < 2:
         raise ParameterError(
