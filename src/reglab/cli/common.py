@@ -68,6 +68,21 @@ class UsageErrorParser(argparse.ArgumentParser):
         text = printable(" ".join(message.split()))
         self.exit(EXIT_USAGE, f"reglab: error: {text} (see '{prog} --help')\n")
 
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """As argparse's, but ``--option=--`` is refused instead of passing a list on.
+
+        argparse drops a ``--`` value (it reads it as the end of options) and
+        stores an empty list where one value belongs, which no option's type sees.
+        """
+        parsed, extras = super().parse_known_args(args, namespace)
+        for action in self._actions:
+            value = getattr(parsed, action.dest, None)
+            if action.option_strings and action.nargs is None and isinstance(value, list):
+                self.error(f"argument {'/'.join(action.option_strings)}: expected one argument")
+        return parsed, extras
+
     def parse_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
     ) -> argparse.Namespace:
@@ -355,6 +370,29 @@ def dataset_lines(dataset: Dataset) -> list[str]:
 def print_json(payload: dict[str, Any]) -> None:
     """The JSON document alone on stdout."""
     sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+
+
+COMPILE_NOTICE = (
+    "compiling the training kernel once for this machine (about {seconds}; later runs "
+    "start at once)"
+)
+COMPILE_SECONDS = "20-50 s"
+"""The first compilation measured on 2-core machines (see benchmarks/README.md)."""
+
+
+def announce_compilation() -> bool:
+    """Say, in one line on stderr, that training will first compile the kernel, when it will.
+
+    Only when Numba's cache holds no machine code for the kernel's current source
+    (:func:`reglab.engine.kernel_compile.is_cached`); returns whether it said so.
+    """
+    from reglab.engine import kernel
+    from reglab.engine.kernel_compile import is_cached
+
+    if is_cached(kernel.train_model) is False:
+        status(COMPILE_NOTICE.format(seconds=COMPILE_SECONDS))
+        return True
+    return False
 
 
 def status(message: str) -> None:

@@ -34,6 +34,7 @@ from reglab.cli.common import (
     add_data_arguments,
     add_json_argument,
     add_output_arguments,
+    announce_compilation,
     check_models_cap,
     check_output_options,
     check_run_memory,
@@ -189,6 +190,7 @@ def run(args: argparse.Namespace) -> int:
     enabled = wants_progress(args.json, sys.stderr)
     iterations = next(iter(EXERCISE_MODELS.values())).iterations
     description = f"compare ({len(EXERCISE_MODELS)} models)"
+    announce_compilation()
     with progress_bar(enabled, description, iterations) as progress:
         comparison = compare(dataset, progress=progress)
     if not args.json:

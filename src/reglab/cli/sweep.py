@@ -27,6 +27,7 @@ from reglab.cli.common import (
     add_caps_arguments,
     add_command,
     add_data_arguments,
+    announce_compilation,
     check_figure_directory,
     check_regular_destination,
     check_run_memory,
@@ -331,6 +332,7 @@ def run(args: argparse.Namespace) -> int:
         f"{_count(grid.n_configs, 'model')}, store {store}"
     )
     enabled = wants_progress(args.json, sys.stderr)
+    announce_compilation()
     with sweep_progress_bar(enabled, grid.n_cells) as progress:
         result = sweep(
             dataset,

@@ -30,6 +30,7 @@ from reglab.cli.common import (
     add_data_arguments,
     add_json_argument,
     add_output_arguments,
+    announce_compilation,
     check_input_layer,
     check_models_cap,
     check_output_options,
@@ -268,6 +269,7 @@ def run(args: argparse.Namespace) -> int:
         status(f"dataset {dataset.name}: {dataset.source}")
     name = model_name(config)
     enabled = wants_progress(args.json, sys.stderr)
+    announce_compilation()
     with progress_bar(enabled, "train", config.iterations) as progress:
         comparison = compare(dataset, {name: config}, progress=progress)
     if not args.json:
