@@ -58,8 +58,9 @@ PARAMETERS: dict[str, Constraint] = {
     "chunk_size": Integer(1, MAX_CHUNK_SIZE, cap="reglab's cap"),
     "backend": Options(BACKENDS),
     "scheduler": Pattern(
-        r"(?:[a-z]+://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):[0-9]{1,5}",
-        "an address such as tcp://127.0.0.1:8786 (host:port, with an optional scheme://)",
+        r"auto|(?:[a-z]+://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):[0-9]{1,5}",
+        "an address such as tcp://127.0.0.1:8786 (host:port, with an optional scheme://; "
+        "or auto, for ray)",
     ),
     "max_memory": ByteSize(1 << 20),
     "test_fraction": Real(0.0, 1.0, low_open=True, high_open=True),
