@@ -13,7 +13,7 @@ import pytest
 from reglab.cli import common, main
 from reglab.config import TrainConfig
 from reglab.engine import kernel, train
-from reglab.engine.kernel_compile import is_cached
+from reglab.engine.kernel_cache import is_cached
 
 HEAVY = ("numpy", "numba", "scipy", "matplotlib", "jinja2", "llvmlite")
 
@@ -47,7 +47,7 @@ def test_a_cold_cache_is_known_without_compiling(tmp_path: Path) -> None:
     """With an empty NUMBA_CACHE_DIR the kernel has no cached machine code, and asking
     does not compile it (the check reads an index file)."""
     code = (
-        "from reglab.engine import kernel; from reglab.engine.kernel_compile import is_cached; "
+        "from reglab.engine import kernel; from reglab.engine.kernel_cache import is_cached; "
         "print(is_cached(kernel.train_model), len(kernel.train_model.signatures))"
     )
     assert _python(code, NUMBA_CACHE_DIR=str(tmp_path)) == "False 0"
@@ -72,7 +72,7 @@ def test_the_compilation_is_announced_only_when_the_cache_is_cold(
     cached: bool | None,
     announced: bool,
 ) -> None:
-    monkeypatch.setattr("reglab.engine.kernel_compile.is_cached", lambda function: cached)
+    monkeypatch.setattr("reglab.engine.kernel_cache.is_cached", lambda function: cached)
     argv = ["train", "--dataset", "moons", "--iterations", "2", "--record-every", "1", "--json"]
     assert main(argv) == 0
     lines = capsys.readouterr().err.splitlines()

@@ -384,10 +384,10 @@ def announce_compilation() -> bool:
     """Say, in one line on stderr, that training will first compile the kernel, when it will.
 
     Only when Numba's cache holds no machine code for the kernel's current source
-    (:func:`reglab.engine.kernel_compile.is_cached`); returns whether it said so.
+    (:func:`reglab.engine.kernel_cache.is_cached`); returns whether it said so.
     """
     from reglab.engine import kernel
-    from reglab.engine.kernel_compile import is_cached
+    from reglab.engine.kernel_cache import is_cached
 
     if is_cached(kernel.train_model) is False:
         status(COMPILE_NOTICE.format(seconds=COMPILE_SECONDS))

@@ -71,19 +71,3 @@ def source_digest(*names: str) -> str:
     for name in names:
         digest.update((Path(__file__).parent / name).read_bytes())
     return digest.hexdigest()[:16]
-
-
-def is_cached(function: Any) -> bool | None:
-    """Whether ``function`` (a :func:`compiled` function) has machine code in Numba's cache
-    for its current source, so calling it loads instead of compiling.
-
-    Reads only the cache's small index file, in Numba's own format (about 0.2 ms),
-    which holds the source file's stamp: an index written for an older source
-    counts as no cache. None when this cannot be known (a function compiled
-    without a cache, or a Numba whose cache internals differ).
-    """
-    try:
-        index = function._cache._cache_file._load_index()
-    except Exception:  # Numba's cache internals are private: no answer rather than a guess
-        return None
-    return bool(index)
