@@ -199,6 +199,8 @@ CASES: list[tuple[list[str], str, str, str]] = [
     (["sweep", "--store", ""], "store", "a non-empty path", "''"),
     (["sweep", "--out", ""], "out", "a non-empty path", "''"),
     (["sweep", "--config", ""], "config", "a non-empty path", "''"),
+    (["sweep", "--config", "{fifo}"], "config", "a regular TOML file", "fifo'"),
+    (["sweep", "--config", "{folder}"], "config", "a regular TOML file", "folder'"),
     (["sweep", "--config", "keep_prob.toml"], "keep_prob", "in (0, 1]", "1.5"),
     (["sweep", "--config", "seed_overflow.toml"], "seeds", "2**63 - 1", HUGE),
     (["sweep", "--config", "minus_zero.toml"], "l2", "a list of distinct values", "[0.0, 0.0]"),

@@ -243,9 +243,12 @@ def test_grid_from_toml(tmp_path: Path) -> None:
 
 
 def test_unreadable_toml_files_are_a_data_error_naming_the_path(tmp_path: Path) -> None:
-    with pytest.raises(DataError) as raised:
-        SweepGrid.from_toml(tmp_path)  # a directory
-    assert str(raised.value) == f"sweep config file {tmp_path} cannot be read: Is a directory"
+    with pytest.raises(ParameterError) as raised:
+        SweepGrid.from_toml(tmp_path)  # a directory (a FIFO would block: refused unopened)
+    assert str(raised.value) == (
+        "config must be a regular TOML file (not a directory, a FIFO or a device). "
+        f"Received: config={str(tmp_path)!r}"
+    )
     latin1 = tmp_path / "latin1.toml"
     latin1.write_bytes("l2 = [0]\n# café\n".encode("latin-1"))
     with pytest.raises(DataError) as raised:

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeAlias
 from reglab.config import (
     MAX_ITERATIONS,
     MAX_LAYER_WIDTH,
+    MAX_LAYERS,
     MAX_MODELS,
     MAX_SEED,
     MAX_SEEDS,
@@ -421,10 +422,11 @@ def add_caps_arguments(parser: argparse.ArgumentParser, *, yes: bool = True) -> 
     group = parser.add_argument_group(
         "caps",
         f"Checked before training. Iterations and --record-every: at most {MAX_ITERATIONS:,};\n"
-        f"layer widths: at most {MAX_LAYER_WIDTH:,}; seeds: at most {MAX_SEEDS:,}, and at most\n"
-        f"{MAX_MODELS:,} models (models x seeds) without --yes; memory: the estimate of\n"
-        "the largest engine call (models x layers x examples, buffers, history) at most\n"
-        "half the physical memory without --max-memory.",
+        f"layer widths: at most {MAX_LAYER_WIDTH:,}, and at most {MAX_LAYERS} layers; seeds: at\n"
+        f"most {MAX_SEEDS:,}, each at most 2**63 - 1, and at most "
+        f"{MAX_MODELS:,} models\n(models x seeds) without --yes; memory: the estimate of "
+        "the largest\nengine call (models x layers x examples, buffers, history) at most half "
+        "the\nphysical memory without --max-memory.",
     )
     group.add_argument(
         "--max-memory",

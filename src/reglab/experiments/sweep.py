@@ -248,6 +248,10 @@ class SweepGrid:
             iterations = 30000
         """
         file = Path(path)
+        if file.exists() and not file.is_file():  # a FIFO or a device would block or never end
+            raise ParameterError(
+                "config", "a regular TOML file (not a directory, a FIFO or a device)", str(file)
+            )
         try:
             with file.open("rb") as handle:
                 data = tomllib.load(handle)
