@@ -50,7 +50,14 @@ from reglab.cli.common import (
     wants_progress,
     write_outputs,
 )
-from reglab.config import DEFAULT_CHUNK_SIZE, INIT_SCHEMES, MASK_MODES, TrainConfig
+from reglab.config import (
+    DEFAULT_CHUNK_SIZE,
+    INIT_SCHEMES,
+    MASK_MODES,
+    MAX_ITERATIONS,
+    MAX_LAYER_WIDTH,
+    TrainConfig,
+)
 
 if TYPE_CHECKING:
     from reglab.experiments.exercise import Comparison
@@ -96,7 +103,8 @@ def register(subparsers: Subparsers) -> None:
         default=None,
         metavar="SIZES",
         help="layer sizes, comma-separated, e.g. 2,20,3,1: the first must be the data's "
-        "number of features, the last 1 (default: N,20,3,1 for data with N features)",
+        f"number of features, the last 1, each at most {MAX_LAYER_WIDTH:,} (default: N,20,3,1 "
+        "for data with N features)",
     )
     model.add_argument(
         "--init",
@@ -134,7 +142,7 @@ def register(subparsers: Subparsers) -> None:
         type=option("iterations"),
         default=defaults.iterations,
         metavar="N",
-        help=f"full-batch updates, >= 1 (default {defaults.iterations})",
+        help=f"full-batch updates, 1 to {MAX_ITERATIONS:,} (default {defaults.iterations})",
     )
     optimizer.add_argument(
         "--record-every",
