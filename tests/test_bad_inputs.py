@@ -155,6 +155,9 @@ CASES: list[tuple[list[str], str, str, str]] = [
     (["train", "--report", ""], "report", "a non-empty path", "''"),
     (["train", "--report", "{long}.html"], "report", "at most 255 bytes each", "'xxxx"),
     (["train", "--format", "svg"], "format", "given with --out", "'svg'"),
+    (["train", "--out", "{one_class_csv}"], "out", "a writable directory", "one_class.csv'"),
+    (["train", "--report", "missing/r.html"], "report", "a directory that exists", "'missing/"),
+    (["sweep", "--out", "{one_class_csv}/figs"], "out", "a writable directory", "figs'"),
     (["train", "--format", "gif", "--out", "figs"], "format", "one of png, svg", "'gif'"),
     # compare
     (["compare", "--seeds", "1"], "seeds", STUDY_SEEDS, "1"),

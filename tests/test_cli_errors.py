@@ -330,33 +330,45 @@ def no_training(monkeypatch: pytest.MonkeyPatch) -> None:
 DestinationCase = Callable[[Path], tuple[list[str], str]]
 
 
+def out_message(out: Path, reason: str) -> str:
+    return (
+        f"out must be a writable directory or a new path under one ({reason}). "
+        f"Received: out={str(out)!r}"
+    )
+
+
+def report_message(report: Path, reason: str) -> str:
+    return (
+        "report must be a file in a writable directory that exists, or in the --out directory "
+        f"({reason}). Received: report={str(report)!r}"
+    )
+
+
 def out_under_a_file(tmp: Path) -> tuple[list[str], str]:
     (tmp / "notes.txt").write_text("a file\n")
     out = tmp / "notes.txt" / "figures"
     return [
         "--out",
         str(out),
-    ], f"cannot write figures to {out}: {tmp / 'notes.txt'} is not a directory"
+    ], out_message(out, f"{tmp / 'notes.txt'} is not a directory")
 
 
 def out_is_a_file(tmp: Path) -> tuple[list[str], str]:
     out = tmp / "figures"
     out.write_text("a file\n")
-    return ["--out", str(out)], f"cannot write figures to {out}: {out} is not a directory"
+    return ["--out", str(out)], out_message(out, f"{out} is not a directory")
 
 
 def report_in_a_missing_directory(tmp: Path) -> tuple[list[str], str]:
     report = tmp / "missing" / "report.html"
-    return ["--report", str(report)], (
-        f"cannot write the report to {report}: directory {tmp / 'missing'} does not exist"
-    )
+    return ["--report", str(report)], report_message(report, f"{tmp / 'missing'} does not exist")
 
 
 def report_under_a_file(tmp: Path) -> tuple[list[str], str]:
     (tmp / "notes.txt").write_text("a file\n")
     report = tmp / "notes.txt" / "report.html"
-    return ["--report", str(report)], (
-        f"cannot write the report to {report}: {tmp / 'notes.txt'} is not a directory"
+    return ["--report", str(report)], report_message(
+        report, f"{tmp / 'notes.txt'} is not a directory"
     )
 
 
@@ -399,10 +411,8 @@ def test_a_bad_report_leaves_no_figure_directory(
     argv = ["train", "--out", str(tmp_path / "figures"), "--report", str(report)]
     code, out, err = run_main(capsys, argv)
     assert (code, out) == (2, "")
-    assert err == (
-        f"reglab: error: cannot write the report to {report}: "
-        f"directory {tmp_path / 'missing'} does not exist\n"
-    )
+    missing = tmp_path / "missing"
+    assert err == f"reglab: error: {report_message(report, f'{missing} does not exist')}\n"
     assert list(tmp_path.iterdir()) == []
 
 
@@ -422,16 +432,14 @@ def test_read_only_destinations_are_refused(
         assert (code, out, err) == (
             2,
             "",
-            f"reglab: error: cannot write figures to {locked / 'figures'}: "
-            f"{locked} is not writable\n",
+            f"reglab: error: {out_message(locked / 'figures', f'{locked} is not writable')}\n",
         )
         report = locked / "r.html"
         code, out, err = run_main(capsys, [command, "--report", str(report)])
         assert (code, out, err) == (
             2,
             "",
-            f"reglab: error: cannot write the report to {report}: "
-            f"directory {locked} is not writable\n",
+            f"reglab: error: {report_message(report, f'directory {locked} is not writable')}\n",
         )
     finally:
         locked.chmod(0o755)

@@ -97,7 +97,8 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (["--seeds", "-1,2"], "Received: seed=-1"),
         (
             ["--out", "notes.txt/figures"],
-            "cannot write figures to notes.txt/figures: notes.txt is not a directory",
+            "out must be a writable directory or a new path under one (notes.txt is not a "
+            "directory). Received: out='notes.txt/figures'",
         ),
         (["--layers", "3,4,1"], "(the features of dataset 'moons'). Received: layers=(3, 4, 1)"),
     ],

@@ -33,7 +33,7 @@ from reglab.config import (
     TrainConfig,
 )
 from reglab.constraints import Options
-from reglab.errors import DataError, ParameterError, printable
+from reglab.errors import ParameterError, printable
 from reglab.plots.names import FIGURE_FORMATS, FIGURE_NAMES
 
 if TYPE_CHECKING:  # the engine, NumPy and the experiments load when a command runs, not for --help
@@ -517,17 +517,24 @@ def _nearest_existing(path: Path) -> Path:
     return Path(path.anchor or ".")
 
 
-def check_figure_directory(directory: Path) -> None:
-    """Raise :class:`DataError` unless the figures can be written to ``directory``.
+OUT_RULE = "a writable directory or a new path under one"
+REPORT_RULE = "a file in a writable directory that exists, or in the --out directory"
+
+
+def check_figure_directory(directory: Path, parameter: str = "out") -> None:
+    """Raise :class:`ParameterError` unless the figures can be written to ``directory``.
 
     The directory may be missing (it is created when writing), but its nearest
     existing ancestor must be a directory this process can write to.
     """
     existing = _nearest_existing(directory)
     if not existing.is_dir():
-        raise DataError(f"cannot write figures to {directory}: {existing} is not a directory")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise DataError(f"cannot write figures to {directory}: {existing} is not writable")
+        reason = f"{existing} is not a directory"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        reason = f"{existing} is not writable"
+    else:
+        return
+    raise ParameterError(parameter, f"{OUT_RULE} ({reason})", str(directory))
 
 
 def check_regular_destination(parameter: str, path: Path) -> None:
@@ -553,28 +560,25 @@ def check_regular_destination(parameter: str, path: Path) -> None:
 
 
 def check_report_path(path: Path) -> None:
-    """Raise :class:`DataError` unless ``path`` can be written: not a directory, in a
-    writable directory that exists."""
+    """Raise :class:`ParameterError` unless ``path`` can be written: a regular file or a
+    new path (:func:`check_regular_destination`), in a writable directory that exists."""
     parent = path.parent
     check_regular_destination("report", path)
     if not parent.is_dir():
-        reason = (
-            f"{parent} is not a directory"
-            if parent.exists()
-            else f"directory {parent} does not exist"
-        )
-        raise DataError(f"cannot write the report to {path}: {reason}")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise DataError(f"cannot write the report to {path}: directory {parent} is not writable")
+        reason = f"{parent} is not a directory" if parent.exists() else f"{parent} does not exist"
+    elif not os.access(parent, os.W_OK | os.X_OK):
+        reason = f"directory {parent} is not writable"
+    else:
+        return
+    raise ParameterError("report", f"{REPORT_RULE} ({reason})", str(path))
 
 
 def check_output_options(args: argparse.Namespace) -> None:
     """Check --out, --format and --report before any data is loaded or model trained.
 
     Raises:
-        ParameterError: --format without --out.
-        DataError: a destination that cannot be written (see
-            :func:`check_figure_directory`, :func:`check_report_path`).
+        ParameterError: --format without --out, or a destination that cannot be
+            written (see :func:`check_figure_directory`, :func:`check_report_path`).
     """
     out: Path | None = args.out
     report: Path | None = args.report
