@@ -156,7 +156,12 @@ CASES: list[tuple[list[str], str, str, str]] = [
     (["train", "--report", "{long}.html"], "report", "at most 255 bytes each", "'xxxx"),
     (["train", "--format", "svg"], "format", "given with --out", "'svg'"),
     (["train", "--out", "{one_class_csv}"], "out", "a writable directory", "one_class.csv'"),
-    (["train", "--report", "missing/r.html"], "report", "a directory that exists", "'missing/"),
+    (
+        ["train", "--report", "missing/r.html"],
+        "report",
+        "a writable directory that exists",
+        "'missing/",
+    ),
     (["sweep", "--out", "{one_class_csv}/figs"], "out", "a writable directory", "figs'"),
     (["train", "--format", "gif", "--out", "figs"], "format", "one of png, svg", "'gif'"),
     # compare
