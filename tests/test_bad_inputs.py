@@ -355,3 +355,20 @@ def test_every_option_with_a_rule_is_in_the_table() -> None:
     options = {option.removeprefix("--") for _, option in VALUE_OPTIONS}
     assert {"keep-prob", "l2", "iterations", "seeds", "chunk-size", "max-memory"} <= declared
     assert declared - {"sweep-seeds", "seed"} <= options | {"seed"}
+
+
+def test_unwritable_destinations_name_their_option(
+    workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The read-only branch, which tests run as root cannot reach with permissions."""
+    monkeypatch.setattr("reglab.cli.common.os.access", lambda *args: False)
+    assert main(["train", "--out", "figs"]) == 2
+    assert capsys.readouterr().err == (
+        "reglab: error: out must be a writable directory or a new path under one "
+        "(. is not writable). Received: out='figs'\n"
+    )
+    assert main(["compare", "--report", "r.html"]) == 2
+    assert capsys.readouterr().err == (
+        "reglab: error: report must be a file in a writable directory that exists, or in the "
+        "--out directory (directory . is not writable). Received: report='r.html'\n"
+    )
