@@ -108,3 +108,33 @@ def test_memory_limit_is_scoped_and_checked() -> None:
 def test_sizes_are_read_as_people_write_them(text: str, size: int) -> None:
     rule = PARAMETERS["max_memory"]
     assert isinstance(rule, ByteSize) and rule.parse(text) == size
+
+
+@pytest.mark.parametrize(
+    ("layers", "n_models", "record_every"), [((2, 20, 3, 1), 2_000, 1), ((2, 300, 300, 1), 4, 1)]
+)
+def test_the_estimate_bounds_what_a_call_allocates(
+    layers: tuple[int, ...], n_models: int, record_every: int
+) -> None:
+    """The cap refuses on the estimate: it must not be below what NumPy allocates (traced)."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    X_train, X_test = rng.normal(size=(2, 211)), rng.normal(size=(2, 200))
+    y_train = (np.arange(211) % 2).reshape(1, -1).astype(float)
+    y_test = (np.arange(200) % 2).reshape(1, -1).astype(float)
+    configs = [
+        TrainConfig(layers=layers, seed=k, init="lecun", iterations=20, record_every=record_every)
+        for k in range(n_models)
+    ]
+    train(configs[:1], X_train, y_train)  # the kernel loaded before tracing
+    tracemalloc.start()
+    try:
+        train(configs, X_train, y_train, X_test, y_test)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    estimate = estimate_bytes(
+        layers, n_models, 211, m_test=200, iterations=20, record_every=record_every
+    )
+    assert peak <= estimate

@@ -3,18 +3,24 @@
 One engine call trains K models of one architecture on m examples. Its memory
 is, in float64 (8 bytes):
 
-- the K models' parameters, three times: the initial ones, the flat copy the
-  kernel updates and the returned ones (``K x P``, P the network's weights
-  and biases);
+- the K models' parameters, four times: each model's initial ones, their
+  stack, the flat copy the kernel updates and the returned ones (``K x P``,
+  P the network's weights and biases);
+- per model, at most 4 KiB of Python objects: its generators, its arrays'
+  headers (:data:`PER_MODEL`);
 - the recorded history: cost and two accuracies per recorded iteration
   (``K x 3 x (iterations / record_every + 2)``);
+- the course's dropout uniforms (one per hidden unit and example);
 - each worker thread's buffers: activations and their gradients for a block of
   examples, one gradient of the parameters, the dropout keep flags of every
   hidden unit and example (one byte each), and a BLAS layer's scratch;
-- the final evaluation, a forward pass of all K models on all m examples
-  (``K x (n_1 + ... + n_L) x m``, twice for the pre-activations).
+- for seed studies and sweeps, which then evaluate each chunk's final cost in
+  NumPy, a forward pass of all K models on the m training examples
+  (``K x (n_1 + ... + n_L) x m``, twice: pre-activations and activations).
 
-The estimate is an upper bound of those arrays, not of Python's own overhead.
+The estimate is meant as an upper bound of what one call adds (checked against
+tracemalloc's peak: see benchmarks/README.md), not of the interpreter and its
+libraries themselves.
 The cap is half the machine's physical memory unless a larger or smaller one
 is set with :func:`memory_limit` (the command line's ``--max-memory``).
 """
@@ -33,6 +39,8 @@ from reglab.errors import ParameterError
 FLOAT = 8
 BLOCK = 256
 """Examples per block of the kernel's activation buffers (an upper bound of its chunk)."""
+PER_MODEL = 4 << 10
+"""Bytes of Python objects per model, an upper bound (see the module's list)."""
 FALLBACK_LIMIT = 4 << 30
 """The cap when the machine's physical memory cannot be read."""
 
@@ -78,6 +86,7 @@ def estimate_bytes(
     iterations: int = 1,
     record_every: int = 1,
     threads: int | None = None,
+    evaluation: bool = False,
 ) -> int:
     """Bytes one engine call of ``n_models`` models of ``layers`` on ``m`` examples needs.
 
@@ -88,6 +97,8 @@ def estimate_bytes(
         iterations, record_every: decide the length of the recorded history.
         threads: worker threads, each with its own buffers (default: every core,
             at most K).
+        evaluation: add the K-model forward pass a seed study or sweep makes after
+            the call (:func:`reglab.experiments.backends.final_cost`).
     """
     sizes = [int(n) for n in layers]
     parameters = sum(a * b + b for a, b in itertools.pairwise(sizes))
@@ -100,12 +111,17 @@ def estimate_bytes(
     per_worker = (
         2 * units * block * FLOAT + parameters * FLOAT + hidden * m + widest_product * FLOAT
     )
-    evaluation = 2 * (units - sizes[0]) * (m + m_test) * FLOAT
+    uniforms = hidden * m * FLOAT
+    test_inputs = sizes[0] * m_test * FLOAT
+    forward = 2 * (units - sizes[0]) * m * FLOAT if evaluation else 0
     return (
-        3 * n_models * parameters * FLOAT
+        4 * n_models * parameters * FLOAT
+        + n_models * PER_MODEL
         + 3 * n_models * records * FLOAT
+        + uniforms
+        + test_inputs
         + workers * per_worker
-        + n_models * evaluation
+        + n_models * forward
     )
 
 
@@ -125,6 +141,7 @@ def check_memory(
     iterations: int = 1,
     record_every: int = 1,
     threads: int | None = None,
+    evaluation: bool = False,
 ) -> None:
     """Raise :class:`ParameterError` when :func:`estimate_bytes` is above the cap.
 
@@ -138,6 +155,7 @@ def check_memory(
         iterations=iterations,
         record_every=record_every,
         threads=threads,
+        evaluation=evaluation,
     )
     limit = current_limit()
     if need > limit:

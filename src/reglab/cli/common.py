@@ -463,9 +463,16 @@ def check_models_cap(n_seeds: int, n_models: int, first_seed: int, yes: bool) ->
 
 
 def check_run_memory(
-    layers: Sequence[int], n_models: int, dataset: Dataset, iterations: int, record_every: int
+    layers: Sequence[int],
+    n_models: int,
+    dataset: Dataset,
+    iterations: int,
+    record_every: int,
+    *,
+    evaluation: bool = False,
 ) -> None:
-    """:func:`reglab.memory.check_memory` for the largest engine call of a run, before any."""
+    """:func:`reglab.memory.check_memory` for the largest engine call of a run, before any
+    (``evaluation``: a seed study's or sweep's chunk, whose final cost NumPy evaluates)."""
     from reglab.memory import check_memory
 
     check_memory(
@@ -475,6 +482,7 @@ def check_run_memory(
         m_test=dataset.X_test.shape[1],
         iterations=iterations,
         record_every=record_every,
+        evaluation=evaluation,
     )
 
 

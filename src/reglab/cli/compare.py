@@ -184,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
         dataset,
         exercise.iterations,
         exercise.record_every,
+        evaluation=args.seeds is not None,
     )
     if args.json:
         status(f"dataset {dataset.name}: {dataset.source}")

@@ -295,6 +295,7 @@ def check_grid_memory(grid: SweepGrid, chunk_size: int, dataset: Dataset) -> Non
             dataset,
             grid.iterations,
             grid.record_every,
+            evaluation=True,
         )
 
 

@@ -267,7 +267,14 @@ def run(args: argparse.Namespace) -> int:
         record_every=record_every,
     )
     largest_call = 1 if args.seeds is None else min(args.seeds, DEFAULT_CHUNK_SIZE)
-    check_run_memory(layers, largest_call, dataset, config.iterations, config.record_every)
+    check_run_memory(
+        layers,
+        largest_call,
+        dataset,
+        config.iterations,
+        config.record_every,
+        evaluation=args.seeds is not None,
+    )
     if config.masks == "course" and config.keep_prob == 1:
         status(
             "note: --masks course has no effect without dropout (--keep-prob 1); "
