@@ -230,6 +230,62 @@ def reglab_command() -> list[str] | None:
     return command if probe.returncode == 0 else None
 
 
+# ---------------------------------------------------------------- start-up
+
+
+def start_up_seconds(argv: list[str], repeats: int = 20) -> tuple[float, float]:
+    """Best and median wall time of a fresh process running ``argv`` (``hyperfine``-like)."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(argv, capture_output=True, check=False)
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return times[0], times[len(times) // 2]
+
+
+def help_rows(command: list[str], repeats: int = 20) -> list[Row]:
+    """The ``--help`` row: ``reglab --help`` and each command's, best of ``repeats`` processes.
+
+    Goal: under 0.2 s each; only the parser is built, no engine, NumPy or plotting.
+    """
+    rows = []
+    for extra in ([], ["compare"], ["train"], ["sweep"], ["datasets"]):
+        best, median = start_up_seconds([*command, *extra, "--help"], repeats)
+        rows.append(
+            Row(
+                f"reglab {' '.join([*extra, '--help'])}",
+                best,
+                f"best of {repeats} processes (median {median:.3f} s); goal < 0.2 s",
+            )
+        )
+    return rows
+
+
+def import_rows(python: str, modules: Sequence[str], repeats: int = 20) -> list[Row]:
+    """Start-up cost of ``python -c "import <module>"`` for each module, against bare Python.
+
+    For the choice of a CLI library (issue 14): what Click or Typer would add to
+    every ``reglab`` command's start. ``python`` may be another environment's.
+    """
+    bare, _ = start_up_seconds([python, "-c", "pass"], repeats)
+    rows = [Row(f"{python} -c pass", bare, f"best of {repeats}: the interpreter alone")]
+    for module in modules:
+        probe = subprocess.run([python, "-c", f"import {module}"], capture_output=True, check=False)
+        if probe.returncode != 0:
+            rows.append(Row(f"python -c 'import {module}'", float("nan"), "not installed"))
+            continue
+        best, median = start_up_seconds([python, "-c", f"import {module}"], repeats)
+        rows.append(
+            Row(
+                f"python -c 'import {module}'",
+                best,
+                f"+{best - bare:.3f} s over bare Python (median {median:.3f} s)",
+            )
+        )
+    return rows
+
+
 # ---------------------------------------------------------------- rows
 
 
@@ -383,8 +439,25 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data", type=Path, default=None, help="the exercise's data.mat")
     parser.add_argument("--skip-cli", action="store_true", help="do not time `reglab compare`")
     parser.add_argument("--skip-peers", action="store_true", help="do not time PyTorch, JAX, ...")
+    parser.add_argument(
+        "--help-only",
+        action="store_true",
+        help="print only the start-up rows: every --help, and the import cost of the CLI "
+        "libraries (Click, Typer) in this Python or --cli-python",
+    )
+    parser.add_argument(
+        "--cli-python",
+        default=sys.executable,
+        help="the Python whose `import click` / `import typer` is timed (default: this one)",
+    )
     args = parser.parse_args(argv)
     quick = bool(args.quick)
+    command = reglab_command()
+    start_rows = help_rows(command) if command is not None else []
+    start_rows += import_rows(args.cli_python, ["reglab.cli", "argparse", "click", "typer"])
+    if args.help_only:
+        print_table(start_rows, float("nan"))
+        return
 
     data, data_description, data_args = load_data(args.data)
     m = data.X_train.shape[1]
@@ -621,7 +694,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     rows.append(Row("reglab gradcheck: exercise model, L2", checked, "147 parameters, m = 211"))
 
     load_after = os.getloadavg()
-    print_table(rows, peak)
+    print_table([*rows, *start_rows], peak)
     print()
     print(f"load    : {load_after[0]:.2f} (1-minute load average after the run)")
     peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -309,7 +309,7 @@ def test_interrupt_exits_130_with_one_line(
     def interrupted() -> list[tuple[str, str]]:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("reglab.cli.datasets.list_datasets", interrupted)
+    monkeypatch.setattr("reglab.data.sources.list_datasets", interrupted)
     assert run_cli(capsys, "datasets") == (130, "", "reglab: interrupted\n")
 
 

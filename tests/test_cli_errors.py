@@ -22,7 +22,10 @@ from reglab.cli import main
 
 SHORT_RUN = ["--iterations", "200", "--record-every", "100"]
 
-LAYER_SIZES = "at least two positive integer sizes, e.g. (2, 20, 3, 1)"
+LAYER_SIZES = (
+    "at least two positive integer sizes, e.g. (2, 20, 3, 1), "
+    "each at most 100,000, at most 64 of them (reglab's caps)"
+)
 
 # option, value, then what the one line names: the parameter, its valid range, the value received.
 OPTION_ERRORS = [
@@ -36,9 +39,21 @@ OPTION_ERRORS = [
     ("--l2", "inf", "l2", "a finite number >= 0", "inf"),
     ("--learning-rate", "0", "learning_rate", "a finite number > 0", "0.0"),
     ("--learning-rate", "-0.3", "learning_rate", "a finite number > 0", "-0.3"),
-    ("--iterations", "0", "iterations", "an integer >= 1", "0"),
-    ("--iterations", "2.5", "iterations", "an integer >= 1", "'2.5'"),
-    ("--iterations", "many", "iterations", "an integer >= 1", "'many'"),
+    ("--iterations", "0", "iterations", "an integer in [1, 1,000,000,000] (reglab's cap)", "0"),
+    (
+        "--iterations",
+        "2.5",
+        "iterations",
+        "an integer in [1, 1,000,000,000] (reglab's cap)",
+        "'2.5'",
+    ),
+    (
+        "--iterations",
+        "many",
+        "iterations",
+        "an integer in [1, 1,000,000,000] (reglab's cap)",
+        "'many'",
+    ),
     ("--layers", "2,,3", "layers", LAYER_SIZES, "'2,,3'"),
     ("--layers", "2,a,1", "layers", LAYER_SIZES, "'2,a,1'"),
     ("--layers", "0,3,1", "layers", LAYER_SIZES, "(0, 3, 1)"),
@@ -50,11 +65,11 @@ OPTION_ERRORS = [
         "a sequence ending in 1 (one sigmoid output unit)",
         "(2, 20, 3)",
     ),
-    ("--record-every", "0", "record_every", "an integer >= 1", "0"),
+    ("--record-every", "0", "record_every", "an integer in [1, 1,000,000,000] (reglab's cap)", "0"),
     ("--masks", "other", "masks", "one of fresh, course", "'other'"),
     ("--init", "other", "init", "one of course, lecun, he, xavier", "'other'"),
-    ("--seed", "-1", "seed", "an integer >= 0", "-1"),
-    ("--seed", "0.5", "seed", "an integer >= 0", "'0.5'"),
+    ("--seed", "-1", "seed", "an integer in [0, 2**63 - 1] (stored as a 64-bit integer)", "-1"),
+    ("--seed", "0.5", "seed", "an integer in [0, 2**63 - 1] (stored as a 64-bit integer)", "'0.5'"),
 ]
 
 
@@ -252,7 +267,7 @@ def test_diverging_run_stops_with_one_line(capsys: pytest.CaptureFixture[str]) -
 
 # --- outputs, seeds and the split: rejected before any data is loaded or model trained ---------
 
-SEEDS_RANGE = "an integer >= 2 (a spread needs at least two runs)"
+SEEDS_RANGE = "an integer in [2, 1,000,000] (a spread needs at least two runs; reglab's cap)"
 OUTPUT_OPTION_ERRORS = [
     ("--format", "gif", "format", "one of png, svg", "'gif'"),
     ("--format", "PNG", "format", "one of png, svg", "'PNG'"),
@@ -315,38 +330,53 @@ def no_training(monkeypatch: pytest.MonkeyPatch) -> None:
 DestinationCase = Callable[[Path], tuple[list[str], str]]
 
 
+def out_message(out: Path, reason: str) -> str:
+    return (
+        f"out must be a writable directory or a new path under one ({reason}). "
+        f"Received: out={str(out)!r}"
+    )
+
+
+def report_message(report: Path, reason: str) -> str:
+    return (
+        "report must be a file in a writable directory that exists, or in the --out directory "
+        f"({reason}). Received: report={str(report)!r}"
+    )
+
+
 def out_under_a_file(tmp: Path) -> tuple[list[str], str]:
     (tmp / "notes.txt").write_text("a file\n")
     out = tmp / "notes.txt" / "figures"
     return [
         "--out",
         str(out),
-    ], f"cannot write figures to {out}: {tmp / 'notes.txt'} is not a directory"
+    ], out_message(out, f"{tmp / 'notes.txt'} is not a directory")
 
 
 def out_is_a_file(tmp: Path) -> tuple[list[str], str]:
     out = tmp / "figures"
     out.write_text("a file\n")
-    return ["--out", str(out)], f"cannot write figures to {out}: {out} is not a directory"
+    return ["--out", str(out)], out_message(out, f"{out} is not a directory")
 
 
 def report_in_a_missing_directory(tmp: Path) -> tuple[list[str], str]:
     report = tmp / "missing" / "report.html"
-    return ["--report", str(report)], (
-        f"cannot write the report to {report}: directory {tmp / 'missing'} does not exist"
-    )
+    return ["--report", str(report)], report_message(report, f"{tmp / 'missing'} does not exist")
 
 
 def report_under_a_file(tmp: Path) -> tuple[list[str], str]:
     (tmp / "notes.txt").write_text("a file\n")
     report = tmp / "notes.txt" / "report.html"
-    return ["--report", str(report)], (
-        f"cannot write the report to {report}: {tmp / 'notes.txt'} is not a directory"
+    return ["--report", str(report)], report_message(
+        report, f"{tmp / 'notes.txt'} is not a directory"
     )
 
 
 def report_is_a_directory(tmp: Path) -> tuple[list[str], str]:
-    return ["--report", str(tmp)], f"cannot write the report to {tmp}: it is a directory"
+    return ["--report", str(tmp)], (
+        "report must be a regular file or a new path (this one is a directory: devices, FIFOs "
+        f"and directories are never written to). Received: report={str(tmp)!r}"
+    )
 
 
 def format_without_out(tmp: Path) -> tuple[list[str], str]:
@@ -381,10 +411,8 @@ def test_a_bad_report_leaves_no_figure_directory(
     argv = ["train", "--out", str(tmp_path / "figures"), "--report", str(report)]
     code, out, err = run_main(capsys, argv)
     assert (code, out) == (2, "")
-    assert err == (
-        f"reglab: error: cannot write the report to {report}: "
-        f"directory {tmp_path / 'missing'} does not exist\n"
-    )
+    missing = tmp_path / "missing"
+    assert err == f"reglab: error: {report_message(report, f'{missing} does not exist')}\n"
     assert list(tmp_path.iterdir()) == []
 
 
@@ -404,16 +432,14 @@ def test_read_only_destinations_are_refused(
         assert (code, out, err) == (
             2,
             "",
-            f"reglab: error: cannot write figures to {locked / 'figures'}: "
-            f"{locked} is not writable\n",
+            f"reglab: error: {out_message(locked / 'figures', f'{locked} is not writable')}\n",
         )
         report = locked / "r.html"
         code, out, err = run_main(capsys, [command, "--report", str(report)])
         assert (code, out, err) == (
             2,
             "",
-            f"reglab: error: cannot write the report to {report}: "
-            f"directory {locked} is not writable\n",
+            f"reglab: error: {report_message(report, f'directory {locked} is not writable')}\n",
         )
     finally:
         locked.chmod(0o755)

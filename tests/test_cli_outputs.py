@@ -485,7 +485,7 @@ def test_compare_accepts_every_dataset_name(
         loaded.append(dataset)
         raise StopError
 
-    monkeypatch.setattr("reglab.cli.compare.compare", stop)
+    monkeypatch.setattr("reglab.experiments.exercise.compare", stop)  # imported by run()
     monkeypatch.setenv("REGLAB_CACHE_DIR", str(tmp_path))
     monkeypatch.chdir(tmp_path)
     with pytest.raises(StopError):
@@ -499,9 +499,9 @@ def test_compare_accepts_every_dataset_name(
 
 def _replace_with_file_during_training(monkeypatch: pytest.MonkeyPatch, directory: Path) -> None:
     """Make ``directory`` a regular file once training is done (checks passed before it)."""
-    from reglab.cli import train as train_command
+    from reglab.experiments import exercise
 
-    real = train_command.compare
+    real = exercise.compare
 
     def compare_then_break(*args: Any, **kwargs: Any) -> Comparison:
         result = real(*args, **kwargs)
@@ -511,7 +511,7 @@ def _replace_with_file_during_training(monkeypatch: pytest.MonkeyPatch, director
         directory.write_text("in the way\n")
         return result
 
-    monkeypatch.setattr("reglab.cli.train.compare", compare_then_break)
+    monkeypatch.setattr("reglab.experiments.exercise.compare", compare_then_break)
 
 
 def test_a_failed_report_keeps_the_printed_results_and_the_figures(

@@ -35,9 +35,9 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     [
         (
             ["--l2", ""],
-            "l2 must be a comma-separated list of numbers, e.g. 0,0.1,0.7. Received: l2=''",
+            "l2 must be a finite number >= 0. Received: l2=''",
         ),
-        (["--l2", "0,,1"], "Received: l2='0,,1'"),
+        (["--l2", "0,,1"], "l2 must be a finite number >= 0. Received: l2=''"),
         (["--l2", "0,-0.1"], "l2 must be a finite number >= 0. Received: l2=-0.1"),
         (["--keep-prob", "1,0"], "keep_prob must be in (0, 1]. Received: keep_prob=0.0"),
         (
@@ -47,14 +47,18 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         (["--masks", "fresh,stale"], "masks must be one of fresh, course. Received: masks='stale'"),
         (
             ["--seeds", "0"],
-            "seeds must be a number of seeds >= 1 or a non-empty list of distinct integers >= 0. "
-            "Received: seeds=0",
+            "seeds must be an integer in [1, 1,000,000] (reglab's cap). Received: seeds=0",
         ),
         (["--seeds", "1,1"], "Received: seeds=[1, 1]"),
-        (["--iterations", "many"], "iterations must be an integer. Received: iterations='many'"),
+        (
+            ["--iterations", "many"],
+            "iterations must be an integer in [1, 1,000,000,000] (reglab's cap). "
+            "Received: iterations='many'",
+        ),
         (
             ["--layers", "2,x,1"],
-            "layers must be comma-separated integer sizes, e.g. 2,20,3,1. Received: layers='2,x,1'",
+            "layers must be at least two positive integer sizes, e.g. (2, 20, 3, 1), each at most "
+            "100,000, at most 64 of them (reglab's caps). Received: layers='2,x,1'",
         ),
         (["--layers", "2,20,3"], "layers must be a sequence ending in 1"),
         (
@@ -64,17 +68,17 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         ),
         (
             ["--backend", "dask"],
-            "--scheduler must be the address of a running dask scheduler for --backend dask. "
-            "Received: --scheduler=None",
+            "scheduler must be the address of a running dask scheduler for --backend dask. "
+            "Received: scheduler=None",
         ),
         (
             ["--chunk-size", "0"],
-            "argument --chunk-size: chunk_size must be an integer >= 1. Received: chunk_size=0 "
-            "(see 'reglab sweep --help')",
+            "argument --chunk-size: chunk_size must be an integer in [1, 100,000] (reglab's cap). "
+            "Received: chunk_size=0 (see 'reglab sweep --help')",
         ),
         (
             ["--chunk-size", "many"],
-            "argument --chunk-size: chunk_size must be an integer >= 1. "
+            "argument --chunk-size: chunk_size must be an integer in [1, 100,000] (reglab's cap). "
             "Received: chunk_size='many'",
         ),
         (
@@ -90,10 +94,11 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         # Negative numbers in a list reach the grid's check, not argparse's "expected one argument".
         (["--l2", "-1,0"], "l2 must be a finite number >= 0. Received: l2=-1.0"),
         (["--keep-prob", "-.5,1"], "keep_prob must be in (0, 1]. Received: keep_prob=-0.5"),
-        (["--seeds", "-1,2"], "Received: seeds=[-1, 2]"),
+        (["--seeds", "-1,2"], "Received: seed=-1"),
         (
             ["--out", "notes.txt/figures"],
-            "cannot write figures to notes.txt/figures: notes.txt is not a directory",
+            "out must be a writable directory or a new path under one (notes.txt is not a "
+            "directory). Received: out='notes.txt/figures'",
         ),
         (["--layers", "3,4,1"], "(the features of dataset 'moons'). Received: layers=(3, 4, 1)"),
     ],
@@ -120,7 +125,7 @@ def test_bad_grids_are_one_line_and_exit_2(
 def test_the_cap_is_lifted_by_yes(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(sweep_command, "DEFAULT_MAX_CONFIGS", 5)
+    monkeypatch.setattr(sweep_command, "MAX_MODELS", 5)
     grid = ["--l2", "0,0.1,0.7", "--seeds", "2", "--json"]
     assert main(["sweep", *SMALL, *grid]) == 2
     assert "unless you pass --yes. Received: sweep size=6" in capsys.readouterr().err

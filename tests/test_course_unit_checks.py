@@ -407,7 +407,8 @@ def test_model_prints_every_10000_iterations(capsys: pytest.CaptureFixture[str])
         ({"lambd": -1}, "lambd must be a finite number >= 0. Received: lambd=-1"),
         (
             {"num_iterations": 0},
-            "num_iterations must be an integer >= 1. Received: num_iterations=0",
+            "num_iterations must be an integer in [1, 1,000,000,000] (reglab's cap). "
+            "Received: num_iterations=0",
         ),
         ({"keep_prob": 0}, "keep_prob must be in (0, 1]. Received: keep_prob=0"),
         (

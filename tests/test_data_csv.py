@@ -291,7 +291,13 @@ def test_not_text(tmp_path: Path) -> None:
             {"test_fraction": "0.3"},
             "test_fraction must be in (0, 1). Received: test_fraction='0.3'",
         ),
-        ({"seed": -2}, "seed must be an integer >= 0. Received: seed=-2"),
+        (
+            {"seed": -2},
+            (
+                "seed must be an integer in [0, 2**63 - 1] "
+                "(stored as a 64-bit integer). Received: seed=-2"
+            ),
+        ),
     ],
 )
 def test_bad_parameters(tmp_path: Path, kwargs: dict[str, object], message: str) -> None:

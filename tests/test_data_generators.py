@@ -180,8 +180,20 @@ def test_gauss_blobs_sit_on_opposite_diagonal_corners() -> None:
         ({"noise": float("nan")}, "noise must be a finite number >= 0. Received: noise=nan"),
         ({"test_fraction": 0.0}, "test_fraction must be in (0, 1). Received: test_fraction=0.0"),
         ({"test_fraction": 1}, "test_fraction must be in (0, 1). Received: test_fraction=1"),
-        ({"seed": -1}, "seed must be an integer >= 0. Received: seed=-1"),
-        ({"seed": True}, "seed must be an integer >= 0. Received: seed=True"),
+        (
+            {"seed": -1},
+            (
+                "seed must be an integer in [0, 2**63 - 1] "
+                "(stored as a 64-bit integer). Received: seed=-1"
+            ),
+        ),
+        (
+            {"seed": True},
+            (
+                "seed must be an integer in [0, 2**63 - 1] (stored "
+                "as a 64-bit integer). Received: seed=True"
+            ),
+        ),
         (
             {"n_samples": 5, "test_fraction": 0.2},
             "n_samples must be large enough for at least 2 train and 2 test points at "

@@ -280,7 +280,13 @@ def test_test_fraction_is_refused_for_the_exercise_file(
     ("kwargs", "message"),
     [
         ({"timeout": 0}, "timeout must be a number of seconds > 0. Received: timeout=0"),
-        ({"seed": -1}, "seed must be an integer >= 0. Received: seed=-1"),
+        (
+            {"seed": -1},
+            (
+                "seed must be an integer in [0, 2**63 - 1] "
+                "(stored as a 64-bit integer). Received: seed=-1"
+            ),
+        ),
     ],
 )
 def test_bad_parameters(kwargs: dict[str, object], message: str) -> None:

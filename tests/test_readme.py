@@ -37,10 +37,17 @@ def test_the_library_example_runs() -> None:
     assert len(printed) == 2 and printed[0].startswith("[")
 
 
-def test_the_bad_input_example_prints_what_the_readme_says(
+def test_the_bad_input_examples_print_what_the_readme_says(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    match = re.search(r"\$ reglab (train --keep-prob 1\.5)\n *(reglab: error: .*)\n", README)
-    assert match is not None
-    assert main(match.group(1).split()) == 2
-    assert capsys.readouterr().err == match.group(2) + "\n"
+    examples = re.findall(
+        r"\$ reglab ((?:train|sweep) --keep-prob \S+)\n *(reglab: error: .*)\n", README
+    )
+    assert len(examples) == 2  # the same words in train and in sweep
+    for command, line in examples:
+        assert main(command.split()) == 2
+        assert capsys.readouterr().err == line + "\n"
+    assert (
+        examples[0][1].split(": ", 2)[2].split(" (see")[0]
+        == (examples[1][1].split(": ", 2)[2].split(" (see")[0])
+    )

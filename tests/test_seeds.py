@@ -177,7 +177,8 @@ def test_bad_seeds_are_refused(seeds: object, message: str) -> None:
     with pytest.raises(ParameterError) as raised:
         resolve_seeds(seeds)  # type: ignore[arg-type]
     assert str(raised.value).startswith(
-        "seeds must be a number of seeds >= 1 or a non-empty list of distinct integers >= 0."
+        "seeds must be a number of seeds >= 1 or a non-empty list of "
+        "distinct integers in [0, 2**63 - 1] (stored as 64-bit integers)."
     )
     assert str(raised.value).endswith(message)
 

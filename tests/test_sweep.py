@@ -164,11 +164,15 @@ def test_diverged_seeds_are_recorded_and_never_recommended(moons: Dataset) -> No
         ({"layers": ((2, 3),)}, "layers must be a sequence ending in 1"),
         (
             {"seeds": 0},
-            "seeds must be a number of seeds >= 1 or a non-empty list of distinct integers >= 0. "
-            "Received: seeds=0",
+            "seeds must be a number of seeds >= 1 or a non-empty list of distinct integers in "
+            "[0, 2**63 - 1] (stored as 64-bit integers). Received: seeds=0",
         ),
         ({"seeds": (1, 1)}, "Received: seeds=[1, 1]"),
-        ({"iterations": 0}, "iterations must be an integer >= 1. Received: iterations=0"),
+        (
+            {"iterations": 0},
+            "iterations must be an integer in [1, 1,000,000,000] (reglab's cap). "
+            "Received: iterations=0",
+        ),
         ({"l2": 0.1}, "l2 must be a non-empty list of values. Received: l2=0.1"),
     ],
 )
@@ -239,9 +243,12 @@ def test_grid_from_toml(tmp_path: Path) -> None:
 
 
 def test_unreadable_toml_files_are_a_data_error_naming_the_path(tmp_path: Path) -> None:
-    with pytest.raises(DataError) as raised:
-        SweepGrid.from_toml(tmp_path)  # a directory
-    assert str(raised.value) == f"sweep config file {tmp_path} cannot be read: Is a directory"
+    with pytest.raises(ParameterError) as raised:
+        SweepGrid.from_toml(tmp_path)  # a directory (a FIFO would block: refused unopened)
+    assert str(raised.value) == (
+        "config must be a regular TOML file (not a directory, a FIFO or a device). "
+        f"Received: config={str(tmp_path)!r}"
+    )
     latin1 = tmp_path / "latin1.toml"
     latin1.write_bytes("l2 = [0]\n# café\n".encode("latin-1"))
     with pytest.raises(DataError) as raised:

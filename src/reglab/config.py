@@ -8,34 +8,71 @@ together in one batched engine call.
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, get_args
 
-import numpy as np
-
+from reglab.constraints import ByteSize, Constraint, Integer, LayerSizes, Options, Pattern, Real
 from reglab.errors import ParameterError
 
 MaskMode = Literal["fresh", "course"]
 InitScheme = Literal["course", "lecun", "he", "xavier"]
+Backend = Literal["local", "joblib", "dask", "ray"]
 
 MASK_MODES: tuple[str, ...] = get_args(MaskMode)
 INIT_SCHEMES: tuple[str, ...] = get_args(InitScheme)
+BACKENDS: tuple[str, ...] = get_args(Backend)
+
+# Caps: past them a run would not finish in a working day, or not fit in memory.
+MAX_ITERATIONS = 1_000_000_000
+"""The most iterations of one model (about 1.5 hours of one core for the exercise's network)."""
+MAX_LAYER_WIDTH = 100_000
+"""The widest layer (its weights alone, times the next layer's width, decide the memory)."""
+MAX_LAYERS = 64
+"""The most layers, input and output included."""
+MAX_SEED = 2**63 - 1
+"""The largest seed: seeds are stored as SQLite integers (signed 64 bits)."""
+MAX_SEEDS = 1_000_000
+"""The most seeds a seed study or a sweep may name."""
+MAX_MODELS = 5_000
+"""The most models (cells x seeds) of one sweep or seed study without ``--yes``
+(``max_configs=None`` in the library)."""
+DEFAULT_CHUNK_SIZE = 64
+"""Models per engine call in seed studies and sweeps."""
+MAX_CHUNK_SIZE = 100_000
+"""The most models in one engine call."""
+
+PARAMETERS: dict[str, Constraint] = {
+    # TrainConfig's fields
+    "layers": LayerSizes(max_width=MAX_LAYER_WIDTH, max_layers=MAX_LAYERS),
+    "learning_rate": Real(0.0, low_open=True),
+    "iterations": Integer(1, MAX_ITERATIONS, cap="reglab's cap"),
+    "l2": Real(0.0),
+    "keep_prob": Real(0.0, 1.0, low_open=True, finite_inverse=True),
+    "masks": Options(MASK_MODES),
+    "init": Options(INIT_SCHEMES),
+    "seed": Integer(0, MAX_SEED, cap="stored as a 64-bit integer", high_text="2**63 - 1"),
+    "record_every": Integer(1, MAX_ITERATIONS, cap="reglab's cap"),
+    # How runs are made: seed studies, sweeps, memory, data
+    "seeds": Integer(2, MAX_SEEDS, cap="a spread needs at least two runs; reglab's cap"),
+    "sweep_seeds": Integer(1, MAX_SEEDS, cap="reglab's cap"),
+    "chunk_size": Integer(1, MAX_CHUNK_SIZE, cap="reglab's cap"),
+    "backend": Options(BACKENDS),
+    "scheduler": Pattern(
+        r"auto|(?:[a-z]+://)?(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):[0-9]{1,5}",
+        "an address such as tcp://127.0.0.1:8786 (host:port, with an optional scheme://; "
+        "or auto, for ray)",
+    ),
+    "max_memory": ByteSize(1 << 20),
+    "test_fraction": Real(0.0, 1.0, low_open=True, high_open=True),
+}
+"""Every parameter's rule, declared once: :class:`TrainConfig`, the command line's
+options, the sweep file and the library's functions check values with it."""
 
 
-def _is_int(value: object) -> bool:
-    """Python and NumPy integers, not booleans."""
-    return isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-
-
-def _is_real(value: object) -> bool:
-    """Finite Python and NumPy reals, not booleans."""
-    return (
-        isinstance(value, numbers.Real)
-        and not isinstance(value, (bool, np.bool_))
-        and math.isfinite(value)
-    )
+def check(name: str, value: object) -> Any:
+    """``value`` checked by ``name``'s rule in :data:`PARAMETERS` and normalized (plain
+    Python numbers, ``-0.0`` as ``0.0``); :class:`ParameterError` otherwise."""
+    return PARAMETERS[name].check(name, value)
 
 
 @dataclass(frozen=True)
@@ -76,52 +113,8 @@ class TrainConfig:
     record_every: int = 1_000
 
     def __post_init__(self) -> None:
-        layers = self.layers
-        if (
-            not isinstance(layers, tuple)
-            or len(layers) < 2
-            or not all(_is_int(n) and n >= 1 for n in layers)
-        ):
-            raise ParameterError(
-                "layers", "at least two positive integer sizes, e.g. (2, 20, 3, 1)", layers
-            )
-        if layers[-1] != 1:
-            raise ParameterError(
-                "layers", "a sequence ending in 1 (one sigmoid output unit)", layers
-            )
-        if not _is_real(self.learning_rate) or self.learning_rate <= 0:
-            raise ParameterError("learning_rate", "a finite number > 0", self.learning_rate)
-        if not _is_int(self.iterations) or self.iterations < 1:
-            raise ParameterError("iterations", "an integer >= 1", self.iterations)
-        if not _is_real(self.l2) or self.l2 < 0:
-            raise ParameterError("l2", "a finite number >= 0", self.l2)
-        if not _is_real(self.keep_prob) or not 0 < self.keep_prob <= 1:
-            raise ParameterError("keep_prob", "in (0, 1]", self.keep_prob)
-        if 1.0 / self.keep_prob == float("inf"):  # a subnormal keep_prob
-            raise ParameterError(
-                "keep_prob",
-                "in (0, 1] with a finite 1 / keep_prob (dropout scales by it)",
-                self.keep_prob,
-            )
-        if self.masks not in MASK_MODES:
-            raise ParameterError("masks", f"one of {', '.join(MASK_MODES)}", self.masks)
-        if self.init not in INIT_SCHEMES:
-            raise ParameterError("init", f"one of {', '.join(INIT_SCHEMES)}", self.init)
-        if not _is_int(self.seed) or self.seed < 0:
-            raise ParameterError("seed", "an integer >= 0", self.seed)
-        if not _is_int(self.record_every) or self.record_every < 1:
-            raise ParameterError("record_every", "an integer >= 1", self.record_every)
-        # Store plain Python numbers (NumPy scalars are accepted) so configs serialize as JSON.
-        for name, kind in (
-            ("iterations", int),
-            ("seed", int),
-            ("record_every", int),
-            ("learning_rate", float),
-            ("l2", float),
-            ("keep_prob", float),
-        ):
-            object.__setattr__(self, name, kind(getattr(self, name)))
-        object.__setattr__(self, "layers", tuple(int(n) for n in layers))
+        for field in fields(self):
+            object.__setattr__(self, field.name, check(field.name, getattr(self, field.name)))
 
     @property
     def architecture(self) -> tuple[tuple[int, ...], int, int]:

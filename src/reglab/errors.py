@@ -8,6 +8,16 @@ The command line prints them as ``reglab: error: ...`` and exits with code 2.
 from __future__ import annotations
 
 
+def printable(text: str) -> str:
+    """``text`` with its control and unprintable characters written as ``repr`` writes them.
+
+    A path holding an escape sequence (``\\x1b[2J``) or a newline, printed raw in
+    an error line, would act on the terminal or split the line; escaped, it is
+    shown, not obeyed.
+    """
+    return "".join(char if char.isprintable() or char == " " else repr(char)[1:-1] for char in text)
+
+
 class ReglabError(Exception):
     """Base class for the errors reglab raises on bad input or a failed run."""
 

@@ -17,11 +17,13 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from types import ModuleType
 
 from reglab.cli import compare, datasets, gradcheck, grade, sweep, train
 from reglab.cli.common import EXIT_USAGE, UsageErrorParser
-from reglab.errors import ReglabError
+from reglab.errors import ReglabError, printable
+from reglab.memory import memory_limit
 from reglab.version import __version__
 
 COMMANDS: tuple[ModuleType, ...] = (compare, train, sweep, datasets, grade, gradcheck)
@@ -118,10 +120,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(arguments)
     except SystemExit as exit_:  # argparse: --help, --version (0) or a usage error (2)
         return 0 if exit_.code is None else int(exit_.code)
+    max_memory: int | None = getattr(args, "max_memory", None)
     try:
-        code: int = args.run(args)
+        with nullcontext() if max_memory is None else memory_limit(max_memory):
+            code: int = args.run(args)
     except ReglabError as error:
-        print(f"reglab: error: {_one_line(error)}", file=sys.stderr)
+        print(f"reglab: error: {printable(_one_line(error))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("reglab: interrupted", file=sys.stderr)
@@ -133,7 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     except OSError as error:  # a file we could not create, read or write
         sys.stdout.flush()  # what was already printed stays, before the error line
-        print(f"reglab: error: {_os_error_line(error)}", file=sys.stderr)
+        print(f"reglab: error: {printable(_os_error_line(error))}", file=sys.stderr)
         return EXIT_USAGE
     return code
 

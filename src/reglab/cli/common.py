@@ -13,25 +13,35 @@ from __future__ import annotations
 import argparse
 import inspect
 import json
-import math
 import os
+import stat
 import sys
 import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, TypeAlias
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeAlias
 
-from reglab.config import TrainConfig
-from reglab.data.dataset import Dataset
-from reglab.data.sources import load_dataset
-from reglab.engine.training import ProgressCallback
-from reglab.errors import DataError, ParameterError
-from reglab.experiments.backends import ChunkProgress
-from reglab.experiments.exercise import Comparison
-from reglab.experiments.seeds import SeedRun, SeedStudy, seed_study
-from reglab.experiments.tables import seed_spread_table
+from reglab.config import (
+    MAX_ITERATIONS,
+    MAX_LAYER_WIDTH,
+    MAX_LAYERS,
+    MAX_MODELS,
+    MAX_SEED,
+    MAX_SEEDS,
+    PARAMETERS,
+    TrainConfig,
+)
+from reglab.constraints import Options
+from reglab.errors import ParameterError, printable
 from reglab.plots.names import FIGURE_FORMATS, FIGURE_NAMES
+
+if TYPE_CHECKING:  # the engine, NumPy and the experiments load when a command runs, not for --help
+    from reglab.data.dataset import Dataset
+    from reglab.engine.training import ProgressCallback
+    from reglab.experiments.backends import ChunkProgress
+    from reglab.experiments.exercise import Comparison
+    from reglab.experiments.seeds import SeedRun, SeedStudy
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 """What ``ArgumentParser.add_subparsers`` returns; each command's ``register`` adds itself to it."""
@@ -56,8 +66,23 @@ class UsageErrorParser(argparse.ArgumentParser):
         self._fail(message, self.prog)
 
     def _fail(self, message: str, prog: str) -> NoReturn:
-        text = " ".join(message.split())
+        text = printable(" ".join(message.split()))
         self.exit(EXIT_USAGE, f"reglab: error: {text} (see '{prog} --help')\n")
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """As argparse's, but ``--option=--`` is refused instead of passing a list on.
+
+        argparse drops a ``--`` value (it reads it as the end of options) and
+        stores an empty list where one value belongs, which no option's type sees.
+        """
+        parsed, extras = super().parse_known_args(args, namespace)
+        for action in self._actions:
+            value = getattr(parsed, action.dest, None)
+            if action.option_strings and action.nargs is None and isinstance(value, list):
+                self.error(f"argument {'/'.join(action.option_strings)}: expected one argument")
+        return parsed, extras
 
     def parse_args(  # type: ignore[override]
         self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
@@ -85,31 +110,83 @@ def add_command(
     return parser
 
 
+def option(parameter: str, shown: str | None = None) -> Callable[[str], Any]:
+    """An argparse ``type`` for ``parameter``, checked by its rule in :data:`PARAMETERS`.
+
+    The text is read by the rule (:meth:`~reglab.constraints.Constraint.parse`)
+    and checked by it, so the command line accepts exactly what the library
+    accepts, with the library's one line, e.g. ``keep_prob must be in (0, 1].
+    Received: keep_prob=1.5``. Text that does not parse reaches the rule as is.
+    ``shown`` names the parameter in the message when its rule's key differs.
+    """
+    constraint = PARAMETERS[parameter]
+    name = shown or parameter
+
+    def convert(text: str) -> Any:
+        try:
+            return constraint.check(name, constraint.parse(text))
+        except ParameterError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    convert.__name__ = parameter
+    return convert
+
+
+def list_option(parameter: str) -> Callable[[str], tuple[Any, ...]]:
+    """An argparse ``type`` for comma-separated values of ``parameter``, each checked by its rule.
+
+    ``--keep-prob 1,1.5`` is refused with the words ``--keep-prob 1.5`` gets in ``train``.
+    """
+    one = option(parameter)
+
+    def convert(text: str) -> tuple[Any, ...]:
+        return tuple(one(part) for part in text.split(","))
+
+    convert.__name__ = parameter
+    return convert
+
+
+def config_option(
+    parameter: str, parse: Callable[[str], Any] | None = None
+) -> Callable[[str], Any]:
+    """An argparse ``type`` for the :class:`TrainConfig` field ``parameter``: :func:`option`.
+
+    ``parse`` is accepted for compatibility and not used: the field's rule reads the text.
+    """
+    return option(parameter)
+
+
 def parse_layers(text: str) -> tuple[int, ...]:
     """``"2,20,3,1"`` -> ``(2, 20, 3, 1)``; ValueError if a part is not an integer."""
     return tuple(int(part) for part in text.split(","))
 
 
-def config_option(parameter: str, parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """An argparse ``type`` for the :class:`TrainConfig` field ``parameter``.
+NAME_MAX = 255
+"""The longest file name (bytes) on the file systems reglab writes to."""
+PATH_MAX = 4096
 
-    The text is parsed with ``parse`` and checked by building a ``TrainConfig``
-    with that one field, so the command line accepts exactly what the library
-    accepts. Text that does not parse is handed to ``TrainConfig`` as is, which
-    rejects it with the field's own message. Either way argparse reports one
-    line such as ``keep_prob must be in (0, 1]. Received: keep_prob=1.5``.
+
+def path_option(parameter: str) -> Callable[[str], Path]:
+    """An argparse ``type`` for a path option: not empty, no NUL, names the system can hold.
+
+    An empty ``--out ''`` would mean the working directory; a name longer than
+    the file system allows fails later with "File name too long" without
+    naming the option. Both are refused here, naming it.
     """
 
-    def convert(text: str) -> Any:
-        try:
-            value = parse(text)
-        except ValueError:
-            value = text
-        try:
-            TrainConfig.from_dict({parameter: value})
-        except ParameterError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-        return value
+    def convert(text: str) -> Path:
+        encoded = os.fsencode(text)
+        longest = max((len(part) for part in encoded.split(b"/")), default=0)
+        if not text or "\0" in text:
+            rule = "a non-empty path"
+        elif longest > NAME_MAX or len(encoded) > PATH_MAX:
+            rule = (
+                f"a path whose names are at most {NAME_MAX} bytes each and at most "
+                f"{PATH_MAX} bytes in all (the file system's limits)"
+            )
+        else:
+            return Path(text)
+        raise argparse.ArgumentTypeError(str(ParameterError(parameter, rule, text)))
 
     convert.__name__ = parameter
     return convert
@@ -128,26 +205,21 @@ def check_input_layer(layers: tuple[int, ...], dataset: Dataset) -> None:
 
 def choice_option(parameter: str, choices: Sequence[str]) -> Callable[[str], str]:
     """An argparse ``type`` for an option taking one of ``choices``, reported in the template."""
+    rule = Options(tuple(choices))
 
     def convert(text: str) -> str:
-        if text not in choices:
-            expected = f"one of {', '.join(choices)}"
-            raise argparse.ArgumentTypeError(str(ParameterError(parameter, expected, text)))
-        return text
+        try:
+            value: str = rule.check(parameter, text)
+        except ParameterError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+        return value
 
     convert.__name__ = parameter
     return convert
 
 
-def fraction_option(text: str) -> float:
-    """An argparse ``type`` for ``--test-fraction``: a number in (0, 1), as the data layer wants."""
-    try:
-        value: Any = float(text)
-    except ValueError:
-        value = text
-    if not (isinstance(value, float) and math.isfinite(value) and 0 < value < 1):
-        raise argparse.ArgumentTypeError(str(ParameterError("test_fraction", "in (0, 1)", value)))
-    return float(value)
+fraction_option = option("test_fraction")
+"""An argparse ``type`` for ``--test-fraction``: a number in (0, 1), as the data layer wants."""
 
 
 def add_data_arguments(parser: argparse.ArgumentParser) -> None:
@@ -160,7 +232,10 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
     )
     choice = group.add_mutually_exclusive_group()
     choice.add_argument(
-        "--data", metavar="PATH", type=Path, help="your own dataset file, .mat or .csv"
+        "--data",
+        metavar="PATH",
+        type=path_option("data"),
+        help="your own dataset file, .mat or .csv",
     )
     choice.add_argument(
         "--dataset",
@@ -185,6 +260,8 @@ def load_data(args: argparse.Namespace) -> Dataset:
     name: str | None = args.dataset
     offline: bool = args.offline
     test_fraction: float | None = args.test_fraction
+    from reglab.data.sources import load_dataset
+
     return load_dataset(data=data, dataset=name, offline=offline, test_fraction=test_fraction)
 
 
@@ -296,9 +373,32 @@ def print_json(payload: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(payload, indent=2) + "\n")
 
 
+COMPILE_NOTICE = (
+    "compiling the training kernel once for this machine (about {seconds}; later runs "
+    "start at once)"
+)
+COMPILE_SECONDS = "20-60 s"
+"""The first compilation measured on 2-core machines (see benchmarks/README.md)."""
+
+
+def announce_compilation() -> bool:
+    """Say, in one line on stderr, that training will first compile the kernel, when it will.
+
+    Only when Numba's cache holds no machine code for the kernel's current source
+    (:func:`reglab.engine.kernel_cache.is_cached`); returns whether it said so.
+    """
+    from reglab.engine import kernel
+    from reglab.engine.kernel_cache import is_cached
+
+    if is_cached(kernel.train_model) is False:
+        status(COMPILE_NOTICE.format(seconds=COMPILE_SECONDS))
+        return True
+    return False
+
+
 def status(message: str) -> None:
     """A status line for people, on stderr (stdout stays for results)."""
-    print(f"reglab: {message}", file=sys.stderr)
+    print(f"reglab: {printable(message)}", file=sys.stderr)
 
 
 # Outputs: figures (--out, --format), the report (--report) and seed studies (--seeds).
@@ -313,16 +413,77 @@ format_option = choice_option("format", FIGURE_FORMATS)
 """An argparse ``type`` for ``--format``: ``png`` or ``svg``."""
 
 
-def seeds_option(text: str) -> int:
-    """An argparse ``type`` for ``--seeds``: a number of seeds, >= 2."""
-    try:
-        value: Any = int(text)
-    except ValueError:
-        value = text
-    if not isinstance(value, int) or value < MIN_SEEDS:
-        expected = f"an integer >= {MIN_SEEDS} (a spread needs at least two runs)"
-        raise argparse.ArgumentTypeError(str(ParameterError("seeds", expected, value)))
-    return value
+seeds_option = option("seeds")
+"""An argparse ``type`` for ``--seeds``: a number of seeds, >= 2."""
+
+
+def add_caps_arguments(parser: argparse.ArgumentParser, *, yes: bool = True) -> None:
+    """Add ``--max-memory SIZE`` (and ``--yes``): the ways past reglab's caps."""
+    group = parser.add_argument_group(
+        "caps",
+        f"Checked before training. Iterations and --record-every: at most {MAX_ITERATIONS:,};\n"
+        f"layer widths: at most {MAX_LAYER_WIDTH:,}, and at most {MAX_LAYERS} layers; seeds: at\n"
+        f"most {MAX_SEEDS:,}, each at most 2**63 - 1, and at most "
+        f"{MAX_MODELS:,} models\n(models x seeds) without --yes; memory: the estimate of "
+        "the largest\nengine call (models x layers x examples, buffers, history) at most half "
+        "the\nphysical memory without --max-memory.",
+    )
+    group.add_argument(
+        "--max-memory",
+        metavar="SIZE",
+        type=option("max_memory"),
+        default=None,
+        help="the memory a run may use, e.g. 512M, 8G (default: half the physical memory)",
+    )
+    if yes:
+        group.add_argument(
+            "--yes",
+            action="store_true",
+            help=f"run seed studies of more than {MAX_MODELS:,} models (models x seeds)",
+        )
+
+
+def check_models_cap(n_seeds: int, n_models: int, first_seed: int, yes: bool) -> None:
+    """Raise :class:`ParameterError` for a seed study past the caps: more than
+    :data:`MAX_MODELS` models without ``--yes``, or a seed past :data:`MAX_SEED`."""
+    if not yes and n_seeds * n_models > MAX_MODELS:
+        raise ParameterError(
+            "seeds",
+            f"at most {MAX_MODELS // n_models:,} here ({n_models} model(s) x seeds, at most "
+            f"{MAX_MODELS:,} models: reglab's cap; pass --yes to go past it)",
+            n_seeds,
+        )
+    if first_seed + n_seeds - 1 > MAX_SEED:
+        raise ParameterError(
+            "seeds",
+            f"at most {MAX_SEED - first_seed + 1:,} with --seed {first_seed} (the last seed, "
+            "--seed + N - 1, is stored as a 64-bit integer)",
+            n_seeds,
+        )
+
+
+def check_run_memory(
+    layers: Sequence[int],
+    n_models: int,
+    dataset: Dataset,
+    iterations: int,
+    record_every: int,
+    *,
+    evaluation: bool = False,
+) -> None:
+    """:func:`reglab.memory.check_memory` for the largest engine call of a run, before any
+    (``evaluation``: a seed study's or sweep's chunk, whose final cost NumPy evaluates)."""
+    from reglab.memory import check_memory
+
+    check_memory(
+        layers,
+        n_models,
+        dataset.X_train.shape[1],
+        m_test=dataset.X_test.shape[1],
+        iterations=iterations,
+        record_every=record_every,
+        evaluation=evaluation,
+    )
 
 
 def add_output_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentGroup:
@@ -335,7 +496,7 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentG
     group.add_argument(
         "--out",
         metavar="DIR",
-        type=Path,
+        type=path_option("out"),
         help="write the figures to DIR (created if needed), one file each: "
         f"{', '.join(FIGURE_NAMES)} (the last only for a model on the course's masks)",
     )
@@ -349,7 +510,7 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> argparse._ArgumentG
     group.add_argument(
         "--report",
         metavar="FILE.html",
-        type=Path,
+        type=path_option("report"),
         help="write one self-contained HTML report (tables, reading, figures, provenance) to "
         "FILE.html; its directory must exist (or be the --out directory)",
     )
@@ -364,43 +525,68 @@ def _nearest_existing(path: Path) -> Path:
     return Path(path.anchor or ".")
 
 
-def check_figure_directory(directory: Path) -> None:
-    """Raise :class:`DataError` unless the figures can be written to ``directory``.
+OUT_RULE = "a writable directory or a new path under one"
+REPORT_RULE = "a file in a writable directory that exists, or in the --out directory"
+
+
+def check_figure_directory(directory: Path, parameter: str = "out") -> None:
+    """Raise :class:`ParameterError` unless the figures can be written to ``directory``.
 
     The directory may be missing (it is created when writing), but its nearest
     existing ancestor must be a directory this process can write to.
     """
     existing = _nearest_existing(directory)
     if not existing.is_dir():
-        raise DataError(f"cannot write figures to {directory}: {existing} is not a directory")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise DataError(f"cannot write figures to {directory}: {existing} is not writable")
+        reason = f"{existing} is not a directory"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        reason = f"{existing} is not writable"
+    else:
+        return
+    raise ParameterError(parameter, f"{OUT_RULE} ({reason})", str(directory))
+
+
+def check_regular_destination(parameter: str, path: Path) -> None:
+    """Raise :class:`ParameterError` unless ``path`` is a regular file or does not exist.
+
+    Writing replaces the file: a device (``/dev/full``, ``/dev/null``), a FIFO or
+    a directory given as a file must never be replaced or written into.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError:
+        return  # unreadable metadata: the write itself will say why
+    if not stat.S_ISREG(mode):
+        kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+        raise ParameterError(
+            parameter,
+            f"a regular file or a new path (this one is {kind}: devices, FIFOs and "
+            "directories are never written to)",
+            str(path),
+        )
 
 
 def check_report_path(path: Path) -> None:
-    """Raise :class:`DataError` unless ``path`` can be written: not a directory, in a
-    writable directory that exists."""
+    """Raise :class:`ParameterError` unless ``path`` can be written: a regular file or a
+    new path (:func:`check_regular_destination`), in a writable directory that exists."""
     parent = path.parent
-    if path.is_dir():
-        raise DataError(f"cannot write the report to {path}: it is a directory")
+    check_regular_destination("report", path)
     if not parent.is_dir():
-        reason = (
-            f"{parent} is not a directory"
-            if parent.exists()
-            else f"directory {parent} does not exist"
-        )
-        raise DataError(f"cannot write the report to {path}: {reason}")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise DataError(f"cannot write the report to {path}: directory {parent} is not writable")
+        reason = f"{parent} is not a directory" if parent.exists() else f"{parent} does not exist"
+    elif not os.access(parent, os.W_OK | os.X_OK):
+        reason = f"directory {parent} is not writable"
+    else:
+        return
+    raise ParameterError("report", f"{REPORT_RULE} ({reason})", str(path))
 
 
 def check_output_options(args: argparse.Namespace) -> None:
     """Check --out, --format and --report before any data is loaded or model trained.
 
     Raises:
-        ParameterError: --format without --out.
-        DataError: a destination that cannot be written (see
-            :func:`check_figure_directory`, :func:`check_report_path`).
+        ParameterError: --format without --out, or a destination that cannot be
+            written (see :func:`check_figure_directory`, :func:`check_report_path`).
     """
     out: Path | None = args.out
     report: Path | None = args.report
@@ -476,6 +662,8 @@ def run_seed_study(
 
     Runs in ``finished`` are reused (see :func:`reglab.experiments.seeds.seed_study`).
     """
+    from reglab.experiments.seeds import seed_study
+
     total = len(models) * len(seeds)
     description = f"seeds ({total} models)"
     with models_progress_bar(show_progress, description, total) as callback:
@@ -510,6 +698,8 @@ def seed_study_lines(
         rows: the table's rows (default :meth:`SeedStudy.rows`), e.g. without
             ``"wins"`` for one model, which always wins.
     """
+    from reglab.experiments.tables import seed_spread_table
+
     table = seed_spread_table(study.rows() if rows is None else rows)
     return [
         *textwrap.wrap(intro, TEXT_WIDTH),

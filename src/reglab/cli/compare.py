@@ -24,19 +24,24 @@ import argparse
 import sys
 import textwrap
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from reglab.cli.common import (
     TEXT_WIDTH,
     Subparsers,
+    add_caps_arguments,
     add_command,
     add_data_arguments,
     add_json_argument,
     add_output_arguments,
+    announce_compilation,
+    check_models_cap,
     check_output_options,
-    config_option,
+    check_run_memory,
     dataset_lines,
     format_table,
     load_data,
+    option,
     print_json,
     progress_bar,
     run_seed_study,
@@ -48,12 +53,13 @@ from reglab.cli.common import (
     wants_progress,
     write_outputs,
 )
-from reglab.config import MASK_MODES, MaskMode, TrainConfig
-from reglab.data.dataset import Dataset
+from reglab.config import DEFAULT_CHUNK_SIZE, MASK_MODES, MaskMode, TrainConfig
 from reglab.errors import DataError, ParameterError
-from reglab.experiments.exercise import EXERCISE_MODELS, Comparison, compare
-from reglab.experiments.seeds import SeedStudy, honest_exercise_models
-from reglab.experiments.tables import conclusion_table
+
+if TYPE_CHECKING:
+    from reglab.data.dataset import Dataset
+    from reglab.experiments.exercise import Comparison
+    from reglab.experiments.seeds import SeedStudy
 
 NOTE = (
     "Note: the dropout row uses the course's fixed masks (the same thinned network on every "
@@ -83,7 +89,7 @@ def register(subparsers: Subparsers) -> None:
     )
     study.add_argument(
         "--masks",
-        type=config_option("masks", str),
+        type=option("masks"),
         default=None,
         metavar="{" + ",".join(MASK_MODES) + "}",
         help="dropout masks of the seed study's dropout model: fresh (a new mask every "
@@ -92,11 +98,14 @@ def register(subparsers: Subparsers) -> None:
     )
     add_output_arguments(parser)
     add_data_arguments(parser)
+    add_caps_arguments(parser)
     add_json_argument(parser)
 
 
 def check_exercise_input(dataset: Dataset) -> None:
     """Raise :class:`DataError` unless ``dataset`` fits the exercise's input layer."""
+    from reglab.experiments.exercise import EXERCISE_MODELS
+
     n_inputs = next(iter(EXERCISE_MODELS.values())).layers[0]
     if dataset.n_features != n_inputs:
         raise DataError(
@@ -108,6 +117,8 @@ def check_exercise_input(dataset: Dataset) -> None:
 
 def table_lines(comparison: Comparison) -> list[str]:
     """The conclusion table: model, costs at 0, 10,000, 20,000, accuracies."""
+    from reglab.experiments.tables import conclusion_table
+
     table = conclusion_table(comparison)
     return format_table(table.header, table.rows)
 
@@ -118,6 +129,8 @@ def seed_study_models(masks: MaskMode = DEFAULT_STUDY_MASKS) -> dict[str, TrainC
     Seeded initialization; the dropout model on ``masks``, named with them, e.g.
     ``"dropout, keep_prob = 0.86 (fresh masks)"``.
     """
+    from reglab.experiments.seeds import honest_exercise_models
+
     models: dict[str, TrainConfig] = {}
     for name, config in honest_exercise_models().items():
         if config.keep_prob < 1:
@@ -148,6 +161,8 @@ def run(args: argparse.Namespace) -> int:
     The exercise's table is printed before the seed study starts and before any
     file is written, so a failure later never loses it.
     """
+    from reglab.experiments.exercise import EXERCISE_MODELS, compare
+
     check_output_options(args)
     if args.masks is not None and args.seeds is None:
         raise ParameterError(
@@ -157,13 +172,26 @@ def run(args: argparse.Namespace) -> int:
             args.masks,
         )
     masks: MaskMode = args.masks or DEFAULT_STUDY_MASKS
+    if args.seeds is not None:
+        check_models_cap(args.seeds, len(EXERCISE_MODELS), 0, args.yes)
     dataset = load_data(args)
     check_exercise_input(dataset)
+    exercise = next(iter(EXERCISE_MODELS.values()))
+    largest_call = len(EXERCISE_MODELS) * (1 if args.seeds is None else args.seeds)
+    check_run_memory(
+        exercise.layers,
+        min(largest_call, DEFAULT_CHUNK_SIZE),
+        dataset,
+        exercise.iterations,
+        exercise.record_every,
+        evaluation=args.seeds is not None,
+    )
     if args.json:
         status(f"dataset {dataset.name}: {dataset.source}")
     enabled = wants_progress(args.json, sys.stderr)
     iterations = next(iter(EXERCISE_MODELS.values())).iterations
     description = f"compare ({len(EXERCISE_MODELS)} models)"
+    announce_compilation()
     with progress_bar(enabled, description, iterations) as progress:
         comparison = compare(dataset, progress=progress)
     if not args.json:

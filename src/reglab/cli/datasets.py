@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 
 from reglab.cli.common import Subparsers, add_command, format_table
-from reglab.data.sources import list_datasets
 
 
 def register(subparsers: Subparsers) -> None:
@@ -22,6 +21,8 @@ def register(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print each dataset's name and description."""
+    from reglab.data.sources import list_datasets
+
     rows = [[name, description] for name, description in list_datasets()]
     print("\n".join(format_table(["name", "description"], rows)))
     return 0

@@ -17,40 +17,40 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reglab.cli.common import (
     Subparsers,
+    add_caps_arguments,
     add_command,
     add_data_arguments,
+    announce_compilation,
     check_figure_directory,
-    choice_option,
-    config_option,
+    check_regular_destination,
+    check_run_memory,
     dataset_lines,
     format_table,
+    list_option,
     load_data,
+    option,
+    path_option,
     status,
     wants_progress,
 )
-from reglab.config import INIT_SCHEMES
+from reglab.config import BACKENDS, DEFAULT_CHUNK_SIZE, INIT_SCHEMES, MAX_ITERATIONS, MAX_MODELS
 from reglab.errors import ParameterError
-from reglab.experiments.backends import (
-    BACKENDS,
-    DEFAULT_CHUNK_SIZE,
-    check_backend_ready,
-    check_chunk_size,
-)
-from reglab.experiments.sweep import (
-    DEFAULT_MAX_CONFIGS,
-    SweepGrid,
-    SweepProgress,
-    SweepProgressCallback,
-    SweepResult,
-    sweep,
-)
+
+if TYPE_CHECKING:
+    from reglab.data.dataset import Dataset
+    from reglab.experiments.sweep import (
+        SweepGrid,
+        SweepProgress,
+        SweepProgressCallback,
+        SweepResult,
+    )
 
 DEFAULT_STORE = "reglab-sweep-{dataset}.sqlite"
 """The store without --store: one per dataset name, so sweeps of different datasets coexist."""
@@ -61,17 +61,12 @@ def default_store(dataset_name: str) -> Path:
     return Path(DEFAULT_STORE.format(dataset=dataset_name))
 
 
-def chunk_size_option(text: str) -> int:
-    """An argparse ``type`` for ``--chunk-size``: an integer >= 1."""
-    try:
-        value: Any = int(text)
-    except ValueError:
-        value = text
-    try:
-        check_chunk_size(value)
-    except ParameterError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-    return int(value)
+def seeds_option(text: str) -> int | tuple[int, ...]:
+    """An argparse ``type`` for the sweep's ``--seeds``: N (seeds 0..N-1) or a list of seeds."""
+    if "," in text:
+        return tuple(list_option("seed")(text))
+    value: int = option("sweep_seeds", shown="seeds")(text)
+    return value
 
 
 def register(subparsers: Subparsers) -> None:
@@ -80,49 +75,75 @@ def register(subparsers: Subparsers) -> None:
     grid = parser.add_argument_group(
         "grid", "Comma-separated values; flags override --config, which overrides the defaults."
     )
-    grid.add_argument("--l2", metavar="VALUES", help="lambda values >= 0 (default 0)")
     grid.add_argument(
-        "--keep-prob", metavar="VALUES", help="keep probabilities in (0, 1] (default 1)"
+        "--l2", metavar="VALUES", type=list_option("l2"), help="lambda values >= 0 (default 0)"
     )
-    grid.add_argument("--learning-rate", metavar="VALUES", help="learning rates > 0 (default 0.3)")
+    grid.add_argument(
+        "--keep-prob",
+        metavar="VALUES",
+        type=list_option("keep_prob"),
+        help="keep probabilities in (0, 1] (default 1)",
+    )
+    grid.add_argument(
+        "--learning-rate",
+        metavar="VALUES",
+        type=list_option("learning_rate"),
+        help="learning rates > 0 (default 0.3)",
+    )
     grid.add_argument(
         "--layers",
         metavar="SIZES",
+        type=option("layers"),
         nargs="+",
         action="extend",
         help="one or more architectures, e.g. 2,20,3,1 2,10,1 (default 2,20,3,1)",
     )
     grid.add_argument(
-        "--masks", metavar="MODES", help="dropout mask modes: fresh, course (default fresh)"
+        "--masks",
+        metavar="MODES",
+        type=list_option("masks"),
+        help="dropout mask modes: fresh, course (default fresh)",
     )
     grid.add_argument(
         "--seeds",
         metavar="N|SEEDS",
+        type=seeds_option,
         help="number of seeds (0..N-1), or a comma-separated list of seeds (default 5)",
     )
     grid.add_argument(
         "--init",
-        type=config_option("init", str),
+        type=option("init"),
         metavar="{" + ",".join(INIT_SCHEMES) + "}",
         help="initialization (default lecun: the course's distribution, from each seed)",
     )
-    grid.add_argument("--iterations", metavar="N", help="iterations per model (default 30000)")
     grid.add_argument(
-        "--record-every", metavar="N", help="record the cost every N iterations (default 1000)"
+        "--iterations",
+        metavar="N",
+        type=option("iterations"),
+        help=f"iterations per model, at most {MAX_ITERATIONS:,} (default 30000)",
     )
     grid.add_argument(
-        "--config", metavar="FILE", type=Path, help="a TOML file with the grid (keys as above)"
+        "--record-every",
+        metavar="N",
+        type=option("record_every"),
+        help="record the cost every N iterations (default 1000)",
+    )
+    grid.add_argument(
+        "--config",
+        metavar="FILE",
+        type=path_option("config"),
+        help="a TOML file with the grid (keys as above)",
     )
     grid.add_argument(
         "--yes",
         action="store_true",
-        help=f"run sweeps larger than {DEFAULT_MAX_CONFIGS:,} models (cells x seeds)",
+        help=f"run sweeps larger than {MAX_MODELS:,} models (cells x seeds)",
     )
     results = parser.add_argument_group("results")
     results.add_argument(
         "--store",
         metavar="FILE",
-        type=Path,
+        type=path_option("store"),
         default=None,
         help="the results store, SQLite (default reglab-sweep-<dataset name>.sqlite in the "
         "working directory, e.g. reglab-sweep-moons.sqlite: one per dataset). A store "
@@ -141,64 +162,35 @@ def register(subparsers: Subparsers) -> None:
     results.add_argument(
         "--out",
         metavar="DIR",
-        type=Path,
+        type=path_option("out"),
         help="write the figures (PNG) to DIR (created if needed; checked before training), "
         "after the table is printed",
     )
     compute = parser.add_argument_group("compute")
     compute.add_argument(
         "--backend",
-        type=choice_option("backend", BACKENDS),
+        type=option("backend"),
         default="local",
         metavar="{" + ",".join(BACKENDS) + "}",
         help="where models train: local (default; the engine uses every core), joblib "
         "(worker processes), dask or ray (a cluster; pip install 'reglab[dask]' / 'reglab[ray]')",
     )
     compute.add_argument(
-        "--scheduler", metavar="ADDRESS", help="the dask (or ray) scheduler's address"
+        "--scheduler",
+        metavar="ADDRESS",
+        type=option("scheduler"),
+        help="the dask (or ray) scheduler's address, e.g. tcp://127.0.0.1:8786; only with "
+        "--backend dask or ray",
     )
     compute.add_argument(
         "--chunk-size",
         metavar="N",
-        type=chunk_size_option,
+        type=option("chunk_size"),
         default=DEFAULT_CHUNK_SIZE,
         help=f"models per engine call (default {DEFAULT_CHUNK_SIZE})",
     )
     add_data_arguments(parser)
-
-
-def _numbers(name: str, text: str) -> tuple[float, ...]:
-    expected = "a comma-separated list of numbers, e.g. 0,0.1,0.7"
-    try:
-        return tuple(float(part) for part in text.split(","))
-    except ValueError:
-        raise ParameterError(name, expected, text) from None
-
-
-def _integer(name: str, text: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise ParameterError(name, "an integer", text) from None
-
-
-def _layers(text: str) -> tuple[int, ...]:
-    try:
-        return tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise ParameterError(
-            "layers", "comma-separated integer sizes, e.g. 2,20,3,1", text
-        ) from None
-
-
-def _seeds(text: str) -> int | tuple[int, ...]:
-    expected = "a number of seeds >= 1 or a comma-separated list of distinct integers >= 0"
-    try:
-        if "," not in text:
-            return int(text)
-        return tuple(int(part) for part in text.split(","))
-    except ValueError:
-        raise ParameterError("seeds", expected, text) from None
+    add_caps_arguments(parser, yes=False)
 
 
 def _count(n: int, noun: str) -> str:
@@ -207,25 +199,26 @@ def _count(n: int, noun: str) -> str:
 
 def grid_from_args(args: argparse.Namespace) -> SweepGrid:
     """The grid: the defaults, then the ``--config`` file, then the flags given."""
+    from reglab.experiments.sweep import SweepGrid
+
     values: dict[str, Any] = (
         SweepGrid.from_toml(args.config).to_dict() if args.config is not None else {}
     )
-    parsers: dict[str, Callable[[str], Any]] = {
-        "l2": lambda text: _numbers("l2", text),
-        "keep_prob": lambda text: _numbers("keep_prob", text),
-        "learning_rate": lambda text: _numbers("learning_rate", text),
-        "masks": lambda text: tuple(text.split(",")),
-        "seeds": _seeds,
-        "iterations": lambda text: _integer("iterations", text),
-        "record_every": lambda text: _integer("record_every", text),
-        "init": str,
-    }
-    for name, parse in parsers.items():
-        text = getattr(args, name)
-        if text is not None:
-            values[name] = parse(text)
+    for name in (
+        "l2",
+        "keep_prob",
+        "learning_rate",
+        "masks",
+        "seeds",
+        "iterations",
+        "record_every",
+        "init",
+    ):
+        value = getattr(args, name)
+        if value is not None:
+            values[name] = value
     if args.layers:
-        values["layers"] = [list(_layers(text)) for text in args.layers]
+        values["layers"] = [list(shape) for shape in args.layers]
     return SweepGrid.from_dict(values)
 
 
@@ -292,26 +285,55 @@ def sweep_progress_bar(enabled: bool, total_cells: int) -> Iterator[SweepProgres
         bar.close()
 
 
+def check_grid_memory(grid: SweepGrid, chunk_size: int, dataset: Dataset) -> None:
+    """The memory of each architecture's largest engine call, checked before any trains."""
+    models_per_architecture = grid.n_configs // len(grid.layers)
+    for layers in grid.layers:
+        check_run_memory(
+            layers,
+            min(chunk_size, models_per_architecture),
+            dataset,
+            grid.iterations,
+            grid.record_every,
+            evaluation=True,
+        )
+
+
 def run(args: argparse.Namespace) -> int:
     """Check the grid, load the data, run the sweep, print the table (or JSON records)."""
+    from reglab.experiments.backends import check_backend_ready
+    from reglab.experiments.sweep import sweep
+
     grid = grid_from_args(args)
-    grid.check_size(None if args.yes else DEFAULT_MAX_CONFIGS, hint="pass --yes")
+    grid.check_size(None if args.yes else MAX_MODELS, hint="pass --yes")
     if args.backend == "dask" and not args.scheduler:
         raise ParameterError(
-            "--scheduler", "the address of a running dask scheduler for --backend dask", None
+            "scheduler", "the address of a running dask scheduler for --backend dask", None
+        )
+    if args.scheduler is not None and args.backend not in ("dask", "ray"):
+        raise ParameterError(
+            "scheduler",
+            f"given with --backend dask or ray (it is their scheduler's address; --backend "
+            f"{args.backend} has none)",
+            args.scheduler,
         )
     check_backend_ready(args.backend, args.scheduler)
     out: Path | None = args.out
     if out is not None:
         check_figure_directory(out)
+    if args.store is not None:
+        check_regular_destination("store", args.store)
     dataset = load_data(args)
     store: Path = args.store if args.store is not None else default_store(dataset.name)
+    check_regular_destination("store", store)
+    check_grid_memory(grid, args.chunk_size, dataset)
     status(f"dataset {dataset.name}: {dataset.source}")
     status(
         f"sweep: {_count(grid.n_cells, 'cell')} x {_count(len(grid.seed_list), 'seed')} = "
         f"{_count(grid.n_configs, 'model')}, store {store}"
     )
     enabled = wants_progress(args.json, sys.stderr)
+    announce_compilation()
     with sweep_progress_bar(enabled, grid.n_cells) as progress:
         result = sweep(
             dataset,

@@ -21,21 +21,24 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reglab.cli.common import (
     Subparsers,
+    add_caps_arguments,
     add_command,
     add_data_arguments,
     add_json_argument,
     add_output_arguments,
+    announce_compilation,
     check_input_layer,
+    check_models_cap,
     check_output_options,
-    config_option,
+    check_run_memory,
     dataset_lines,
     format_table,
     load_data,
-    parse_layers,
+    option,
     print_json,
     progress_bar,
     run_seed_study,
@@ -47,10 +50,17 @@ from reglab.cli.common import (
     wants_progress,
     write_outputs,
 )
-from reglab.config import INIT_SCHEMES, MASK_MODES, TrainConfig
-from reglab.experiments.exercise import Comparison, compare
-from reglab.experiments.seeds import finished_runs
-from reglab.experiments.tables import format_accuracy
+from reglab.config import (
+    DEFAULT_CHUNK_SIZE,
+    INIT_SCHEMES,
+    MASK_MODES,
+    MAX_ITERATIONS,
+    MAX_LAYER_WIDTH,
+    TrainConfig,
+)
+
+if TYPE_CHECKING:
+    from reglab.experiments.exercise import Comparison
 
 HIDDEN_LAYERS = (20, 3)
 """The exercise's hidden layers, used when --layers is not given."""
@@ -66,14 +76,14 @@ def register(subparsers: Subparsers) -> None:
     model = parser.add_argument_group("model")
     model.add_argument(
         "--l2",
-        type=config_option("l2", float),
+        type=option("l2"),
         default=defaults.l2,
         metavar="LAMBDA",
         help=f"L2 strength lambda >= 0; biases are not penalized (default {defaults.l2})",
     )
     model.add_argument(
         "--keep-prob",
-        type=config_option("keep_prob", float),
+        type=option("keep_prob"),
         default=defaults.keep_prob,
         metavar="P",
         help="dropout keep probability in (0, 1] on the hidden layers; 1 is no dropout "
@@ -81,7 +91,7 @@ def register(subparsers: Subparsers) -> None:
     )
     model.add_argument(
         "--masks",
-        type=config_option("masks", str),
+        type=option("masks"),
         default=defaults.masks,
         metavar="{" + ",".join(MASK_MODES) + "}",
         help="fresh: a new dropout mask every iteration; course: the exercise's fixed masks "
@@ -89,22 +99,23 @@ def register(subparsers: Subparsers) -> None:
     )
     model.add_argument(
         "--layers",
-        type=config_option("layers", parse_layers),
+        type=option("layers"),
         default=None,
         metavar="SIZES",
         help="layer sizes, comma-separated, e.g. 2,20,3,1: the first must be the data's "
-        "number of features, the last 1 (default: N,20,3,1 for data with N features)",
+        f"number of features, the last 1, each at most {MAX_LAYER_WIDTH:,} (default: N,20,3,1 "
+        "for data with N features)",
     )
     model.add_argument(
         "--init",
-        type=config_option("init", str),
+        type=option("init"),
         default=defaults.init,
         metavar="{" + ",".join(INIT_SCHEMES) + "}",
         help=f"weight initialization; course ignores --seed (default {defaults.init})",
     )
     model.add_argument(
         "--seed",
-        type=config_option("seed", int),
+        type=option("seed"),
         default=defaults.seed,
         metavar="S",
         help="seed of the model's generator (fresh masks, non-course init), >= 0; with "
@@ -121,21 +132,21 @@ def register(subparsers: Subparsers) -> None:
     optimizer = parser.add_argument_group("optimizer")
     optimizer.add_argument(
         "--learning-rate",
-        type=config_option("learning_rate", float),
+        type=option("learning_rate"),
         default=defaults.learning_rate,
         metavar="RATE",
         help=f"gradient-descent step size > 0 (default {defaults.learning_rate})",
     )
     optimizer.add_argument(
         "--iterations",
-        type=config_option("iterations", int),
+        type=option("iterations"),
         default=defaults.iterations,
         metavar="N",
-        help=f"full-batch updates, >= 1 (default {defaults.iterations})",
+        help=f"full-batch updates, 1 to {MAX_ITERATIONS:,} (default {defaults.iterations})",
     )
     optimizer.add_argument(
         "--record-every",
-        type=config_option("record_every", int),
+        type=option("record_every"),
         default=None,
         metavar="N",
         help="record cost and accuracies every N iterations (default "
@@ -144,6 +155,7 @@ def register(subparsers: Subparsers) -> None:
     )
     add_output_arguments(parser)
     add_data_arguments(parser)
+    add_caps_arguments(parser)
     add_json_argument(parser)
 
 
@@ -187,6 +199,8 @@ def displayed_records(
 
 def result_lines(comparison: Comparison) -> list[str]:
     """The model, its configuration, the cost table and the final accuracies."""
+    from reglab.experiments.tables import format_accuracy
+
     config = comparison.result.configs[0]
     history = comparison.result.history
     recorded = [int(i) for i in history.iterations]
@@ -225,7 +239,12 @@ def run(args: argparse.Namespace) -> int:
     With --seeds, the single run (seed --seed) is printed before the seed study
     starts, and everything is printed before any file is written.
     """
+    from reglab.experiments.exercise import compare
+    from reglab.experiments.seeds import finished_runs
+
     check_output_options(args)
+    if args.seeds is not None:
+        check_models_cap(args.seeds, 1, args.seed, args.yes)
     dataset = load_data(args)
     layers: tuple[int, ...] = (
         args.layers if args.layers is not None else (dataset.n_features, *HIDDEN_LAYERS, 1)
@@ -247,6 +266,15 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         record_every=record_every,
     )
+    largest_call = 1 if args.seeds is None else min(args.seeds, DEFAULT_CHUNK_SIZE)
+    check_run_memory(
+        layers,
+        largest_call,
+        dataset,
+        config.iterations,
+        config.record_every,
+        evaluation=args.seeds is not None,
+    )
     if config.masks == "course" and config.keep_prob == 1:
         status(
             "note: --masks course has no effect without dropout (--keep-prob 1); "
@@ -256,6 +284,7 @@ def run(args: argparse.Namespace) -> int:
         status(f"dataset {dataset.name}: {dataset.source}")
     name = model_name(config)
     enabled = wants_progress(args.json, sys.stderr)
+    announce_compilation()
     with progress_bar(enabled, "train", config.iterations) as progress:
         comparison = compare(dataset, {name: config}, progress=progress)
     if not args.json:

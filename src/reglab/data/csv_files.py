@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from reglab.data.dataset import Dataset
+from reglab.config import check
+from reglab.data.dataset import Dataset, check_both_classes
 from reglab.data.files import read_data_bytes
 from reglab.data.generators import stratified_split
 from reglab.errors import DataError, ParameterError
@@ -55,12 +56,10 @@ def load_csv(
             and column.
         ParameterError: for ``test_fraction`` or ``seed`` out of range.
     """
-    fraction = DEFAULT_TEST_FRACTION if test_fraction is None else test_fraction
-    is_real = isinstance(fraction, (int, float)) and not isinstance(fraction, bool)
-    if not (is_real and math.isfinite(fraction) and 0 < fraction < 1):
-        raise ParameterError("test_fraction", "in (0, 1)", test_fraction)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ParameterError("seed", "an integer >= 0", seed)
+    fraction = check(
+        "test_fraction", DEFAULT_TEST_FRACTION if test_fraction is None else test_fraction
+    )
+    seed = check("seed", seed)
     file = Path(path)
     if not file.is_file():
         raise DataError(f"CSV file not found: {file}")
@@ -203,11 +202,4 @@ def _split_value(file: Path, line: int, j: int, cell: str) -> bool:
 
 
 def _check_both_classes(file: Path, y: FloatArray, what: str) -> None:
-    if y.size == 0:
-        raise DataError(f"{file}: {what} must contain rows of both labels 0 and 1. Received: none")
-    labels = np.unique(y)
-    if labels.size < 2:
-        raise DataError(
-            f"{file}: {what} must contain both labels 0 and 1. "
-            f"Received: only label {labels[0]:g} ({y.size} rows)"
-        )
+    check_both_classes(file, y, what)

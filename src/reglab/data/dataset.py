@@ -79,3 +79,16 @@ def check_split(name: str, role: str, X: FloatArray, y: FloatArray) -> None:
         raise DataError(f"{where}: inputs must be finite. Received: NaN or infinite values")
     if not np.all((y == 0) | (y == 1)):
         raise DataError(f"{where}: labels must be 0 or 1")
+
+
+def check_both_classes(file: object, y: FloatArray, what: str) -> None:
+    """Raise :class:`DataError` unless labels ``y`` hold both 0 and 1 (one class cannot be
+    learned, and accuracy on it says nothing); ``file`` and ``what`` name them in the message."""
+    if y.size == 0:
+        raise DataError(f"{file}: {what} must contain rows of both labels 0 and 1. Received: none")
+    labels = np.unique(y)
+    if labels.size < 2:
+        raise DataError(
+            f"{file}: {what} must contain both labels 0 and 1. "
+            f"Received: only label {labels[0]:g} ({y.size} rows)"
+        )

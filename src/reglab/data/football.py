@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from reglab.data.dataset import Dataset
+from reglab.data.dataset import Dataset, check_both_classes
 from reglab.data.files import read_data_bytes
 from reglab.errors import DataError
 from reglab.types import FloatArray
@@ -99,6 +99,8 @@ def load_football(path: str | os.PathLike[str]) -> Dataset:
 
     X_train, y_train = _split_from_mat(file, contents, "X", "y", n_features=None)
     X_test, y_test = _split_from_mat(file, contents, "Xval", "yval", n_features=X_train.shape[0])
+    check_both_classes(file, y_train, "'y'")  # as a CSV's labels are checked
+    check_both_classes(file, y_test, "'yval'")
     sha256 = hashlib.sha256(content).hexdigest()
     if sha256 == FOOTBALL_SHA256:
         name, description = "football", FOOTBALL_DESCRIPTION

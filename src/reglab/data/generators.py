@@ -18,6 +18,7 @@ from typing import Protocol, TypeAlias
 import numpy as np
 from numpy.typing import NDArray
 
+from reglab.config import check
 from reglab.data.dataset import Dataset
 from reglab.data.football import FOOTBALL_DESCRIPTION
 from reglab.errors import DataError, ParameterError
@@ -90,10 +91,8 @@ def _check_parameters(n_samples: int, noise: float, test_fraction: float, seed: 
         raise ParameterError("n_samples", "an integer >= 4", n_samples)
     if not _is_real(noise) or noise < 0:
         raise ParameterError("noise", "a finite number >= 0", noise)
-    if not _is_real(test_fraction) or not 0 < test_fraction < 1:
-        raise ParameterError("test_fraction", "in (0, 1)", test_fraction)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ParameterError("seed", "an integer >= 0", seed)
+    check("test_fraction", test_fraction)
+    check("seed", seed)
     n_test = round(n_samples * test_fraction)
     if n_test < 2 or n_samples - n_test < 2:
         raise ParameterError(

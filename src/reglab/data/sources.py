@@ -20,6 +20,7 @@ import math
 import os
 from pathlib import Path
 
+from reglab.config import check
 from reglab.data.csv_files import load_csv
 from reglab.data.dataset import Dataset
 from reglab.data.football import (
@@ -90,8 +91,7 @@ def load_dataset(
         or not (math.isfinite(timeout) and timeout > 0)
     ):
         raise ParameterError("timeout", "a number of seconds > 0", timeout)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ParameterError("seed", "an integer >= 0", seed)
+    check("seed", seed)
     base = Path(cwd) if cwd is not None else Path.cwd()
 
     if data is not None:

@@ -32,6 +32,7 @@ from reglab.engine.initializers import initialize
 from reglab.engine.kernel_random import WORDS, sfc64_words
 from reglab.engine.network import Parameters
 from reglab.errors import DataError, DivergenceError, ParameterError
+from reglab.memory import check_memory
 from reglab.types import FloatArray
 
 ProgressCallback = Callable[[int, int], None]
@@ -179,7 +180,8 @@ def prepare(
     X_test: FloatArray | None,
     Y_test: FloatArray | None,
 ) -> Problem:
-    """Validate a batch and its data, and draw every model's initial parameters."""
+    """Validate a batch and its data (and its memory: :func:`reglab.memory.check_memory`),
+    and draw every model's initial parameters."""
     batch = _check_batch(configs)
     layers, iterations, record_every = batch[0].architecture
     X, Y = _check_arrays(X, Y, layers[0], "training")
@@ -187,6 +189,14 @@ def prepare(
         if X_test is None or Y_test is None:
             raise DataError("test inputs and test labels must be given together")
         X_test, Y_test = _check_arrays(X_test, Y_test, layers[0], "test")
+    check_memory(  # before the first allocation that grows with the network
+        layers,
+        len(batch),
+        X.shape[1],
+        m_test=0 if X_test is None else X_test.shape[1],
+        iterations=iterations,
+        record_every=record_every,
+    )
     streams = [model_generators(config.seed) for config in batch]
     initial = Parameters.stack(
         [

@@ -34,21 +34,19 @@ import importlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any
 
 import numpy as np
 
-from reglab.config import TrainConfig
+from reglab.config import BACKENDS as BACKENDS  # re-exported: where back ends are listed
+from reglab.config import DEFAULT_CHUNK_SIZE as DEFAULT_CHUNK_SIZE
+from reglab.config import Backend as Backend
+from reglab.config import TrainConfig, check
 from reglab.data.dataset import Dataset
 from reglab.engine import Parameters, cross_entropy_from_logits, forward, l2_penalty
 from reglab.engine import train as engine_train
 from reglab.errors import OptionalDependencyError, ParameterError, ReglabError
 from reglab.types import BoolArray, FloatArray
-
-Backend = Literal["local", "joblib", "dask", "ray"]
-BACKENDS: tuple[str, ...] = get_args(Backend)
-
-DEFAULT_CHUNK_SIZE = 64
 
 ChunkProgress = Callable[[float], None]
 """Called with the number of models finished so far (fractional while a chunk trains locally)."""
@@ -168,15 +166,14 @@ def plan_chunks(configs: Sequence[TrainConfig], chunk_size: int) -> list[list[in
 
 
 def check_chunk_size(chunk_size: object) -> None:
-    """Raise :class:`ParameterError` unless ``chunk_size`` is an integer >= 1."""
-    if not isinstance(chunk_size, int) or isinstance(chunk_size, bool) or chunk_size < 1:
-        raise ParameterError("chunk_size", "an integer >= 1", chunk_size)
+    """Raise :class:`ParameterError` unless ``chunk_size`` follows its rule in
+    :data:`reglab.config.PARAMETERS` (an integer in [1, MAX_CHUNK_SIZE])."""
+    check("chunk_size", chunk_size)
 
 
 def check_backend(backend: object, n_jobs: object = None) -> None:
     """Raise :class:`ParameterError` for an unknown backend or a bad ``n_jobs``."""
-    if backend not in BACKENDS:
-        raise ParameterError("backend", f"one of {', '.join(BACKENDS)}", backend)
+    check("backend", backend)
     if n_jobs is not None and (
         not isinstance(n_jobs, int) or isinstance(n_jobs, bool) or n_jobs == 0 or n_jobs < -1
     ):
@@ -237,6 +234,10 @@ def _dask_client(scheduler: str | None) -> Iterator[None]:
         return
     try:
         client = distributed.Client(scheduler, timeout="10s", set_as_default=True)
+    except ValueError as error:  # an address distributed cannot parse (e.g. port 99999)
+        raise ParameterError(
+            "scheduler", "an address distributed can parse, such as tcp://127.0.0.1:8786", scheduler
+        ) from error
     except (OSError, TimeoutError) as error:
         raise ReglabError(
             f"could not connect to the dask scheduler at {scheduler!r}: {error}"

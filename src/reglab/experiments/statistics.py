@@ -11,12 +11,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from reglab.config import MAX_SEED
+from reglab.config import MAX_SEEDS as MAX_SEEDS  # re-exported
 from reglab.errors import ParameterError
 from reglab.types import FloatArray
-
-MAX_SEEDS = 1_000_000
-"""The most seeds a study or a grid may name (``seeds=N`` is never expanded into a
-list before this, and a sweep's size, are checked)."""
 
 
 def resolve_seeds(seeds: int | Sequence[int]) -> tuple[int, ...]:
@@ -26,7 +24,10 @@ def resolve_seeds(seeds: int | Sequence[int]) -> tuple[int, ...]:
         ParameterError: unless ``seeds`` is an integer >= 1 or a non-empty
             sequence of distinct integers >= 0.
     """
-    expected = "a number of seeds >= 1 or a non-empty list of distinct integers >= 0"
+    expected = (
+        "a number of seeds >= 1 or a non-empty list of distinct integers "
+        "in [0, 2**63 - 1] (stored as 64-bit integers)"
+    )
     if isinstance(seeds, bool):
         raise ParameterError("seeds", expected, seeds)
     if isinstance(seeds, int):
@@ -40,7 +41,9 @@ def resolve_seeds(seeds: int | Sequence[int]) -> tuple[int, ...]:
     values = tuple(seeds)
     if (
         not values
-        or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in values)
+        or not all(
+            isinstance(s, int) and not isinstance(s, bool) and 0 <= s <= MAX_SEED for s in values
+        )
         or len(set(values)) != len(values)
     ):
         raise ParameterError("seeds", expected, list(values))

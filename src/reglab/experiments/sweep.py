@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from reglab.config import InitScheme, MaskMode, TrainConfig
+from reglab.config import MAX_MODELS, InitScheme, MaskMode, TrainConfig, check
 from reglab.data.dataset import Dataset
 from reglab.errors import DataError, ParameterError
 from reglab.experiments.backends import (
@@ -65,7 +65,7 @@ from reglab.experiments.store import (
 from reglab.types import BoolArray, FloatArray
 from reglab.version import __version__
 
-DEFAULT_MAX_CONFIGS = 5_000
+DEFAULT_MAX_CONFIGS = MAX_MODELS
 """The largest sweep (cells x seeds) run without an explicit ``max_configs``."""
 
 JSON_SCHEMA_VERSION = 1
@@ -127,26 +127,15 @@ class SweepGrid:
     record_every: int = 1_000
 
     def __post_init__(self) -> None:
-        for name in ("l2", "keep_prob", "learning_rate"):
-            values = _as_tuple(name, getattr(self, name))
-            for value in values:
-                TrainConfig(**{name: value})  # the same checks, the same messages
-            normalized = tuple(float(v) for v in values)
-            _distinct(name, normalized)
-            object.__setattr__(self, name, normalized)
-        layers = tuple(
-            tuple(shape) if isinstance(shape, list) else shape
-            for shape in _as_tuple("layers", self.layers)
-        )
-        for shape in layers:
-            TrainConfig(layers=shape)
-        _distinct("layers", layers)
-        object.__setattr__(self, "layers", layers)
-        masks = _as_tuple("masks", self.masks)
-        for mode in masks:
-            TrainConfig(masks=mode)
-        _distinct("masks", masks)
-        object.__setattr__(self, "masks", masks)
+        # Every value is checked by its rule in reglab.config.PARAMETERS (the messages of
+        # TrainConfig and the command line) and normalized there (-0.0 is 0.0: one cell).
+        for name in ("l2", "keep_prob", "learning_rate", "layers", "masks"):
+            values = tuple(
+                check(name, tuple(value) if isinstance(value, list) else value)
+                for value in _as_tuple(name, getattr(self, name))
+            )
+            _distinct(name, values)
+            object.__setattr__(self, name, values)
         if isinstance(self.seeds, int) and not isinstance(self.seeds, bool):
             # N is checked without building range(N): a huge N must be refused, not allocated.
             if self.seeds < 1:
@@ -155,7 +144,8 @@ class SweepGrid:
                 raise ParameterError("seeds", f"at most {MAX_SEEDS:,} seeds", self.seeds)
         else:
             object.__setattr__(self, "seeds", resolve_seeds(self.seeds))
-        TrainConfig(init=self.init, iterations=self.iterations, record_every=self.record_every)
+        for name in ("init", "iterations", "record_every"):
+            object.__setattr__(self, name, check(name, getattr(self, name)))
 
     @property
     def n_seeds(self) -> int:
@@ -258,6 +248,10 @@ class SweepGrid:
             iterations = 30000
         """
         file = Path(path)
+        if file.exists() and not file.is_file():  # a FIFO or a device would block or never end
+            raise ParameterError(
+                "config", "a regular TOML file (not a directory, a FIFO or a device)", str(file)
+            )
         try:
             with file.open("rb") as handle:
                 data = tomllib.load(handle)
