@@ -146,21 +146,6 @@ def list_option(parameter: str) -> Callable[[str], tuple[Any, ...]]:
     return convert
 
 
-def config_option(
-    parameter: str, parse: Callable[[str], Any] | None = None
-) -> Callable[[str], Any]:
-    """An argparse ``type`` for the :class:`TrainConfig` field ``parameter``: :func:`option`.
-
-    ``parse`` is accepted for compatibility and not used: the field's rule reads the text.
-    """
-    return option(parameter)
-
-
-def parse_layers(text: str) -> tuple[int, ...]:
-    """``"2,20,3,1"`` -> ``(2, 20, 3, 1)``; ValueError if a part is not an integer."""
-    return tuple(int(part) for part in text.split(","))
-
-
 NAME_MAX = 255
 """The longest file name (bytes) on the file systems reglab writes to."""
 PATH_MAX = 4096

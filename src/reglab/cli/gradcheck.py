@@ -24,16 +24,14 @@ from reglab.cli.common import (
     add_data_arguments,
     add_json_argument,
     check_input_layer,
-    config_option,
     dataset_lines,
     format_table,
     load_data,
-    parse_layers,
+    option,
     print_json,
     status,
 )
 from reglab.config import INIT_SCHEMES, MASK_MODES, TrainConfig
-from reglab.engine.gradcheck import EPSILON, check_gradients
 
 HIDDEN_LAYERS = (20, 3)
 EXIT_FAILED = 1
@@ -48,21 +46,21 @@ def register(subparsers: Subparsers) -> None:
     model = parser.add_argument_group("model")
     model.add_argument(
         "--l2",
-        type=config_option("l2", float),
+        type=option("l2"),
         default=defaults.l2,
         metavar="LAMBDA",
         help=f"L2 strength lambda >= 0 (default {defaults.l2})",
     )
     model.add_argument(
         "--keep-prob",
-        type=config_option("keep_prob", float),
+        type=option("keep_prob"),
         default=defaults.keep_prob,
         metavar="P",
         help=f"dropout keep probability in (0, 1] (default {defaults.keep_prob})",
     )
     model.add_argument(
         "--masks",
-        type=config_option("masks", str),
+        type=option("masks"),
         default=defaults.masks,
         metavar="{" + ",".join(MASK_MODES) + "}",
         help="course: the exercise's fixed masks; fresh: one draw from the seed's mask "
@@ -70,21 +68,21 @@ def register(subparsers: Subparsers) -> None:
     )
     model.add_argument(
         "--layers",
-        type=config_option("layers", parse_layers),
+        type=option("layers"),
         default=None,
         metavar="SIZES",
         help="layer sizes, e.g. 2,20,3,1 (default: N,20,3,1 for data with N features)",
     )
     model.add_argument(
         "--init",
-        type=config_option("init", str),
+        type=option("init"),
         default=defaults.init,
         metavar="{" + ",".join(INIT_SCHEMES) + "}",
         help=f"weight initialization (default {defaults.init})",
     )
     model.add_argument(
         "--seed",
-        type=config_option("seed", int),
+        type=option("seed"),
         default=defaults.seed,
         metavar="S",
         help=f"seed of the initialization and fresh masks, >= 0 (default {defaults.seed})",
@@ -95,6 +93,8 @@ def register(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check the gradient of the configured model on the data; 0 when it passes, else 1."""
+    from reglab.engine.gradcheck import EPSILON, check_gradients  # here: --help loads no engine
+
     dataset = load_data(args)
     layers: tuple[int, ...] = (
         args.layers if args.layers is not None else (dataset.n_features, *HIDDEN_LAYERS, 1)
