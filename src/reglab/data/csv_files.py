@@ -55,16 +55,42 @@ def load_csv(
             and column.
         ParameterError: for ``test_fraction`` or ``seed`` out of range.
     """
-    fraction = DEFAULT_TEST_FRACTION if test_fraction is None else test_fraction
-    is_real = isinstance(fraction, (int, float)) and not isinstance(fraction, bool)
-    if not (is_real and math.isfinite(fraction) and 0 < fraction < 1):
-        raise ParameterError("test_fraction", "in (0, 1)", test_fraction)
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ParameterError("seed", "an integer >= 0", seed)
+    _split_options(test_fraction, seed)  # checked before the file is looked for
     file = Path(path)
     if not file.is_file():
         raise DataError(f"CSV file not found: {file}")
-    content = read_data_bytes(file)
+    return parse_csv(
+        read_data_bytes(file),
+        name=str(file),
+        source=str(path),
+        test_fraction=test_fraction,
+        seed=seed,
+    )
+
+
+def parse_csv(
+    content: bytes,
+    *,
+    name: str,
+    source: str,
+    test_fraction: float | None = None,
+    seed: int = 0,
+) -> Dataset:
+    """Read CSV ``content`` (the bytes of a file, e.g. an upload held in memory) into a Dataset.
+
+    The layout and rules of :func:`load_csv`, which reads a file and calls this; an upload
+    need never touch the disk. Messages name the file as ``name``.
+
+    Args:
+        content: the file's bytes, UTF-8 (a byte-order mark is allowed).
+        name: the file's name or path, e.g. ``"points.csv"``: messages name it, and the
+            dataset is named after its stem.
+        source: where it came from, for the dataset's provenance.
+        test_fraction: as in :func:`load_csv`.
+        seed: as in :func:`load_csv`.
+    """
+    fraction = _split_options(test_fraction, seed)
+    file = Path(name)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -131,7 +157,7 @@ def load_csv(
     n_features = X.shape[1]
     return Dataset(
         name=file.stem,
-        source=str(path),
+        source=source,
         X_train=np.ascontiguousarray(X[train].T),
         y_train=np.ascontiguousarray(y[train][np.newaxis, :]),
         X_test=np.ascontiguousarray(X[test].T),
@@ -139,6 +165,17 @@ def load_csv(
         sha256=hashlib.sha256(content).hexdigest(),
         description=f"points from {file.name}: {len(rows)} rows, {n_features} features",
     )
+
+
+def _split_options(test_fraction: float | None, seed: int) -> float:
+    """The test fraction to use (default 0.3), after checking it and ``seed``."""
+    fraction = DEFAULT_TEST_FRACTION if test_fraction is None else test_fraction
+    is_real = isinstance(fraction, (int, float)) and not isinstance(fraction, bool)
+    if not (is_real and math.isfinite(fraction) and 0 < fraction < 1):
+        raise ParameterError("test_fraction", "in (0, 1)", test_fraction)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ParameterError("seed", "an integer >= 0", seed)
+    return float(fraction)
 
 
 def _read_rows(text: str) -> list[tuple[int, list[str]]]:
