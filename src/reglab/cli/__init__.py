@@ -1,4 +1,4 @@
-"""reglab's command line: ``reglab compare | train | sweep | datasets``.
+"""reglab's command line: ``reglab compare | train | sweep | datasets | play``.
 
 Each command is one module with ``register(subparsers)`` and ``run(args) -> int``;
 :data:`COMMANDS` is the one place that lists them. A user's mistake is one line
@@ -19,12 +19,12 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from reglab.cli import compare, datasets, sweep, train
+from reglab.cli import compare, datasets, play, sweep, train
 from reglab.cli.common import EXIT_USAGE, UsageErrorParser
 from reglab.errors import ReglabError
 from reglab.version import __version__
 
-COMMANDS: tuple[ModuleType, ...] = (compare, train, sweep, datasets)
+COMMANDS: tuple[ModuleType, ...] = (compare, train, sweep, datasets, play)
 """The commands, in the order ``reglab --help`` lists them."""
 
 EXIT_INTERRUPTED = 130

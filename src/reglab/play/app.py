@@ -308,14 +308,10 @@ def model_widgets() -> None:
             st.number_input("l2 (lambda)", step=0.1, format="%g", key=f"l2_{suffix}")
             st.slider("keep_prob", 0.0, 1.0, step=0.01, key=f"keep_prob_{suffix}")
             st.radio("masks", ["fresh", "course"], horizontal=True, key=f"masks_{suffix}")
-            st.number_input(
-                "learning_rate", step=0.05, format="%g", key=f"learning_rate_{suffix}"
-            )
+            st.number_input("learning_rate", step=0.05, format="%g", key=f"learning_rate_{suffix}")
             st.selectbox("init", ["course", "lecun", "he", "xavier"], key=f"init_{suffix}")
             if count > 1:
-                st.button(
-                    "Remove", key=f"remove_{suffix}", on_click=remove_model, args=(index,)
-                )
+                st.button("Remove", key=f"remove_{suffix}", on_click=remove_model, args=(index,))
     if count < MAX_MODELS:
         with columns[count]:
             st.button("Add a model", key="add_model", on_click=add_model)

@@ -10,6 +10,8 @@ server.
 
 from __future__ import annotations
 
+import itertools
+
 MAX_MODELS = 4
 """Models side by side."""
 
@@ -51,7 +53,7 @@ def training_work(
     backward pass costs about twice as much, the same for every setting, so the
     forward count is enough to compare settings against :data:`MAX_WORK`.
     """
-    weights = sum(a * b for a, b in zip(layers[:-1], layers[1:], strict=False))
+    weights = sum(a * b for a, b in itertools.pairwise(layers))
     return n_models * n_seeds * iterations * n_examples * weights
 
 
@@ -59,7 +61,7 @@ CAPS_TEXT = (
     f"caps: {MAX_MODELS} models, {MAX_ITERATIONS:,} iterations, {MAX_HIDDEN_LAYERS} hidden "
     f"layers of at most {MAX_LAYER_WIDTH} units, {MAX_SEEDS} seeds, {MAX_ROWS:,} examples, "
     f"{MAX_UPLOAD_MB} MB per uploaded CSV (read in memory, never written to disk), and "
-    f"{MAX_WORK:.0e} multiply-adds of training per page (models x seeds x iterations x "
+    f"{MAX_WORK:,} multiply-adds of training per page (models x seeds x iterations x "
     "examples x weights); larger values in a link or a widget fall back with a warning "
     "naming the parameter"
 )

@@ -151,7 +151,7 @@ def check_work(state: PlayState, dataset: Dataset) -> None:
     if work > MAX_WORK:
         raise ParameterError(
             "training size",
-            f"at most {MAX_WORK:.0e} multiply-adds (models x seeds x iterations x examples x "
+            f"at most {MAX_WORK:,} multiply-adds (models x seeds x iterations x examples x "
             "weights); lower iterations, seeds, layer widths or the data's size",
             f"{work:.2e}",
         )

@@ -26,6 +26,7 @@ import inspect
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from reglab.config import TrainConfig
@@ -168,9 +169,7 @@ def _check_caps(field: str, value: Any) -> None:
         raise ParameterError(field, f"an integer in [1, {MAX_ITERATIONS:,}]", value)
     if field == "seed" and value > MAX_SEED:
         raise ParameterError(field, f"an integer in [0, {MAX_SEED}]", value)
-    if field == "layers" and (
-        len(value) - 2 > MAX_HIDDEN_LAYERS or max(value) > MAX_LAYER_WIDTH
-    ):
+    if field == "layers" and (len(value) - 2 > MAX_HIDDEN_LAYERS or max(value) > MAX_LAYER_WIDTH):
         raise ParameterError(
             field,
             f"at most {MAX_HIDDEN_LAYERS} hidden layers of at most {MAX_LAYER_WIDTH} units",
@@ -214,7 +213,7 @@ def _bounded_number(field: str, text: str, rule: str, ok: Callable[[float], bool
 
 
 def warning_text(key: str, error: ParameterError, received: str, fallback: object) -> str:
-    """``keep_prob must be in (0, 1]. Received: keep_prob=7; using 0.86``: the URL's key and text."""
+    """``keep_prob must be in (0, 1]. Received: keep_prob=7; using 0.86``, naming the URL's key."""
     return (
         f"{key} must be {error.expected}. Received: {key}={received}; "
         f"using {format_value(fallback)}"
@@ -302,16 +301,14 @@ def parse_query(
         len(DEFAULT_MODELS),
         lambda text: _bounded_integer("models", text, 1, MAX_MODELS),
     )
-    seeds: int = reader.read(
-        "seeds", 1, lambda text: _bounded_integer("seeds", text, 1, MAX_SEEDS)
-    )
+    seeds: int = reader.read("seeds", 1, lambda text: _bounded_integer("seeds", text, 1, MAX_SEEDS))
     base = DEFAULT_MODELS[0]
     shared = {
-        field: reader.read(field, getattr(base, field), lambda t, f=field: check_config_value(f, t))
+        field: reader.read(field, getattr(base, field), partial(check_config_value, field))
         for field in ("layers", "iterations", "seed")
     }
     for_all = {
-        field: reader.read(field, None, lambda t, f=field: check_config_value(f, t))
+        field: reader.read(field, None, partial(check_config_value, field))
         for field in MODEL_FIELDS
     }
     models = []
@@ -320,7 +317,7 @@ def parse_query(
         values.update({field: value for field, value in for_all.items() if value is not None})
         for field in MODEL_FIELDS:
             values[field] = reader.read(
-                f"{field}_{index + 1}", values[field], lambda t, f=field: check_config_value(f, t)
+                f"{field}_{index + 1}", values[field], partial(check_config_value, field)
             )
         models.append(
             TrainConfig(**values, **shared, record_every=record_every(shared["iterations"]))
