@@ -1,4 +1,4 @@
-"""The playground's URL state: parsing, validation with warnings, caps, round trips (no Streamlit)."""
+"""The playground's URL state: parsing, warnings for bad values, caps, round trips."""
 
 from __future__ import annotations
 
@@ -103,7 +103,11 @@ BAD_VALUES = [
         "dataset must be one of football, goalkeeper, circles, xor, gauss, spiral, moons, "
         "upload. Received: dataset=mnist; using football",
     ),
-    ("data_seed", "-1", "data_seed must be an integer in [0, 4,294,967,295]. Received: data_seed=-1"),
+    (
+        "data_seed",
+        "-1",
+        "data_seed must be an integer in [0, 4,294,967,295]. Received: data_seed=-1",
+    ),
 ]
 
 
