@@ -14,7 +14,6 @@ going back to an earlier setting is instant.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ from reglab.play.caps import CAPS_TEXT, MAX_ITERATIONS, MAX_MODELS, MAX_ROWS, MA
 from reglab.play.downloads import report_html, results_json, sweep_toml
 from reglab.play.session import (
     PageResult,
+    ResultsCache,
     Upload,
     course_mask_models,
     load_choice,
@@ -193,20 +193,37 @@ def cached_dataset(
     return load_choice(_choice, file=_file, upload=_upload, offline=offline)
 
 
-@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def cached_training(
-    key: tuple[Any, ...],
-    _dataset: Dataset,
-    _state: PlayState,
-    _progress: Callable[[int, int], None],
-    _seed_progress: Callable[[float], None],
-) -> PageResult:
-    """The page's models trained (and their seed study), once per ``key`` (data + state)."""
-    comparison = train_models(_dataset, _state, progress=_progress)
-    study = None
-    if _state.seeds > 1:
-        study = study_models(comparison, _state, progress=_seed_progress)
-    return PageResult(comparison, study)
+@st.cache_resource
+def results_cache() -> ResultsCache:
+    """The trained results of every session of this server (see :class:`ResultsCache`)."""
+    return ResultsCache(CACHE_ENTRIES)
+
+
+def train_page(key: tuple[Any, ...], dataset: Dataset, state: PlayState) -> PageResult:
+    """The page's results: from the cache, or trained now behind a progress bar."""
+    cache = results_cache()
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    bar = st.progress(0.0, text="training")
+    total_seed_runs = max(1, len(state.models) * state.seeds)
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(min(1.0, done / max(total, 1)), text=f"training: {done:,} / {total:,}")
+
+    def seed_progress(done: float) -> None:
+        bar.progress(min(1.0, done / total_seed_runs), text=f"seed study: {done:g} models")
+
+    try:
+        comparison = train_models(dataset, state, progress=progress)
+        study = None
+        if state.seeds > 1:
+            study = study_models(comparison, state, progress=seed_progress)
+    finally:
+        bar.empty()
+    result = PageResult(comparison, study)
+    cache.put(key, result)
+    return result
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -448,22 +465,11 @@ def main() -> None:
     st.query_params.from_dict(to_query(state))
 
     key = (data_key, tuple(sorted(to_query(state).items())))
-    bar = st.progress(0.0, text="training")
-    total_seed_runs = max(1, len(state.models) * state.seeds)
-
-    def progress(done: int, total: int) -> None:
-        bar.progress(min(1.0, done / max(total, 1)), text=f"training: {done:,} / {total:,}")
-
-    def seed_progress(done: float) -> None:
-        bar.progress(min(1.0, done / total_seed_runs), text=f"seed study: {done:g} models")
-
     try:
-        result = cached_training(key, dataset, state, progress, seed_progress)
+        result = train_page(key, dataset, state)
     except ReglabError as error:
-        bar.empty()
         st.error(str(error))
         return
-    bar.empty()
     results_section(state, result, key)
 
 

@@ -9,7 +9,9 @@ as the first seed, exactly as ``reglab train --seeds`` does.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -210,3 +212,37 @@ def seed_blind_models(state: PlayState) -> list[int]:
         for index, config in enumerate(state.models)
         if config.init == "course" and (config.keep_prob == 1 or config.masks == "course")
     ]
+
+
+class ResultsCache:
+    """The last ``max_entries`` pages' results by key, shared by every session of a server.
+
+    A plain least-recently-used map: the page looks a result up, and trains (with its
+    progress bar) only on a miss, so going back to an earlier setting is instant.
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
+            raise ParameterError("max_entries", "an integer >= 1", max_entries)
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Hashable, PageResult] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> PageResult | None:
+        """The result stored under ``key`` (now the most recently used), or None."""
+        with self._lock:
+            result = self._entries.get(key)
+            if result is not None:
+                self._entries.move_to_end(key)
+            return result
+
+    def put(self, key: Hashable, result: PageResult) -> None:
+        """Store ``result`` under ``key``, forgetting the least recently used past the limit."""
+        with self._lock:
+            self._entries[key] = result
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._entries)
