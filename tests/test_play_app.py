@@ -8,17 +8,18 @@ where the test is about them.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-pytest.importorskip("streamlit")  # the [test] extra installs it; core-only installs skip
+if not os.environ.get("CI"):  # the [test] extra installs Streamlit: missing under CI fails
+    pytest.importorskip("streamlit")
 
-from streamlit.testing.v1 import AppTest  # noqa: E402
+from streamlit.testing.v1 import AppTest
 
-import reglab.play.app  # noqa: E402, F401  (the page's module must import cleanly)
-from reglab.play.caps import MAX_MODELS  # noqa: E402
+from reglab.play.caps import MAX_MODELS
 
 APP = Path(__file__).resolve().parents[1] / "src" / "reglab" / "play" / "app.py"
 TIMEOUT = 300  # the first run in a fresh environment compiles the kernel
