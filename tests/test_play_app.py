@@ -65,6 +65,8 @@ def test_the_page_opens_on_the_exercise(page: Page) -> None:
         "dropout, keep_prob = 0.86 (course masks)",
     ]
     assert warnings(app) == []
+    assert app.title[0].value == "reglab play"
+    assert app.main.children[0].type == "title"  # nothing stray above it
     captions = [caption for image in app.image for caption in image.captions]
     assert captions == ["boundaries", "cost", "accuracy"]
     query = app.query_params

@@ -117,6 +117,10 @@ def streamlit_command(args: argparse.Namespace) -> list[str]:
         "false",
         "--global.developmentMode",
         "false",
+        "--client.toolbarMode",
+        "minimal",
+        "--runner.magicEnabled",
+        "false",
     ]
 
 

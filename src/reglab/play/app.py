@@ -9,6 +9,9 @@ going back to an earlier setting is instant.
 
 ``reglab play`` passes its data options in the environment: ``REGLAB_PLAY_DATA``
 (a file), ``REGLAB_PLAY_DATASET`` (a name) and ``REGLAB_PLAY_OFFLINE``.
+
+Streamlit draws any bare expression of this script ("magic"), so constants here carry
+comments, not docstrings.
 """
 
 from __future__ import annotations
@@ -59,8 +62,8 @@ ENV_DATA = "REGLAB_PLAY_DATA"
 ENV_DATASET = "REGLAB_PLAY_DATASET"
 ENV_OFFLINE = "REGLAB_PLAY_OFFLINE"
 
-CACHE_ENTRIES = 64
-"""Configurations kept per cache (results, figures): going back is instant."""
+# Streamlit's "magic" would draw a bare string under a constant: these notes are comments.
+CACHE_ENTRIES = 64  # configurations kept per cache (results, figures): going back is instant
 
 MASK_QUIRK = (
     "**The course's dropout is one fixed mask.** The exercise re-seeds NumPy's generator "
