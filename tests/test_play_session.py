@@ -162,3 +162,21 @@ def test_the_sweep_config_is_read_by_reglab_sweep(tmp_path: Path) -> None:
     one_seed = tmp_path / "one.toml"
     one_seed.write_text(sweep_toml(short_state(seeds=1)))
     assert SweepGrid.from_toml(one_seed).seeds == 2  # a sweep is about spreads
+
+
+def test_the_pages_figures_drawn_in_workers_are_the_same() -> None:
+    from reglab.play.figures import draw_figures, figure_names, start_pool
+
+    dataset = load_choice(DataChoice("goalkeeper", n_samples=200, noise=0.04, test_fraction=0.5))
+    comparison = train_models(dataset, short_state())
+    assert figure_names(comparison) == ["boundaries", "cost", "accuracy"]
+    in_turn = draw_figures(comparison)
+    pool = start_pool()
+    try:
+        in_workers = draw_figures(comparison, pool)
+    finally:
+        pool.shutdown()
+    assert list(in_workers) == list(in_turn)
+    for name, png in in_turn.items():
+        assert png.startswith(b"\x89PNG")
+        assert in_workers[name] == png, name

@@ -17,6 +17,7 @@ comments, not docstrings.
 from __future__ import annotations
 
 import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from reglab.experiments.seeds import SeedStudy
 from reglab.experiments.tables import Table, conclusion_table, seed_spread_table
 from reglab.play.caps import CAPS_TEXT, MAX_ITERATIONS, MAX_MODELS, MAX_ROWS, MAX_SEEDS
 from reglab.play.downloads import report_html, results_json, sweep_toml
+from reglab.play.figures import draw_figures, start_pool
 from reglab.play.session import (
     PageResult,
     ResultsCache,
@@ -229,28 +231,16 @@ def train_page(key: tuple[Any, ...], dataset: Dataset, state: PlayState) -> Page
     return result
 
 
+@st.cache_resource
+def figure_pool() -> ProcessPoolExecutor:
+    """Worker processes that draw the figures side by side, started once per server."""
+    return start_pool()
+
+
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
 def cached_figures(key: tuple[Any, ...], _comparison: Comparison) -> dict[str, bytes]:
     """The page's figures as PNG, drawn once per ``key``."""
-    from reglab.plots import (
-        accuracy_titles,
-        figure_bytes,
-        plot_accuracy_curves,
-        plot_cost_curves,
-        plot_decision_boundaries,
-    )
-
-    result = _comparison.result
-    dataset = _comparison.dataset
-    names = list(_comparison.names)
-    figures = {}
-    if dataset.n_features == 2:
-        titles = accuracy_titles(names, result.train_accuracy, result.test_accuracy, dataset)
-        figures["boundaries"] = plot_decision_boundaries(result.parameters, dataset, titles)
-    rates = [config.learning_rate for config in result.configs]
-    figures["cost"] = plot_cost_curves(result.history, names, rates)
-    figures["accuracy"] = plot_accuracy_curves(result.history, names)
-    return {name: figure_bytes(figure) for name, figure in figures.items()}
+    return draw_figures(_comparison, figure_pool())
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -368,10 +358,8 @@ def results_section(state: PlayState, result: PageResult, key: tuple[Any, ...]) 
                 "fresh dropout masks): their rows are one run repeated. Set init to lecun "
                 "(the course's distribution, seeded) or masks to fresh to let the seed matter."
             )
-    figures = cached_figures(key, comparison)
-    for name in ("boundaries", "cost", "accuracy"):
-        if name in figures:
-            st.image(figures[name], caption=name)
+    for name, png in cached_figures(key, comparison).items():
+        st.image(png, caption=name)
     quirk = course_mask_models(comparison)
     if quirk:
         with st.expander(
