@@ -42,8 +42,13 @@ def wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = STAR
 
 
 @contextmanager
-def play_server(arguments: Sequence[str]) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """``reglab play --no-browser --port P ARGUMENTS`` until the block ends: yields its URL."""
+def play_server(
+    arguments: Sequence[str], cwd: str | None = None
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``reglab play --no-browser --port P ARGUMENTS`` (run in ``cwd``) until the block ends.
+
+    Yields the page's URL and the process.
+    """
     port = free_port()
     command = [
         sys.executable,
@@ -62,6 +67,7 @@ def play_server(arguments: Sequence[str]) -> Iterator[tuple[str, subprocess.Pope
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        cwd=cwd,
         start_new_session=True,  # its own process group: Streamlit's children stop with it
     )
     url = f"http://127.0.0.1:{port}"
