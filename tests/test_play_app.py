@@ -83,6 +83,8 @@ def test_the_page_opens_on_the_exercise(page: Page) -> None:
         "Sweep config (TOML)",
     ]
     # The fixed-mask quirk is shown and explained next to the course-mask model.
+    notes = [c.value for c in app.caption if c.value.startswith("Course masks: one fixed mask")]
+    assert len(notes) == 1
     assert "The course's fixed masks" in app.expander[0].label
     assert any("one fixed mask" in m.value for m in app.expander[0].markdown)
 

@@ -306,6 +306,19 @@ def training_widgets() -> None:
     st.sidebar.caption(CAPS_TEXT[0].upper() + CAPS_TEXT[1:] + ".")
 
 
+def mask_note(masks: str, keep_prob: float) -> None:
+    """A line under a model's masks when they are the course's: what that means."""
+    if masks != "course":
+        return
+    if keep_prob < 1:
+        st.caption(
+            "Course masks: one fixed mask for the whole run, not dropout as the method "
+            "defines it (see *The course's fixed masks* below)."
+        )
+    else:
+        st.caption("No dropout at keep_prob 1: the masks setting has no effect.")
+
+
 def model_widgets() -> None:
     """One column per model: its regularization and optimizer knobs, and a remove button."""
     count = int(st.session_state["models"])
@@ -318,6 +331,7 @@ def model_widgets() -> None:
             st.number_input("l2 (lambda)", step=0.1, format="%g", key=f"l2_{suffix}")
             st.slider("keep_prob", 0.0, 1.0, step=0.01, key=f"keep_prob_{suffix}")
             st.radio("masks", ["fresh", "course"], horizontal=True, key=f"masks_{suffix}")
+            mask_note(st.session_state[f"masks_{suffix}"], st.session_state[f"keep_prob_{suffix}"])
             st.number_input("learning_rate", step=0.05, format="%g", key=f"learning_rate_{suffix}")
             st.selectbox("init", ["course", "lecun", "he", "xavier"], key=f"init_{suffix}")
             if count > 1:
