@@ -25,6 +25,7 @@ import argparse
 import importlib.util
 import ipaddress
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -46,6 +47,8 @@ APP = Path(__file__).resolve().parents[1] / "play" / "app.py"
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8501
+STOP_SECONDS = 10.0
+"""How long Ctrl-C waits for the server to shut down before terminating it."""
 INSTALL_HINT = 'reglab play needs Streamlit: install it with pip install "reglab[play]"'
 
 
@@ -156,5 +159,25 @@ def run(args: argparse.Namespace) -> int:
         )
     status(f"dataset {dataset.name}: {dataset.source}")
     status(f"serving the page on http://{args.host}:{args.port} (Ctrl-C stops it)")
-    completed = subprocess.run(streamlit_command(args), env=page_environment(args), check=False)
-    return completed.returncode
+    server = subprocess.Popen(streamlit_command(args), env=page_environment(args))
+    try:
+        return server.wait()
+    except KeyboardInterrupt:
+        stop_server(server)
+        raise
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    """Let the server shut down as Streamlit does on Ctrl-C (its workers with it), then wait.
+
+    A terminal's Ctrl-C reaches the server too; the signal is sent again for a Ctrl-C
+    that reached only reglab. A server still running after :data:`STOP_SECONDS` is
+    terminated.
+    """
+    if server.poll() is None:
+        server.send_signal(signal.SIGINT)
+    try:
+        server.wait(timeout=STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        server.terminate()
+        server.wait()

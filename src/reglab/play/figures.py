@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
+import threading
+import time
 import types
 from concurrent.futures import Executor, ProcessPoolExecutor
 
@@ -21,6 +24,9 @@ PAGE_FIGURES: tuple[str, ...] = ("boundaries", "cost", "accuracy")
 
 MAX_WORKERS = 2
 """Worker processes: one per figure drawn at once (the page has three, small)."""
+
+PARENT_CHECK_SECONDS = 1.0
+"""How often a worker checks that the server that started it is still there."""
 
 
 def draw_figure(name: str, comparison: Comparison) -> bytes:
@@ -66,6 +72,24 @@ def _import_plots() -> None:
     import reglab.plots.figures  # noqa: F401  (matplotlib and the figure modules, once)
 
 
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(0)
+
+
+def _worker_setup() -> None:
+    """Each worker: Ctrl-C is the server's to handle, and the worker ends with the server.
+
+    A terminal's Ctrl-C reaches the whole process group; the server shuts its pool
+    down as it exits, so a worker ignores the signal rather than print a traceback.
+    If the server is killed outright, the worker notices its parent is gone and exits.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    watcher = threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True)
+    watcher.start()
+
+
 def start_pool() -> ProcessPoolExecutor:
     """A pool of worker processes that have imported the plotting code.
 
@@ -76,7 +100,9 @@ def start_pool() -> ProcessPoolExecutor:
     here: one warm-up job each).
     """
     workers = max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_setup
+    )
     page = sys.modules["__main__"]
     sys.modules["__main__"] = types.ModuleType("__main__")
     try:
