@@ -204,6 +204,12 @@ def test_seeds_show_the_spread_and_the_reading(page: Page) -> None:
 def test_seeds_on_seed_blind_models_say_so(page: Page) -> None:
     app = page({**SHORT, "seeds": "2"})
     assert "The seed changes nothing in model 1, model 2, model 3" in app.info[0].value
+    assert not app.success  # a spread of one repeated run proves nothing
+    app.button(key="seed_matters").click().run()
+    query = app.query_params
+    assert [query[f"init_{k}"] for k in (1, 2, 3)] == ["lecun"] * 3
+    assert [query[f"masks_{k}"] for k in (1, 2, 3)] == ["fresh"] * 3
+    assert not app.info
 
 
 def test_adding_and_removing_models(page: Page) -> None:
@@ -247,7 +253,7 @@ def test_an_uploaded_csv(page: Page) -> None:
     app = page(SHORT)
     app.selectbox(key="dataset").set_value("upload").run()
     assert [e.value for e in app.error] == [
-        "no CSV file uploaded yet: choose one with the uploader"
+        "no CSV file uploaded yet: choose one with the uploader (a link never carries the file)"
     ]
     rows = "".join(f"{i / 10},{(i * 7 % 11) / 10},{(i * 3) % 5 / 4},{i % 2}\n" for i in range(40))
     app.file_uploader(key="upload").set_value(("mine.csv", rows.encode(), "text/csv")).run()

@@ -180,6 +180,14 @@ def remove_model(index: int) -> None:
     session["models"] = count - 1
 
 
+def let_the_seed_matter() -> None:
+    """Every model on a seeded initialization and fresh masks, as ``reglab compare --seeds``."""
+    session = st.session_state
+    for index in range(int(session["models"])):
+        session[f"init_{index + 1}"] = "lecun"
+        session[f"masks_{index + 1}"] = "fresh"
+
+
 def add_model() -> None:
     """Add a model without regularization after the others."""
     session = st.session_state
@@ -360,17 +368,23 @@ def results_section(state: PlayState, result: PageResult, key: tuple[Any, ...]) 
         st.subheader(f"Over {len(study.seeds)} seeds")
         show_table(seed_spread_table(study.rows()))
         verdict = study.verdict()
-        if verdict.within_noise or not verdict.noise_estimated:
+        blind = seed_blind_models(state)
+        if verdict.within_noise or not verdict.noise_estimated or blind:
             st.warning(verdict.text)
         else:
             st.success(verdict.text)
-        blind = seed_blind_models(state)
         if blind:
             named = ", ".join(f"model {index + 1}" for index in blind)
             st.info(
                 f"The seed changes nothing in {named} (the course's initialization, and no "
-                "fresh dropout masks): their rows are one run repeated. Set init to lecun "
-                "(the course's distribution, seeded) or masks to fresh to let the seed matter."
+                "fresh dropout masks): their rows are one run repeated, and their spread is "
+                "no evidence. Set init to lecun (the course's distribution, seeded) or masks "
+                "to fresh to let the seed matter."
+            )
+            st.button(
+                "Let the seed matter: init lecun, fresh masks for every model",
+                key="seed_matters",
+                on_click=let_the_seed_matter,
             )
     for name, png in cached_figures(key, comparison).items():
         st.image(png, caption=name)

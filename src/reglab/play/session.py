@@ -89,7 +89,10 @@ def load_choice(
     name = choice.dataset
     if name == UPLOAD_DATASET:
         if upload is None:
-            raise DataError("no CSV file uploaded yet: choose one with the uploader")
+            raise DataError(
+                "no CSV file uploaded yet: choose one with the uploader (a link never "
+                "carries the file)"
+            )
         check_upload(upload)
         dataset = parse_csv(
             upload.content,
