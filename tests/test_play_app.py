@@ -285,3 +285,15 @@ def test_a_generator_served_by_name(monkeypatch: pytest.MonkeyPatch, football_pa
     app.run()
     assert app.query_params["dataset"] == "circles"
     assert "file" not in app.selectbox(key="dataset").options
+
+
+def test_the_probability_view_redraws_without_retraining(page: Page) -> None:
+    app = page(SHORT)
+    before = table_text(app)
+    first = app.image[0].value
+    app.radio(key="regions").set_value("probability").run()
+    assert app.query_params["regions"] == "probability"
+    assert table_text(app) == before
+    assert app.image[0].value != first  # a new boundaries image
+    again = page(app.query_params)
+    assert again.radio(key="regions").value == "probability"

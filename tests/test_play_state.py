@@ -240,6 +240,7 @@ data = st.one_of(
     iterations=st.integers(1, MAX_ITERATIONS),
     seed=st.integers(0, 2**32 - 1),
     seeds=st.integers(1, MAX_SEEDS),
+    regions=st.sampled_from(["class", "probability"]),
 )
 def test_a_state_survives_its_url(
     data: DataChoice,
@@ -248,6 +249,7 @@ def test_a_state_survives_its_url(
     iterations: int,
     seed: int,
     seeds: int,
+    regions: str,
 ) -> None:
     shared = {
         "layers": (2, *hidden, 1),
@@ -255,7 +257,8 @@ def test_a_state_survives_its_url(
         "seed": seed,
         "record_every": record_every(iterations),
     }
-    state = PlayState(data, tuple(TrainConfig(**m, **shared) for m in models), seeds)  # type: ignore[arg-type]
+    configs = tuple(TrainConfig(**m, **shared) for m in models)  # type: ignore[arg-type]
+    state = PlayState(data, configs, seeds, regions)
     back, warnings = parse(to_query(state))
     assert warnings == ()
     assert back == state

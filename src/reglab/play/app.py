@@ -47,6 +47,7 @@ from reglab.play.state import (
     EXERCISE_DATASET,
     FILE_DATASET,
     MODEL_FIELDS,
+    REGION_VIEWS,
     UPLOAD_DATASET,
     DataChoice,
     PlayState,
@@ -56,6 +57,7 @@ from reglab.play.state import (
     generator_defaults,
     parse_query,
     to_query,
+    training_query,
     with_layers,
 )
 from reglab.report import caveats, reading
@@ -118,6 +120,7 @@ def widget_values(state: PlayState) -> dict[str, Any]:
     values["seed"] = shared.seed
     values["seeds"] = state.seeds
     values["models"] = len(state.models)
+    values["regions"] = state.regions
     for index in range(MAX_MODELS):
         config = state.models[index] if index < len(state.models) else default_model(index)
         for field in MODEL_FIELDS:
@@ -151,7 +154,7 @@ def widget_query() -> dict[str, str]:
     if dataset in GENERATORS:
         for key in ("n_samples", "noise", "test_fraction"):
             query[key] = format_value(session[key])
-    for key in ("layers", "iterations", "seed", "seeds", "models"):
+    for key in ("layers", "iterations", "seed", "seeds", "models", "regions"):
         query[key] = format_value(session[key])
     for index in range(int(session["models"])):
         for field in MODEL_FIELDS:
@@ -246,9 +249,9 @@ def figure_pool() -> ProcessPoolExecutor:
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
-def cached_figures(key: tuple[Any, ...], _comparison: Comparison) -> dict[str, bytes]:
-    """The page's figures as PNG, drawn once per ``key``."""
-    return draw_figures(_comparison, figure_pool())
+def cached_figures(key: tuple[Any, ...], regions: str, _comparison: Comparison) -> dict[str, bytes]:
+    """The page's figures as PNG, drawn once per ``key`` and view."""
+    return draw_figures(_comparison, figure_pool(), regions)
 
 
 @st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
@@ -386,7 +389,16 @@ def results_section(state: PlayState, result: PageResult, key: tuple[Any, ...]) 
                 key="seed_matters",
                 on_click=let_the_seed_matter,
             )
-    for name, png in cached_figures(key, comparison).items():
+    if dataset.n_features == 2:
+        st.radio(
+            "regions",
+            REGION_VIEWS,
+            horizontal=True,
+            key="regions",
+            help="class: each model's predicted class; probability: its predicted "
+            "probability of class 1, with the 0.5 contour",
+        )
+    for name, png in cached_figures(key, state.regions, comparison).items():
         st.image(png, caption=name)
     quirk = course_mask_models(comparison)
     if quirk:
@@ -483,7 +495,7 @@ def main() -> None:
         state = with_layers(state, layers)
     st.query_params.from_dict(to_query(state))
 
-    key = (data_key, tuple(sorted(to_query(state).items())))
+    key = (data_key, tuple(sorted(training_query(state).items())))
     try:
         result = train_page(key, dataset, state)
     except ReglabError as error:

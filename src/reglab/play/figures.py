@@ -16,6 +16,7 @@ import threading
 import time
 import types
 from concurrent.futures import Executor, ProcessPoolExecutor
+from typing import Literal
 
 from reglab.experiments.exercise import Comparison
 
@@ -29,8 +30,11 @@ PARENT_CHECK_SECONDS = 1.0
 """How often a worker checks that the server that started it is still there."""
 
 
-def draw_figure(name: str, comparison: Comparison) -> bytes:
-    """Figure ``name`` of :data:`PAGE_FIGURES` for ``comparison``, as PNG bytes."""
+def draw_figure(name: str, comparison: Comparison, regions: str = "class") -> bytes:
+    """Figure ``name`` of :data:`PAGE_FIGURES` for ``comparison``, as PNG bytes.
+
+    ``regions`` is the boundaries' ``show``: ``"class"`` or ``"probability"``.
+    """
     from reglab.plots import (
         accuracy_titles,
         figure_bytes,
@@ -44,7 +48,10 @@ def draw_figure(name: str, comparison: Comparison) -> bytes:
     names = list(comparison.names)
     if name == "boundaries":
         titles = accuracy_titles(names, result.train_accuracy, result.test_accuracy, dataset)
-        return figure_bytes(plot_decision_boundaries(result.parameters, dataset, titles))
+        show: Literal["class", "probability"] = (
+            "probability" if regions == "probability" else "class"
+        )
+        return figure_bytes(plot_decision_boundaries(result.parameters, dataset, titles, show=show))
     if name == "cost":
         rates = [config.learning_rate for config in result.configs]
         return figure_bytes(plot_cost_curves(result.history, names, rates))
@@ -59,12 +66,14 @@ def figure_names(comparison: Comparison) -> list[str]:
     return [name for name in PAGE_FIGURES if planar or name != "boundaries"]
 
 
-def draw_figures(comparison: Comparison, pool: Executor | None = None) -> dict[str, bytes]:
+def draw_figures(
+    comparison: Comparison, pool: Executor | None = None, regions: str = "class"
+) -> dict[str, bytes]:
     """Every figure of :func:`figure_names`, drawn in ``pool`` when given, else in turn."""
     names = figure_names(comparison)
     if pool is None:
-        return {name: draw_figure(name, comparison) for name in names}
-    futures = {name: pool.submit(draw_figure, name, comparison) for name in names}
+        return {name: draw_figure(name, comparison, regions) for name in names}
+    futures = {name: pool.submit(draw_figure, name, comparison, regions) for name in names}
     return {name: future.result() for name, future in futures.items()}
 
 

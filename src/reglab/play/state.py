@@ -10,7 +10,8 @@ command line's option names (``--keep-prob`` is ``keep_prob``):
   ``iterations``, ``seed`` (seed studies use ``seed`` .. ``seed + seeds - 1``), ``seeds``;
 - ``models`` (1 to :data:`~reglab.play.caps.MAX_MODELS`) and per model ``l2_K``,
   ``keep_prob_K``, ``masks_K``, ``learning_rate_K``, ``init_K`` for K = 1, 2, ...
-  A key without its suffix (``keep_prob=0.5``) sets every model.
+  A key without its suffix (``keep_prob=0.5``) sets every model;
+- the view: ``regions`` (``class`` or ``probability``).
 
 Every value is checked by the rules of :class:`reglab.config.TrainConfig` and the caps
 of :mod:`reglab.play.caps`. A bad value never fails the page: it falls back to the
@@ -56,6 +57,10 @@ MAX_NOISE = 10.0
 MODEL_FIELDS: tuple[str, ...] = ("l2", "keep_prob", "masks", "learning_rate", "init")
 """What each model sets on its own; ``layers``, ``iterations`` and ``seed`` are shared."""
 SHARED_FIELDS: tuple[str, ...] = ("layers", "iterations", "seed", "seeds", "models")
+VIEW_FIELDS: tuple[str, ...] = ("regions",)
+"""How the page draws, not what it trains."""
+REGION_VIEWS: tuple[str, ...] = ("class", "probability")
+"""``regions``: each model's predicted class, or its probability of class 1 as a heatmap."""
 DATA_FIELDS: tuple[str, ...] = ("dataset", "n_samples", "noise", "test_fraction", "data_seed")
 
 DEFAULT_MODELS: tuple[TrainConfig, ...] = tuple(EXERCISE_MODELS.values())
@@ -98,11 +103,13 @@ class PlayState:
         models: 1 to 4 configurations sharing ``layers``, ``iterations``, ``seed``
             and ``record_every`` (one batched training call).
         seeds: 1 (a single run) or the size of the seed study, seeds ``seed`` onwards.
+        regions: how the boundaries are drawn, one of :data:`REGION_VIEWS`.
     """
 
     data: DataChoice = DataChoice()
     models: tuple[TrainConfig, ...] = DEFAULT_MODELS
     seeds: int = 1
+    regions: str = REGION_VIEWS[0]
 
     @property
     def shared(self) -> TrainConfig:
@@ -302,6 +309,13 @@ def parse_query(
         lambda text: _bounded_integer("models", text, 1, MAX_MODELS),
     )
     seeds: int = reader.read("seeds", 1, lambda text: _bounded_integer("seeds", text, 1, MAX_SEEDS))
+
+    def region_view(text: str) -> str:
+        if text not in REGION_VIEWS:
+            raise ParameterError("regions", f"one of {', '.join(REGION_VIEWS)}", text)
+        return text
+
+    regions: str = reader.read("regions", REGION_VIEWS[0], region_view)
     base = DEFAULT_MODELS[0]
     shared = {
         field: reader.read(field, getattr(base, field), partial(check_config_value, field))
@@ -326,12 +340,15 @@ def parse_query(
         reader.used.update(f"{field}_{index + 1}" for field in MODEL_FIELDS)
     unknown = sorted(set(reader.query) - reader.used)
     if unknown:
-        known = ", ".join([*DATA_FIELDS, *SHARED_FIELDS, *(f"{f}[_K]" for f in MODEL_FIELDS)])
+        known = ", ".join(
+            [*DATA_FIELDS, *SHARED_FIELDS, *(f"{f}[_K]" for f in MODEL_FIELDS), *VIEW_FIELDS]
+        )
         reader.warnings.append(
             f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} "
             f"ignored; the page reads {known}"
         )
-    return ParsedState(PlayState(data, tuple(models), seeds), tuple(reader.warnings))
+    state = PlayState(data, tuple(models), seeds, regions)
+    return ParsedState(state, tuple(reader.warnings))
 
 
 def to_query(state: PlayState) -> dict[str, str]:
@@ -356,7 +373,13 @@ def to_query(state: PlayState) -> dict[str, str]:
     for index, config in enumerate(state.models):
         for field in MODEL_FIELDS:
             query[f"{field}_{index + 1}"] = format_value(getattr(config, field))
+    query["regions"] = state.regions
     return query
+
+
+def training_query(state: PlayState) -> dict[str, str]:
+    """:func:`to_query` without the view keys: what decides the trained models."""
+    return {key: value for key, value in to_query(state).items() if key not in VIEW_FIELDS}
 
 
 def fit_layers(layers: tuple[int, ...], n_features: int) -> tuple[tuple[int, ...], str | None]:
