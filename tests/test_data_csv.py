@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from reglab.data.csv_files import load_csv
+from reglab.data.csv_files import load_csv, parse_csv
 from reglab.errors import DataError, ParameterError
 
 
@@ -306,3 +306,17 @@ def test_bad_parameters(tmp_path: Path, kwargs: dict[str, object], message: str)
 
     with pytest.raises(ParameterError, match=re.escape(message)):
         load_csv(path, **kwargs)  # type: ignore[arg-type]
+
+
+def test_parse_csv_reads_the_same_points_from_memory(tmp_path: Path) -> None:
+    X, y = _table()
+    path = _write_csv(tmp_path / "points.csv", X, y, header=["a", "b", "label"])
+    from_file = load_csv(path, seed=3)
+    from_memory = parse_csv(path.read_bytes(), name="points.csv", source="an upload", seed=3)
+    assert from_memory.name == from_file.name == "points"
+    assert from_memory.source == "an upload"
+    assert from_memory.sha256 == from_file.sha256
+    for part in ("X_train", "y_train", "X_test", "y_test"):
+        np.testing.assert_array_equal(getattr(from_memory, part), getattr(from_file, part))
+    with pytest.raises(DataError, match=r"^upload\.csv: the file is empty"):
+        parse_csv(b"", name="upload.csv", source="an upload")

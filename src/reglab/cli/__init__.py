@@ -1,4 +1,4 @@
-"""reglab's command line: ``reglab compare | train | sweep | datasets``.
+"""reglab's command line: ``reglab compare | train | sweep | datasets | play | grade | gradcheck``.
 
 Each command is one module with ``register(subparsers)`` and ``run(args) -> int``;
 :data:`COMMANDS` is the one place that lists them. A user's mistake is one line
@@ -20,13 +20,13 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from types import ModuleType
 
-from reglab.cli import compare, datasets, gradcheck, grade, sweep, train
+from reglab.cli import compare, datasets, gradcheck, grade, play, sweep, train
 from reglab.cli.common import EXIT_USAGE, UsageErrorParser
 from reglab.errors import ReglabError, printable
 from reglab.memory import memory_limit
 from reglab.version import __version__
 
-COMMANDS: tuple[ModuleType, ...] = (compare, train, sweep, datasets, grade, gradcheck)
+COMMANDS: tuple[ModuleType, ...] = (compare, train, sweep, datasets, play, grade, gradcheck)
 """The commands, in the order ``reglab --help`` lists them."""
 
 EXIT_INTERRUPTED = 130

@@ -56,14 +56,42 @@ def load_csv(
             and column.
         ParameterError: for ``test_fraction`` or ``seed`` out of range.
     """
-    fraction = check(
-        "test_fraction", DEFAULT_TEST_FRACTION if test_fraction is None else test_fraction
-    )
-    seed = check("seed", seed)
+    _split_options(test_fraction, seed)  # checked before the file is looked for
     file = Path(path)
     if not file.is_file():
         raise DataError(f"CSV file not found: {file}")
-    content = read_data_bytes(file)
+    return parse_csv(
+        read_data_bytes(file),
+        name=str(file),
+        source=str(path),
+        test_fraction=test_fraction,
+        seed=seed,
+    )
+
+
+def parse_csv(
+    content: bytes,
+    *,
+    name: str,
+    source: str,
+    test_fraction: float | None = None,
+    seed: int = 0,
+) -> Dataset:
+    """Read CSV ``content`` (the bytes of a file, e.g. an upload held in memory) into a Dataset.
+
+    The layout and rules of :func:`load_csv`, which reads a file and calls this; an upload
+    need never touch the disk. Messages name the file as ``name``.
+
+    Args:
+        content: the file's bytes, UTF-8 (a byte-order mark is allowed).
+        name: the file's name or path, e.g. ``"points.csv"``: messages name it, and the
+            dataset is named after its stem.
+        source: where it came from, for the dataset's provenance.
+        test_fraction: as in :func:`load_csv`.
+        seed: as in :func:`load_csv`.
+    """
+    fraction, seed = _split_options(test_fraction, seed)
+    file = Path(name)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -130,7 +158,7 @@ def load_csv(
     n_features = X.shape[1]
     return Dataset(
         name=file.stem,
-        source=str(path),
+        source=source,
         X_train=np.ascontiguousarray(X[train].T),
         y_train=np.ascontiguousarray(y[train][np.newaxis, :]),
         X_test=np.ascontiguousarray(X[test].T),
@@ -138,6 +166,12 @@ def load_csv(
         sha256=hashlib.sha256(content).hexdigest(),
         description=f"points from {file.name}: {len(rows)} rows, {n_features} features",
     )
+
+
+def _split_options(test_fraction: float | None, seed: int) -> tuple[float, int]:
+    """The test fraction to use (default 0.3) and the seed, checked by their rules."""
+    fraction = DEFAULT_TEST_FRACTION if test_fraction is None else test_fraction
+    return check("test_fraction", fraction), check("seed", seed)
 
 
 def _read_rows(text: str) -> list[tuple[int, list[str]]]:

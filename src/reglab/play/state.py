@@ -1,0 +1,403 @@
+"""The playground's whole state as a URL query string: parse, validate, serialize.
+
+Pure functions, no Streamlit: the page and its tests share them. The keys are the
+command line's option names (``--keep-prob`` is ``keep_prob``):
+
+- data: ``dataset`` (``football``, a generator's name, ``file`` for ``reglab play
+  --data PATH``, ``upload``), and for a generator ``n_samples``, ``noise``,
+  ``test_fraction``, ``data_seed``;
+- shared by the models (they train in one batch): ``layers`` (``2,20,3,1``),
+  ``iterations``, ``seed`` (seed studies use ``seed`` .. ``seed + seeds - 1``), ``seeds``;
+- ``models`` (1 to :data:`~reglab.play.caps.MAX_MODELS`) and per model ``l2_K``,
+  ``keep_prob_K``, ``masks_K``, ``learning_rate_K``, ``init_K`` for K = 1, 2, ...
+  A key without its suffix (``keep_prob=0.5``) sets every model;
+- the view: ``regions`` (``class`` or ``probability``).
+
+Every value is checked by the rules of :class:`reglab.config.TrainConfig` and the caps
+of :mod:`reglab.play.caps`. A bad value never fails the page: it falls back to the
+default and yields a warning in reglab's template, naming the key as written in the
+URL: ``keep_prob_3 must be in (0, 1]. Received: keep_prob_3=7; using 0.86``.
+The page's widgets go through the same :func:`parse_query`, so a widget and a link
+cannot accept different things.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import partial
+from typing import Any
+
+from reglab.config import TrainConfig
+from reglab.data.generators import GENERATORS
+from reglab.errors import ParameterError
+from reglab.experiments.exercise import EXERCISE_MODELS
+from reglab.play.caps import (
+    MAX_HIDDEN_LAYERS,
+    MAX_ITERATIONS,
+    MAX_LAYER_WIDTH,
+    MAX_MODELS,
+    MAX_ROWS,
+    MAX_SEEDS,
+)
+
+EXERCISE_DATASET = "football"
+FILE_DATASET = "file"
+"""The file given to ``reglab play --data PATH``."""
+UPLOAD_DATASET = "upload"
+"""A CSV uploaded on the page (never in a link: the file is not in the URL)."""
+
+MAX_SEED = 2**32 - 1
+"""The largest seed a page accepts (a widget holds at most a 53-bit integer)."""
+MAX_NOISE = 10.0
+"""The largest generator noise: far past any shape's scale (about 1)."""
+
+MODEL_FIELDS: tuple[str, ...] = ("l2", "keep_prob", "masks", "learning_rate", "init")
+"""What each model sets on its own; ``layers``, ``iterations`` and ``seed`` are shared."""
+SHARED_FIELDS: tuple[str, ...] = ("layers", "iterations", "seed", "seeds", "models")
+VIEW_FIELDS: tuple[str, ...] = ("regions",)
+"""How the page draws, not what it trains."""
+REGION_VIEWS: tuple[str, ...] = ("class", "probability")
+"""``regions``: each model's predicted class, or its probability of class 1 as a heatmap."""
+DATA_FIELDS: tuple[str, ...] = ("dataset", "n_samples", "noise", "test_fraction", "data_seed")
+
+DEFAULT_MODELS: tuple[TrainConfig, ...] = tuple(EXERCISE_MODELS.values())
+"""The page opens on the exercise's three models."""
+ADDED_MODEL = TrainConfig()
+"""A model added past the exercise's three starts without regularization."""
+
+
+def record_every(iterations: int) -> int:
+    """About ten recorded points, at most 1,000 iterations apart (as ``reglab train``)."""
+    return min(TrainConfig().record_every, max(1, iterations // 10))
+
+
+@dataclass(frozen=True)
+class DataChoice:
+    """Which data the page trains on.
+
+    Attributes:
+        dataset: ``"football"``, a generator's name, ``"file"`` or ``"upload"``.
+        n_samples: a generator's number of examples (None for files).
+        noise: a generator's noise (None for files).
+        test_fraction: share held out for testing: a generator's, or an uploaded
+            CSV's without a split column (None: the data's own).
+        data_seed: seeds the generator, or the random split of a CSV.
+    """
+
+    dataset: str = EXERCISE_DATASET
+    n_samples: int | None = None
+    noise: float | None = None
+    test_fraction: float | None = None
+    data_seed: int = 0
+
+
+@dataclass(frozen=True)
+class PlayState:
+    """Everything the page shows, and nothing else: what a link must carry.
+
+    Attributes:
+        data: the data.
+        models: 1 to 4 configurations sharing ``layers``, ``iterations``, ``seed``
+            and ``record_every`` (one batched training call).
+        seeds: 1 (a single run) or the size of the seed study, seeds ``seed`` onwards.
+        regions: how the boundaries are drawn, one of :data:`REGION_VIEWS`.
+    """
+
+    data: DataChoice = DataChoice()
+    models: tuple[TrainConfig, ...] = DEFAULT_MODELS
+    seeds: int = 1
+    regions: str = REGION_VIEWS[0]
+
+    @property
+    def shared(self) -> TrainConfig:
+        """The first model, whose ``layers``, ``iterations`` and ``seed`` all share."""
+        return self.models[0]
+
+
+@dataclass(frozen=True)
+class ParsedState:
+    """A state read from a query, and a warning for each value that fell back."""
+
+    state: PlayState
+    warnings: tuple[str, ...]
+
+
+def generator_defaults(name: str) -> dict[str, Any]:
+    """A generator's own ``n_samples``, ``noise`` and ``test_fraction`` defaults."""
+    parameters = inspect.signature(GENERATORS[name]).parameters
+    return {key: parameters[key].default for key in ("n_samples", "noise", "test_fraction")}
+
+
+def default_model(index: int) -> TrainConfig:
+    """Model ``index`` (from 0) of a fresh page: the exercise's, then no regularization."""
+    return DEFAULT_MODELS[index] if index < len(DEFAULT_MODELS) else ADDED_MODEL
+
+
+def format_value(value: object) -> str:
+    """A value as the URL writes it: ``0.7``, ``30000``, ``2,20,3,1``, ``course``."""
+    if isinstance(value, tuple):
+        return ",".join(str(part) for part in value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def parse_layers(text: str) -> tuple[int, ...]:
+    """``"2,20,3,1"`` -> ``(2, 20, 3, 1)``; ValueError if a part is not an integer."""
+    return tuple(int(part) for part in text.split(","))
+
+
+def _number(text: str) -> float:
+    return float(text)
+
+
+def _integer(text: str) -> int:
+    return int(text)
+
+
+_PARSERS: dict[str, Callable[[str], Any]] = {
+    "l2": _number,
+    "keep_prob": _number,
+    "learning_rate": _number,
+    "masks": str,
+    "init": str,
+    "layers": parse_layers,
+    "iterations": _integer,
+    "seed": _integer,
+}
+
+
+def _check_caps(field: str, value: Any) -> None:
+    """Raise :class:`ParameterError` for a value TrainConfig accepts but the page does not."""
+    if field == "iterations" and value > MAX_ITERATIONS:
+        raise ParameterError(field, f"an integer in [1, {MAX_ITERATIONS:,}]", value)
+    if field == "seed" and value > MAX_SEED:
+        raise ParameterError(field, f"an integer in [0, {MAX_SEED}]", value)
+    if field == "layers" and (len(value) - 2 > MAX_HIDDEN_LAYERS or max(value) > MAX_LAYER_WIDTH):
+        raise ParameterError(
+            field,
+            f"at most {MAX_HIDDEN_LAYERS} hidden layers of at most {MAX_LAYER_WIDTH} units",
+            value,
+        )
+
+
+def check_config_value(field: str, text: str) -> Any:
+    """``text`` as a value of the :class:`TrainConfig` field ``field``, within the caps.
+
+    Raises:
+        ParameterError: in TrainConfig's words, or naming the cap.
+    """
+    try:
+        value = _PARSERS[field](text)
+    except ValueError:
+        value = text  # TrainConfig rejects it with the field's own rule
+    TrainConfig.from_dict({field: value})
+    _check_caps(field, value)
+    return value
+
+
+def _bounded_integer(field: str, text: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ParameterError(field, f"an integer in [{low}, {high:,}]", text) from None
+    if not low <= value <= high:
+        raise ParameterError(field, f"an integer in [{low}, {high:,}]", value)
+    return value
+
+
+def _bounded_number(field: str, text: str, rule: str, ok: Callable[[float], bool]) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise ParameterError(field, rule, text) from None
+    if not (math.isfinite(value) and ok(value)):
+        raise ParameterError(field, rule, text)
+    return value
+
+
+def warning_text(key: str, error: ParameterError, received: str, fallback: object) -> str:
+    """``keep_prob must be in (0, 1]. Received: keep_prob=7; using 0.86``, naming the URL's key."""
+    return (
+        f"{key} must be {error.expected}. Received: {key}={received}; "
+        f"using {format_value(fallback)}"
+    )
+
+
+class _Reader:
+    """Reads keys from a query, collecting a warning for each one that falls back."""
+
+    def __init__(self, query: Mapping[str, str]) -> None:
+        self.query = {key: str(value) for key, value in query.items()}
+        self.used: set[str] = set()
+        self.warnings: list[str] = []
+
+    def read(self, key: str, fallback: Any, check: Callable[[str], Any]) -> Any:
+        """``check(text)`` of the key's text, or ``fallback`` (absent, or rejected: warned)."""
+        self.used.add(key)
+        text = self.query.get(key)
+        if text is None:
+            return fallback
+        text = text.strip()
+        try:
+            return check(text)
+        except ParameterError as error:
+            self.warnings.append(warning_text(key, error, text, fallback))
+            return fallback
+
+
+def _read_data(reader: _Reader, datasets: Sequence[str], default_dataset: str) -> DataChoice:
+    def dataset_name(text: str) -> str:
+        if text not in datasets:
+            raise ParameterError("dataset", f"one of {', '.join(datasets)}", text)
+        return text
+
+    name: str = reader.read("dataset", default_dataset, dataset_name)
+    data_seed: int = reader.read(
+        "data_seed", 0, lambda text: _bounded_integer("data_seed", text, 0, MAX_SEED)
+    )
+    if name not in GENERATORS:
+        for key in ("n_samples", "noise", "test_fraction"):
+            reader.used.add(key)  # meaningful for generators only: ignored, not warned
+        return DataChoice(dataset=name, data_seed=data_seed)
+    defaults = generator_defaults(name)
+    n_samples: int = reader.read(
+        "n_samples",
+        defaults["n_samples"],
+        lambda text: _bounded_integer("n_samples", text, 4, MAX_ROWS),
+    )
+    noise: float = reader.read(
+        "noise",
+        defaults["noise"],
+        lambda text: _bounded_number(
+            "noise", text, f"a number in [0, {MAX_NOISE:g}]", lambda v: 0 <= v <= MAX_NOISE
+        ),
+    )
+    test_fraction: float = reader.read(
+        "test_fraction",
+        defaults["test_fraction"],
+        lambda text: _bounded_number("test_fraction", text, "in (0, 1)", lambda v: 0 < v < 1),
+    )
+    return DataChoice(name, n_samples, float(noise), float(test_fraction), data_seed)
+
+
+def parse_query(
+    query: Mapping[str, str],
+    *,
+    datasets: Sequence[str],
+    default_dataset: str = EXERCISE_DATASET,
+) -> ParsedState:
+    """The page state a query describes; every bad value falls back with a warning.
+
+    Args:
+        query: key -> text, e.g. ``st.query_params.to_dict()``; absent keys take
+            the fresh page's values (the exercise's three models).
+        datasets: the values ``dataset`` may take on this page.
+        default_dataset: the dataset when the query names none.
+
+    Returns:
+        A valid state (whatever the query holds) and the warnings, in key order.
+    """
+    reader = _Reader(query)
+    data = _read_data(reader, datasets, default_dataset)
+    n_models: int = reader.read(
+        "models",
+        len(DEFAULT_MODELS),
+        lambda text: _bounded_integer("models", text, 1, MAX_MODELS),
+    )
+    seeds: int = reader.read("seeds", 1, lambda text: _bounded_integer("seeds", text, 1, MAX_SEEDS))
+
+    def region_view(text: str) -> str:
+        if text not in REGION_VIEWS:
+            raise ParameterError("regions", f"one of {', '.join(REGION_VIEWS)}", text)
+        return text
+
+    regions: str = reader.read("regions", REGION_VIEWS[0], region_view)
+    base = DEFAULT_MODELS[0]
+    shared = {
+        field: reader.read(field, getattr(base, field), partial(check_config_value, field))
+        for field in ("layers", "iterations", "seed")
+    }
+    for_all = {
+        field: reader.read(field, None, partial(check_config_value, field))
+        for field in MODEL_FIELDS
+    }
+    models = []
+    for index in range(n_models):
+        values = {field: getattr(default_model(index), field) for field in MODEL_FIELDS}
+        values.update({field: value for field, value in for_all.items() if value is not None})
+        for field in MODEL_FIELDS:
+            values[field] = reader.read(
+                f"{field}_{index + 1}", values[field], partial(check_config_value, field)
+            )
+        models.append(
+            TrainConfig(**values, **shared, record_every=record_every(shared["iterations"]))
+        )
+    for index in range(n_models, MAX_MODELS):  # models removed: their keys are left over
+        reader.used.update(f"{field}_{index + 1}" for field in MODEL_FIELDS)
+    unknown = sorted(set(reader.query) - reader.used)
+    if unknown:
+        known = ", ".join(
+            [*DATA_FIELDS, *SHARED_FIELDS, *(f"{f}[_K]" for f in MODEL_FIELDS), *VIEW_FIELDS]
+        )
+        reader.warnings.append(
+            f"unknown parameter{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} "
+            f"ignored; the page reads {known}"
+        )
+    state = PlayState(data, tuple(models), seeds, regions)
+    return ParsedState(state, tuple(reader.warnings))
+
+
+def to_query(state: PlayState) -> dict[str, str]:
+    """The query that :func:`parse_query` reads back as ``state``: every key, written out.
+
+    Written in full (not only what differs from a fresh page) so a link means the
+    same thing to a later reglab whose defaults changed.
+    """
+    data = state.data
+    query = {"dataset": data.dataset}
+    if data.dataset in GENERATORS:
+        query["n_samples"] = format_value(data.n_samples)
+        query["noise"] = format_value(data.noise)
+        query["test_fraction"] = format_value(data.test_fraction)
+    query["data_seed"] = format_value(data.data_seed)
+    shared = state.shared
+    query["layers"] = format_value(shared.layers)
+    query["iterations"] = format_value(shared.iterations)
+    query["seed"] = format_value(shared.seed)
+    query["seeds"] = format_value(state.seeds)
+    query["models"] = format_value(len(state.models))
+    for index, config in enumerate(state.models):
+        for field in MODEL_FIELDS:
+            query[f"{field}_{index + 1}"] = format_value(getattr(config, field))
+    query["regions"] = state.regions
+    return query
+
+
+def training_query(state: PlayState) -> dict[str, str]:
+    """:func:`to_query` without the view keys: what decides the trained models."""
+    return {key: value for key, value in to_query(state).items() if key not in VIEW_FIELDS}
+
+
+def fit_layers(layers: tuple[int, ...], n_features: int) -> tuple[tuple[int, ...], str | None]:
+    """``layers`` with the data's input width, and a note when it had to change.
+
+    A link made for 2-feature data, opened on a file with 3 features, keeps its
+    hidden layers and takes the file's input layer.
+    """
+    if layers[0] == n_features:
+        return layers, None
+    fitted = (n_features, *layers[1:])
+    note = (
+        f"layers must start with {n_features}, the data's number of features. "
+        f"Received: layers={format_value(layers)}; using {format_value(fitted)}"
+    )
+    return fitted, note
+
+
+def with_layers(state: PlayState, layers: tuple[int, ...]) -> PlayState:
+    """``state`` with every model on ``layers``."""
+    return replace(state, models=tuple(replace(model, layers=layers) for model in state.models))

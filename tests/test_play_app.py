@@ -1,0 +1,299 @@
+"""The playground page under Streamlit's AppTest: every widget and every bad URL value.
+
+The page's first run reads the URL; each widget change retrains and rewrites the URL,
+and a fresh page opened on that URL shows the same results. Most tests start from a
+link with few iterations, to keep the suite quick; the exercise's defaults are used
+where the test is about them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+if not os.environ.get("CI"):  # the [test] extra installs Streamlit: missing under CI fails
+    pytest.importorskip("streamlit")
+
+from streamlit.testing.v1 import AppTest
+
+from reglab.play.caps import MAX_MODELS
+
+APP = Path(__file__).resolve().parents[1] / "src" / "reglab" / "play" / "app.py"
+TIMEOUT = 300  # the first run in a fresh environment compiles the kernel
+SHORT = {"iterations": "300"}
+
+Page = Callable[..., AppTest]
+
+
+@pytest.fixture
+def page(monkeypatch: pytest.MonkeyPatch, football_path: Path) -> Page:
+    """A page served as ``reglab play --data data.mat`` serves it, opened on ``query``."""
+    monkeypatch.setenv("REGLAB_PLAY_DATA", str(football_path))
+    monkeypatch.delenv("REGLAB_PLAY_DATASET", raising=False)
+
+    def open_page(query: dict[str, str] | None = None) -> AppTest:
+        app = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+        app.query_params.update(query or {})
+        app.run()
+        assert not app.exception, [e.value for e in app.exception]
+        return app
+
+    return open_page
+
+
+def table_text(app: AppTest, index: int = 0) -> str:
+    return app.table[index].value.to_string()
+
+
+def warnings(app: AppTest) -> list[str]:
+    return [str(w.value) for w in app.warning]
+
+
+def test_the_page_opens_on_the_exercise(page: Page) -> None:
+    app = page()
+    text = table_text(app)
+    for count in ("0.915 (183/200)", "0.93 (186/200)", "0.95 (190/200)"):
+        assert count in text
+    for count in ("(200/211)", "(198/211)", "(196/211)"):
+        assert count in text
+    assert list(app.table[0].value.index) == [
+        "no regularization",
+        "L2, lambda = 0.7",
+        "dropout, keep_prob = 0.86 (course masks)",
+    ]
+    assert warnings(app) == []
+    assert app.title[0].value == "reglab play"
+    assert app.main.children[0].type == "title"  # nothing stray above it
+    captions = [caption for image in app.image for caption in image.captions]
+    assert captions == ["boundaries", "cost", "accuracy"]
+    query = app.query_params
+    assert query["dataset"] == "file"
+    assert (query["models"], query["l2_2"], query["keep_prob_3"], query["masks_3"]) == (
+        "3",
+        "0.7",
+        "0.86",
+        "course",
+    )
+    assert [b.label for b in app.download_button] == [
+        "HTML report",
+        "JSON results",
+        "Sweep config (TOML)",
+    ]
+    # The fixed-mask quirk is shown and explained next to the course-mask model.
+    notes = [c.value for c in app.caption if c.value.startswith("Course masks: one fixed mask")]
+    assert len(notes) == 1
+    assert "The course's fixed masks" in app.expander[0].label
+    assert any("one fixed mask" in m.value for m in app.expander[0].markdown)
+
+
+def test_changing_a_knob_retrains_and_rewrites_the_url(page: Page) -> None:
+    app = page()
+    app.slider(key="keep_prob_3").set_value(0.7).run()
+    assert app.query_params["keep_prob_3"] == "0.7"
+    text = table_text(app)
+    assert "dropout, keep_prob = 0.7 (course masks)" in text
+    assert "0.95 (190/200)" not in text
+    again = page(app.query_params)  # a fresh session on the new link
+    assert table_text(again) == text
+
+
+# The issue's examples and more: each falls back, with a warning naming the parameter.
+BAD_LINKS = [
+    ({"keep_prob": "7"}, "keep_prob must be in (0, 1]. Received: keep_prob=7"),
+    ({"l2": "-1"}, "l2 must be a finite number >= 0. Received: l2=-1"),
+    ({"layers": "abc"}, "layers must be at least two positive integer sizes"),
+    ({"iterations": "999999999999"}, "iterations must be an integer in [1, 100,000]."),
+    ({"learning_rate_2": "0"}, "learning_rate_2 must be a finite number > 0."),
+    ({"masks_3": "always"}, "masks_3 must be one of fresh, course. Received: masks_3=always"),
+    ({"init_1": "zeros"}, "init_1 must be one of course, lecun, he, xavier."),
+    ({"seed": "-1"}, "seed must be an integer >= 0. Received: seed=-1"),
+    ({"seeds": "1000"}, "seeds must be an integer in [1, 50]. Received: seeds=1000"),
+    ({"models": "9"}, "models must be an integer in [1, 4]. Received: models=9"),
+    ({"dataset": "mnist"}, "dataset must be one of football, goalkeeper"),
+    ({"dataset": "moons", "n_samples": "1e9"}, "n_samples must be an integer in [4, 10,000]."),
+    ({"dataset": "moons", "noise": "-2"}, "noise must be a number in [0, 10]."),
+    ({"dataset": "moons", "test_fraction": "2"}, "test_fraction must be in (0, 1)."),
+    ({"data_seed": "x"}, "data_seed must be an integer in [0, 4,294,967,295]."),
+    ({"lambda": "0.7"}, "unknown parameter lambda ignored"),
+]
+
+
+@pytest.mark.parametrize(("query", "message"), BAD_LINKS)
+def test_a_bad_link_value_falls_back_with_a_visible_warning(
+    page: Page, query: dict[str, str], message: str
+) -> None:
+    app = page({**SHORT, **query} if "iterations" not in query else query)
+    shown = warnings(app)
+    assert len(shown) == 1, shown
+    assert shown[0].startswith(f"In the link: {message}")
+    assert app.table  # the page still trained, on the fallback value
+    assert not app.error
+
+
+def test_the_link_warning_goes_once_the_page_changes(page: Page) -> None:
+    app = page({**SHORT, "keep_prob": "7"})
+    assert len(warnings(app)) == 1
+    app.number_input(key="l2_1").set_value(0.1).run()
+    assert warnings(app) == []
+
+
+def test_a_link_over_the_work_cap_is_refused_not_trained(page: Page) -> None:
+    app = page({"layers": "2,256,256,256,1", "iterations": "100000", "seeds": "50"})
+    assert [e.value for e in app.error] == [
+        "training size must be at most 300,000,000,000 multiply-adds (models x seeds x "
+        "iterations x examples x weights); lower iterations, seeds, layer widths or the "
+        "data's size. Received: training size='4.17e+14'"
+    ]
+    assert not app.table
+
+
+def test_each_model_widget(page: Page) -> None:
+    app = page(SHORT)
+    app.number_input(key="l2_1").set_value(0.3).run()
+    app.slider(key="keep_prob_1").set_value(0.9).run()
+    app.radio(key="masks_1").set_value("course").run()
+    app.number_input(key="learning_rate_1").set_value(0.1).run()
+    app.selectbox(key="init_1").set_value("he").run()
+    query = app.query_params
+    assert (query["l2_1"], query["keep_prob_1"], query["masks_1"]) == ("0.3", "0.9", "course")
+    assert (query["learning_rate_1"], query["init_1"]) == ("0.1", "he")
+    name = (
+        "L2, lambda = 0.3 + dropout, keep_prob = 0.9 (course masks), learning_rate = 0.1, init = he"
+    )
+    assert app.table[0].value.index[0] == name
+    assert warnings(app) == []
+
+
+def test_a_bad_widget_value_warns_and_falls_back(page: Page) -> None:
+    app = page(SHORT)
+    app.number_input(key="l2_2").set_value(-1.0).run()
+    assert warnings(app) == ["l2_2 must be a finite number >= 0. Received: l2_2=-1; using 0.7"]
+    assert app.query_params["l2_2"] == "0.7"
+    app.text_input(key="layers").set_value("2,x,1").run()
+    assert any(w.startswith("layers must be at least two positive") for w in warnings(app))
+
+
+def test_shared_widgets(page: Page) -> None:
+    app = page(SHORT)
+    app.text_input(key="layers").set_value("2,8,1").run()
+    app.number_input(key="iterations").set_value(400).run()
+    app.number_input(key="seed").set_value(3).run()
+    query = app.query_params
+    assert (query["layers"], query["iterations"], query["seed"]) == ("2,8,1", "400", "3")
+    assert warnings(app) == []
+    assert "cost @0" in table_text(app)
+
+
+def test_seeds_show_the_spread_and_the_reading(page: Page) -> None:
+    app = page({**SHORT, "init": "lecun", "masks": "fresh"})
+    app.slider(key="seeds").set_value(3).run()
+    assert app.query_params["seeds"] == "3"
+    assert len(app.table) == 2
+    spread = app.table[1].value
+    assert list(spread.columns[:2]) == ["train mean", "train std"]
+    assert "wins" in spread.columns
+    verdict = [*app.warning, *app.success]
+    assert len(verdict) == 1
+    assert "has the best mean test accuracy" in verdict[0].value
+    assert not app.info  # every model depends on the seed
+
+
+def test_seeds_on_seed_blind_models_say_so(page: Page) -> None:
+    app = page({**SHORT, "seeds": "2"})
+    assert "The seed changes nothing in model 1, model 2, model 3" in app.info[0].value
+    assert not app.success  # a spread of one repeated run proves nothing
+    app.button(key="seed_matters").click().run()
+    query = app.query_params
+    assert [query[f"init_{k}"] for k in (1, 2, 3)] == ["lecun"] * 3
+    assert [query[f"masks_{k}"] for k in (1, 2, 3)] == ["fresh"] * 3
+    assert not app.info
+
+
+def test_adding_and_removing_models(page: Page) -> None:
+    app = page(SHORT)
+    app.button(key="add_model").click().run()
+    assert app.query_params["models"] == "4"
+    assert len(app.table[0].value) == 4
+    assert "add_model" not in [b.key for b in app.button]  # MAX_MODELS side by side
+    assert MAX_MODELS == 4
+    app.button(key="remove_1").click().run()
+    query = app.query_params
+    assert query["models"] == "3"
+    assert (query["l2_1"], query["keep_prob_2"]) == ("0.7", "0.86")  # the others moved up
+    assert list(app.table[0].value.index)[:2] == [
+        "L2, lambda = 0.7",
+        "dropout, keep_prob = 0.86 (course masks)",
+    ]
+
+
+def test_a_generator_and_its_knobs(page: Page) -> None:
+    app = page(SHORT)
+    app.selectbox(key="dataset").set_value("moons").run()
+    assert app.query_params["dataset"] == "moons"
+    assert app.number_input(key="n_samples").value == 400  # the generator's own defaults
+    app.number_input(key="n_samples").set_value(120).run()
+    app.number_input(key="noise").set_value(0.3).run()
+    app.number_input(key="test_fraction").set_value(0.25).run()
+    app.number_input(key="data_seed").set_value(2).run()
+    query = app.query_params
+    assert (query["n_samples"], query["noise"], query["test_fraction"], query["data_seed"]) == (
+        "120",
+        "0.3",
+        "0.25",
+        "2",
+    )
+    assert "(68/90)" in table_text(app) or "/90)" in table_text(app)  # 90 train examples
+    assert any("moons" in caption.value for caption in app.caption)
+
+
+def test_an_uploaded_csv(page: Page) -> None:
+    app = page(SHORT)
+    app.selectbox(key="dataset").set_value("upload").run()
+    assert [e.value for e in app.error] == [
+        "no CSV file uploaded yet: choose one with the uploader (a link never carries the file)"
+    ]
+    rows = "".join(f"{i / 10},{(i * 7 % 11) / 10},{(i * 3) % 5 / 4},{i % 2}\n" for i in range(40))
+    app.file_uploader(key="upload").set_value(("mine.csv", rows.encode(), "text/csv")).run()
+    assert not app.error
+    shown = warnings(app)
+    assert shown == [
+        "layers must start with 3, the data's number of features. "
+        "Received: layers=2,20,3,1; using 3,20,3,1"
+    ]
+    assert app.query_params["layers"] == "3,20,3,1"
+    assert app.query_params["dataset"] == "upload"
+    assert "(12/12)" in table_text(app) or "/12)" in table_text(app)  # 30% of 40 held out
+    captions = [caption for image in app.image for caption in image.captions]
+    assert captions == ["cost", "accuracy"]  # no boundaries in three dimensions
+
+
+def test_the_mask_quirk_figure(page: Page) -> None:
+    app = page(SHORT)
+    app.toggle(key="quirk").set_value(True).run()
+    captions = [caption for image in app.image for caption in image.captions]
+    assert "mask quirk" in captions
+
+
+def test_a_generator_served_by_name(monkeypatch: pytest.MonkeyPatch, football_path: Path) -> None:
+    monkeypatch.delenv("REGLAB_PLAY_DATA", raising=False)
+    monkeypatch.setenv("REGLAB_PLAY_DATASET", "circles")
+    app = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    app.query_params.update(SHORT)
+    app.run()
+    assert app.query_params["dataset"] == "circles"
+    assert "file" not in app.selectbox(key="dataset").options
+
+
+def test_the_probability_view_redraws_without_retraining(page: Page) -> None:
+    app = page(SHORT)
+    before = table_text(app)
+    first = app.image[0].value
+    app.radio(key="regions").set_value("probability").run()
+    assert app.query_params["regions"] == "probability"
+    assert table_text(app) == before
+    assert app.image[0].value != first  # a new boundaries image
+    again = page(app.query_params)
+    assert again.radio(key="regions").value == "probability"

@@ -1,0 +1,182 @@
+"""The playground's data, training and downloads, without Streamlit."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from reglab.cli import build_parser
+from reglab.cli.sweep import grid_from_args
+from reglab.config import TrainConfig
+from reglab.errors import DataError, ParameterError
+from reglab.experiments.exercise import compare
+from reglab.experiments.sweep import SweepGrid
+from reglab.play.caps import MAX_ROWS, MAX_UPLOAD_BYTES
+from reglab.play.downloads import report_html, results_json, sweep_grid, sweep_toml
+from reglab.play.session import (
+    Upload,
+    check_work,
+    course_mask_models,
+    load_choice,
+    model_names,
+    seed_blind_models,
+    study_models,
+    train_models,
+)
+from reglab.play.state import DataChoice, PlayState, record_every
+
+CSV = b"x,y,label\n" + b"".join(
+    f"{i / 10},{(i * 7 % 11) / 10},{i % 2}\n".encode() for i in range(40)
+)
+
+
+def test_the_exercise_page_trains_the_exercises_models(football_path: Path) -> None:
+    dataset = load_choice(DataChoice("file"), file=football_path)
+    comparison = train_models(dataset, PlayState())
+    reference = compare(dataset)
+    assert comparison.names == reference.names
+    assert comparison.result.test_accuracy is not None
+    counts = [round(float(a) * 200) for a in comparison.result.test_accuracy]
+    assert counts == [183, 186, 190]  # SPEC.md: 0.915, 0.93, 0.95 of the 200 test examples
+    assert comparison.to_dict()["models"] == reference.to_dict()["models"]
+
+
+def test_a_generator_is_drawn_with_the_pages_size_noise_and_seed() -> None:
+    choice = DataChoice("moons", n_samples=100, noise=0.2, test_fraction=0.25, data_seed=4)
+    dataset = load_choice(choice)
+    assert dataset.name == "moons"
+    assert dataset.X_train.shape == (2, 75) and dataset.X_test.shape == (2, 25)
+    assert "seed 4" in dataset.source
+
+
+def test_an_upload_is_read_in_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    dataset = load_choice(DataChoice("upload", data_seed=1), upload=Upload("mine.csv", CSV))
+    assert dataset.name == "mine"
+    assert dataset.source == "uploaded file mine.csv (in memory)"
+    assert dataset.X_train.shape[1] + dataset.X_test.shape[1] == 40
+    assert list(tmp_path.iterdir()) == []  # nothing written
+
+
+def test_upload_and_row_caps() -> None:
+    big = Upload("big.csv", b"0" * (MAX_UPLOAD_BYTES + 1))
+    with pytest.raises(ParameterError, match=r"^upload must be a CSV file of at most 5 MB\. "):
+        load_choice(DataChoice("upload"), upload=big)
+    rows = b"x,y,label\n" + b"".join(f"{i},{i % 3},{i % 2}\n".encode() for i in range(MAX_ROWS + 1))
+    with pytest.raises(ParameterError, match=r"^rows must be at most 10,000 examples\. "):
+        load_choice(DataChoice("upload"), upload=Upload("rows.csv", rows))
+    with pytest.raises(DataError, match="no CSV file uploaded yet"):
+        load_choice(DataChoice("upload"))
+
+
+def test_model_names_follow_the_exercise_and_stay_distinct() -> None:
+    assert model_names(PlayState().models) == (
+        "no regularization",
+        "L2, lambda = 0.7",
+        "dropout, keep_prob = 0.86 (course masks)",
+    )
+    plain = TrainConfig()
+    assert model_names((plain, plain, replace(plain, learning_rate=0.1, init="he"))) == (
+        "no regularization (model 1)",
+        "no regularization (model 2)",
+        "no regularization, learning_rate = 0.1, init = he",
+    )
+
+
+def test_too_much_work_is_refused_before_training() -> None:
+    dataset = load_choice(DataChoice("moons", n_samples=10_000, noise=0.1, test_fraction=0.5))
+    wide = tuple(
+        replace(m, layers=(2, 256, 256, 1), iterations=100_000) for m in PlayState().models
+    )
+    with pytest.raises(ParameterError, match=r"^training size must be at most 300,000,000,000 "):
+        check_work(PlayState(models=wide, seeds=50), dataset)
+
+
+def short_state(seeds: int = 1, **changes: object) -> PlayState:
+    iterations = 200
+    models = tuple(
+        replace(m, iterations=iterations, record_every=record_every(iterations), **changes)  # type: ignore[arg-type]
+        for m in PlayState().models
+    )
+    return PlayState(models=models, seeds=seeds)
+
+
+def test_the_seed_study_reuses_the_single_run() -> None:
+    dataset = load_choice(DataChoice("goalkeeper", n_samples=200, noise=0.04, test_fraction=0.5))
+    state = short_state(seeds=3, init="lecun", masks="fresh", seed=5)
+    comparison = train_models(dataset, state)
+    study = study_models(comparison, state)
+    assert study.seeds == (5, 6, 7)
+    assert comparison.result.test_accuracy is not None
+    for k, name in enumerate(comparison.names):
+        assert study.model(name).test_accuracy[0] == comparison.result.test_accuracy[k]
+    assert seed_blind_models(state) == []
+    assert seed_blind_models(PlayState()) == [0, 1, 2]
+
+
+def test_the_json_download_is_the_cli_schema() -> None:
+    dataset = load_choice(DataChoice("goalkeeper", n_samples=200, noise=0.04, test_fraction=0.5))
+    state = short_state(seeds=2, init="lecun")
+    comparison = train_models(dataset, state)
+    study = study_models(comparison, state)
+    document = json.loads(results_json(comparison, study))
+    assert document["models"] == comparison.to_dict()["models"]
+    assert document["schema_version"] == 1
+    assert document["seed_study"]["seeds"] == [0, 1]
+    assert "dataset" not in document["seed_study"]
+    assert "seed_study" not in json.loads(results_json(comparison, None))
+
+
+def test_the_report_download_is_the_report() -> None:
+    dataset = load_choice(DataChoice("goalkeeper", n_samples=200, noise=0.04, test_fraction=0.5))
+    state = short_state()
+    comparison = train_models(dataset, state)
+    html = report_html(comparison, None)
+    assert html.startswith("<!DOCTYPE html>")
+    assert "dropout, keep_prob = 0.86 (course masks)" in html
+    assert course_mask_models(comparison)[0][0] == "dropout, keep_prob = 0.86 (course masks)"
+
+
+def test_the_sweep_config_is_read_by_reglab_sweep(tmp_path: Path) -> None:
+    state = short_state(seeds=4)
+    path = tmp_path / "sweep.toml"
+    path.write_text(sweep_toml(state))
+    expected = SweepGrid(
+        l2=(0.0, 0.7),
+        keep_prob=(1.0, 0.86),
+        learning_rate=(0.3,),
+        layers=((2, 20, 3, 1),),
+        masks=("fresh", "course"),
+        seeds=4,
+        init="course",
+        iterations=200,
+        record_every=20,
+    )
+    assert sweep_grid(state) == expected
+    assert SweepGrid.from_toml(path) == expected
+    args = build_parser().parse_args(["sweep", "--config", str(path)])
+    assert grid_from_args(args) == expected
+    one_seed = tmp_path / "one.toml"
+    one_seed.write_text(sweep_toml(short_state(seeds=1)))
+    assert SweepGrid.from_toml(one_seed).seeds == 2  # a sweep is about spreads
+
+
+def test_the_pages_figures_drawn_in_workers_are_the_same() -> None:
+    from reglab.play.figures import draw_figures, figure_names, start_pool
+
+    dataset = load_choice(DataChoice("goalkeeper", n_samples=200, noise=0.04, test_fraction=0.5))
+    comparison = train_models(dataset, short_state())
+    assert figure_names(comparison) == ["boundaries", "cost", "accuracy"]
+    in_turn = draw_figures(comparison)
+    pool = start_pool()
+    try:
+        in_workers = draw_figures(comparison, pool)
+    finally:
+        pool.shutdown()
+    assert list(in_workers) == list(in_turn)
+    for name, png in in_turn.items():
+        assert png.startswith(b"\x89PNG")
+        assert in_workers[name] == png, name
