@@ -105,18 +105,36 @@ BAD_LINKS = [
     ({"keep_prob": "7"}, "keep_prob must be in (0, 1]. Received: keep_prob=7"),
     ({"l2": "-1"}, "l2 must be a finite number >= 0. Received: l2=-1"),
     ({"layers": "abc"}, "layers must be at least two positive integer sizes"),
-    ({"iterations": "999999999999"}, "iterations must be an integer in [1, 100,000]."),
+    (
+        {"iterations": "999999999999"},
+        "iterations must be an integer in [1, 100,000] (the playground's cap).",
+    ),
     ({"learning_rate_2": "0"}, "learning_rate_2 must be a finite number > 0."),
     ({"masks_3": "always"}, "masks_3 must be one of fresh, course. Received: masks_3=always"),
     ({"init_1": "zeros"}, "init_1 must be one of course, lecun, he, xavier."),
-    ({"seed": "-1"}, "seed must be an integer >= 0. Received: seed=-1"),
-    ({"seeds": "1000"}, "seeds must be an integer in [1, 50]. Received: seeds=1000"),
-    ({"models": "9"}, "models must be an integer in [1, 4]. Received: models=9"),
+    (
+        {"seed": "-1"},
+        "seed must be an integer in [0, 4,294,967,295] (the playground's cap). Received: seed=-1",
+    ),
+    (
+        {"seeds": "1000"},
+        "seeds must be an integer in [1, 50] (the playground's cap). Received: seeds=1000",
+    ),
+    (
+        {"models": "9"},
+        "models must be an integer in [1, 4] (the playground's cap). Received: models=9",
+    ),
     ({"dataset": "mnist"}, "dataset must be one of football, goalkeeper"),
-    ({"dataset": "moons", "n_samples": "1e9"}, "n_samples must be an integer in [4, 10,000]."),
-    ({"dataset": "moons", "noise": "-2"}, "noise must be a number in [0, 10]."),
+    (
+        {"dataset": "moons", "n_samples": "1e9"},
+        "n_samples must be an integer in [4, 10,000] (the playground's cap).",
+    ),
+    ({"dataset": "moons", "noise": "-2"}, "noise must be in [0, 10]."),
     ({"dataset": "moons", "test_fraction": "2"}, "test_fraction must be in (0, 1)."),
-    ({"data_seed": "x"}, "data_seed must be an integer in [0, 4,294,967,295]."),
+    (
+        {"data_seed": "x"},
+        "data_seed must be an integer in [0, 4,294,967,295] (the playground's cap).",
+    ),
     ({"lambda": "0.7"}, "unknown parameter lambda ignored"),
 ]
 

@@ -47,6 +47,12 @@ def test_an_empty_query_is_the_exercise() -> None:
 
 
 # Every bad value: the parameter as written in the URL, the rule, the text received, the fallback.
+CAP = " (the playground's cap)"
+LAYERS_RULE = (
+    f"at least two positive integer sizes, e.g. (2, 20, 3, 1), each at most {MAX_LAYER_WIDTH}, "
+    f"at most {MAX_HIDDEN_LAYERS + 2} of them (the playground's caps)"
+)
+
 BAD_VALUES = [
     ("keep_prob", "7", "keep_prob must be in (0, 1]. Received: keep_prob=7; using "),
     ("keep_prob_3", "0", "keep_prob_3 must be in (0, 1]. Received: keep_prob_3=0; using 0.86"),
@@ -56,8 +62,7 @@ BAD_VALUES = [
     (
         "layers",
         "abc",
-        "layers must be at least two positive integer sizes, e.g. (2, 20, 3, 1). "
-        "Received: layers=abc; using 2,20,3,1",
+        f"layers must be {LAYERS_RULE}. Received: layers=abc; using 2,20,3,1",
     ),
     (
         "layers",
@@ -68,21 +73,26 @@ BAD_VALUES = [
     (
         "layers",
         f"2,{MAX_LAYER_WIDTH + 1},1",
-        f"layers must be at most {MAX_HIDDEN_LAYERS} hidden layers of at most "
-        f"{MAX_LAYER_WIDTH} units. Received: layers=2,{MAX_LAYER_WIDTH + 1},1; using 2,20,3,1",
+        f"layers must be {LAYERS_RULE}. Received: layers=2,{MAX_LAYER_WIDTH + 1},1; using 2,20,3,1",
     ),
     (
         "iterations",
         "999999999999",
-        f"iterations must be an integer in [1, {MAX_ITERATIONS:,}]. "
+        f"iterations must be an integer in [1, {MAX_ITERATIONS:,}]{CAP}. "
         "Received: iterations=999999999999; using 30000",
     ),
     (
         "iterations",
         "3.5",
-        "iterations must be an integer >= 1. Received: iterations=3.5; using 30000",
+        f"iterations must be an integer in [1, {MAX_ITERATIONS:,}]{CAP}. "
+        "Received: iterations=3.5; using 30000",
     ),
-    ("iterations", "0", "iterations must be an integer >= 1. Received: iterations=0; using 30000"),
+    (
+        "iterations",
+        "0",
+        f"iterations must be an integer in [1, {MAX_ITERATIONS:,}]{CAP}. "
+        "Received: iterations=0; using 30000",
+    ),
     ("masks_3", "sometimes", "masks_3 must be one of fresh, course. Received: masks_3=sometimes"),
     ("init", "zeros", "init must be one of course, lecun, he, xavier. Received: init=zeros"),
     (
@@ -90,13 +100,13 @@ BAD_VALUES = [
         "-0.1",
         "learning_rate_1 must be a finite number > 0. Received: learning_rate_1=-0.1; using 0.3",
     ),
-    ("seed", "-3", "seed must be an integer >= 0. Received: seed=-3; using 0"),
-    ("seed", "99999999999", "seed must be an integer in [0, 4294967295]. Received: seed="),
-    ("seeds", "0", f"seeds must be an integer in [1, {MAX_SEEDS}]. Received: seeds=0; using 1"),
-    ("seeds", "51", f"seeds must be an integer in [1, {MAX_SEEDS}]. Received: seeds=51; using 1"),
-    ("seeds", "many", "seeds must be an integer in [1, 50]. Received: seeds=many; using 1"),
-    ("models", "5", f"models must be an integer in [1, {MAX_MODELS}]. Received: models=5; using 3"),
-    ("models", "0", "models must be an integer in [1, 4]. Received: models=0; using 3"),
+    ("seed", "-3", f"seed must be an integer in [0, 4,294,967,295]{CAP}. Received: seed=-3"),
+    ("seed", "99999999999", f"seed must be an integer in [0, 4,294,967,295]{CAP}. Received: "),
+    ("seeds", "0", f"seeds must be an integer in [1, {MAX_SEEDS}]{CAP}. Received: seeds=0"),
+    ("seeds", "51", f"seeds must be an integer in [1, {MAX_SEEDS}]{CAP}. Received: seeds=51"),
+    ("seeds", "many", f"seeds must be an integer in [1, 50]{CAP}. Received: seeds=many; using 1"),
+    ("models", "5", f"models must be an integer in [1, {MAX_MODELS}]{CAP}. Received: models=5"),
+    ("models", "0", f"models must be an integer in [1, 4]{CAP}. Received: models=0; using 3"),
     (
         "dataset",
         "mnist",
@@ -106,7 +116,7 @@ BAD_VALUES = [
     (
         "data_seed",
         "-1",
-        "data_seed must be an integer in [0, 4,294,967,295]. Received: data_seed=-1",
+        f"data_seed must be an integer in [0, 4,294,967,295]{CAP}. Received: data_seed=-1",
     ),
 ]
 
@@ -121,14 +131,15 @@ def test_a_bad_value_falls_back_with_a_warning_naming_it(key: str, text: str, me
 
 
 BAD_DATA = [
-    ("n_samples", "3", "n_samples must be an integer in [4, 10,000]. Received: n_samples=3"),
+    ("n_samples", "3", f"n_samples must be an integer in [4, 10,000]{CAP}. Received: n_samples=3"),
     (
         "n_samples",
         str(MAX_ROWS + 1),
-        f"n_samples must be an integer in [4, {MAX_ROWS:,}]. Received: n_samples={MAX_ROWS + 1}",
+        f"n_samples must be an integer in [4, {MAX_ROWS:,}]{CAP}. "
+        f"Received: n_samples={MAX_ROWS + 1}",
     ),
-    ("noise", "-0.1", "noise must be a number in [0, 10]. Received: noise=-0.1; using 0.15"),
-    ("noise", "inf", "noise must be a number in [0, 10]. Received: noise=inf"),
+    ("noise", "-0.1", "noise must be in [0, 10]. Received: noise=-0.1; using 0.15"),
+    ("noise", "inf", "noise must be in [0, 10]. Received: noise=inf"),
     ("test_fraction", "1", "test_fraction must be in (0, 1). Received: test_fraction=1; using 0.5"),
 ]
 

@@ -201,16 +201,20 @@ class Pattern(Constraint):
 
 @dataclass(frozen=True)
 class LayerSizes(Constraint):
-    """Layer sizes from input to output: at least two, each in ``[1, max_width]``, ending in 1."""
+    """Layer sizes from input to output: at least two, each in ``[1, max_width]``, ending in 1.
+
+    ``cap`` says whose caps ``max_width`` and ``max_layers`` are.
+    """
 
     max_width: int
     max_layers: int
+    cap: str = "reglab's caps"
 
     @property
     def rule(self) -> str:
         return (
             f"at least two positive integer sizes, e.g. (2, 20, 3, 1), each at most "
-            f"{_count(self.max_width)}, at most {self.max_layers} of them (reglab's caps)"
+            f"{_count(self.max_width)}, at most {self.max_layers} of them ({self.cap})"
         )
 
     def accepts(self, value: object) -> bool:

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import itertools
 
+from reglab.config import PARAMETERS
+from reglab.constraints import Constraint, Integer, LayerSizes, Real
+
 MAX_MODELS = 4
 """Models side by side."""
 
@@ -30,6 +33,12 @@ MAX_SEEDS = 50
 MAX_ROWS = 10_000
 """Examples in a dataset: a generator's size, the rows of an uploaded CSV."""
 
+MAX_SEED = 2**32 - 1
+"""The largest seed a page accepts (a widget holds at most a 53-bit integer)."""
+
+MAX_NOISE = 10.0
+"""The largest generator noise: far past any shape's scale (about 1)."""
+
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 """Size of an uploaded CSV (5 MB); uploads are read in memory, never written to disk."""
 
@@ -41,6 +50,24 @@ MAX_WORK = 3 * 10**11
 
 The exercise's three models are 2e9 (about 0.4 s); the cap is about 150 times that, a
 minute or less on two cores."""
+
+
+_CAP = "the playground's cap"
+
+RULES: dict[str, Constraint] = {
+    **PARAMETERS,
+    "layers": LayerSizes(MAX_LAYER_WIDTH, MAX_HIDDEN_LAYERS + 2, cap="the playground's caps"),
+    "iterations": Integer(1, MAX_ITERATIONS, cap=_CAP),
+    "seed": Integer(0, MAX_SEED, cap=_CAP),
+    "data_seed": Integer(0, MAX_SEED, cap=_CAP),
+    "seeds": Integer(1, MAX_SEEDS, cap=_CAP),
+    "models": Integer(1, MAX_MODELS, cap=_CAP),
+    "n_samples": Integer(4, MAX_ROWS, cap=_CAP),
+    "noise": Real(0.0, MAX_NOISE),
+}
+"""Every value a page reads, by its rule: reglab's own (:data:`reglab.config.PARAMETERS`),
+with the playground's tighter caps where it has one, so a link's bad value gets the words
+the command line gives it."""
 
 
 def training_work(

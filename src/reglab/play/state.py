@@ -13,10 +13,11 @@ command line's option names (``--keep-prob`` is ``keep_prob``):
   A key without its suffix (``keep_prob=0.5``) sets every model;
 - the view: ``regions`` (``class`` or ``probability``).
 
-Every value is checked by the rules of :class:`reglab.config.TrainConfig` and the caps
-of :mod:`reglab.play.caps`. A bad value never fails the page: it falls back to the
-default and yields a warning in reglab's template, naming the key as written in the
-URL: ``keep_prob_3 must be in (0, 1]. Received: keep_prob_3=7; using 0.86``.
+Every value is checked by its rule in :data:`reglab.play.caps.RULES`: reglab's own
+(the command line's words), with the playground's caps. A bad value never fails the
+page: it falls back to the default and yields a warning in reglab's template, naming
+the key as written in the URL:
+``keep_prob_3 must be in (0, 1]. Received: keep_prob_3=7; using 0.86``.
 The page's widgets go through the same :func:`parse_query`, so a widget and a link
 cannot accept different things.
 """
@@ -24,7 +25,6 @@ cannot accept different things.
 from __future__ import annotations
 
 import inspect
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
@@ -34,25 +34,13 @@ from reglab.config import TrainConfig
 from reglab.data.generators import GENERATORS
 from reglab.errors import ParameterError
 from reglab.experiments.exercise import EXERCISE_MODELS
-from reglab.play.caps import (
-    MAX_HIDDEN_LAYERS,
-    MAX_ITERATIONS,
-    MAX_LAYER_WIDTH,
-    MAX_MODELS,
-    MAX_ROWS,
-    MAX_SEEDS,
-)
+from reglab.play.caps import MAX_MODELS, RULES
 
 EXERCISE_DATASET = "football"
 FILE_DATASET = "file"
 """The file given to ``reglab play --data PATH``."""
 UPLOAD_DATASET = "upload"
 """A CSV uploaded on the page (never in a link: the file is not in the URL)."""
-
-MAX_SEED = 2**32 - 1
-"""The largest seed a page accepts (a widget holds at most a 53-bit integer)."""
-MAX_NOISE = 10.0
-"""The largest generator noise: far past any shape's scale (about 1)."""
 
 MODEL_FIELDS: tuple[str, ...] = ("l2", "keep_prob", "masks", "learning_rate", "init")
 """What each model sets on its own; ``layers``, ``iterations`` and ``seed`` are shared."""
@@ -145,78 +133,14 @@ def format_value(value: object) -> str:
     return str(value)
 
 
-def parse_layers(text: str) -> tuple[int, ...]:
-    """``"2,20,3,1"`` -> ``(2, 20, 3, 1)``; ValueError if a part is not an integer."""
-    return tuple(int(part) for part in text.split(","))
-
-
-def _number(text: str) -> float:
-    return float(text)
-
-
-def _integer(text: str) -> int:
-    return int(text)
-
-
-_PARSERS: dict[str, Callable[[str], Any]] = {
-    "l2": _number,
-    "keep_prob": _number,
-    "learning_rate": _number,
-    "masks": str,
-    "init": str,
-    "layers": parse_layers,
-    "iterations": _integer,
-    "seed": _integer,
-}
-
-
-def _check_caps(field: str, value: Any) -> None:
-    """Raise :class:`ParameterError` for a value TrainConfig accepts but the page does not."""
-    if field == "iterations" and value > MAX_ITERATIONS:
-        raise ParameterError(field, f"an integer in [1, {MAX_ITERATIONS:,}]", value)
-    if field == "seed" and value > MAX_SEED:
-        raise ParameterError(field, f"an integer in [0, {MAX_SEED}]", value)
-    if field == "layers" and (len(value) - 2 > MAX_HIDDEN_LAYERS or max(value) > MAX_LAYER_WIDTH):
-        raise ParameterError(
-            field,
-            f"at most {MAX_HIDDEN_LAYERS} hidden layers of at most {MAX_LAYER_WIDTH} units",
-            value,
-        )
-
-
-def check_config_value(field: str, text: str) -> Any:
-    """``text`` as a value of the :class:`TrainConfig` field ``field``, within the caps.
+def check_value(field: str, text: str) -> Any:
+    """``text`` as a value of ``field``, read and checked by its rule in :data:`RULES`.
 
     Raises:
-        ParameterError: in TrainConfig's words, or naming the cap.
+        ParameterError: in the rule's words (the command line's, with the page's caps).
     """
-    try:
-        value = _PARSERS[field](text)
-    except ValueError:
-        value = text  # TrainConfig rejects it with the field's own rule
-    TrainConfig.from_dict({field: value})
-    _check_caps(field, value)
-    return value
-
-
-def _bounded_integer(field: str, text: str, low: int, high: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ParameterError(field, f"an integer in [{low}, {high:,}]", text) from None
-    if not low <= value <= high:
-        raise ParameterError(field, f"an integer in [{low}, {high:,}]", value)
-    return value
-
-
-def _bounded_number(field: str, text: str, rule: str, ok: Callable[[float], bool]) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise ParameterError(field, rule, text) from None
-    if not (math.isfinite(value) and ok(value)):
-        raise ParameterError(field, rule, text)
-    return value
+    rule = RULES[field]
+    return rule.check(field, rule.parse(text))
 
 
 def warning_text(key: str, error: ParameterError, received: str, fallback: object) -> str:
@@ -256,9 +180,7 @@ def _read_data(reader: _Reader, datasets: Sequence[str], default_dataset: str) -
         return text
 
     name: str = reader.read("dataset", default_dataset, dataset_name)
-    data_seed: int = reader.read(
-        "data_seed", 0, lambda text: _bounded_integer("data_seed", text, 0, MAX_SEED)
-    )
+    data_seed: int = reader.read("data_seed", 0, partial(check_value, "data_seed"))
     if name not in GENERATORS:
         for key in ("n_samples", "noise", "test_fraction"):
             reader.used.add(key)  # meaningful for generators only: ignored, not warned
@@ -267,19 +189,17 @@ def _read_data(reader: _Reader, datasets: Sequence[str], default_dataset: str) -
     n_samples: int = reader.read(
         "n_samples",
         defaults["n_samples"],
-        lambda text: _bounded_integer("n_samples", text, 4, MAX_ROWS),
+        partial(check_value, "n_samples"),
     )
     noise: float = reader.read(
         "noise",
         defaults["noise"],
-        lambda text: _bounded_number(
-            "noise", text, f"a number in [0, {MAX_NOISE:g}]", lambda v: 0 <= v <= MAX_NOISE
-        ),
+        partial(check_value, "noise"),
     )
     test_fraction: float = reader.read(
         "test_fraction",
         defaults["test_fraction"],
-        lambda text: _bounded_number("test_fraction", text, "in (0, 1)", lambda v: 0 < v < 1),
+        partial(check_value, "test_fraction"),
     )
     return DataChoice(name, n_samples, float(noise), float(test_fraction), data_seed)
 
@@ -306,9 +226,9 @@ def parse_query(
     n_models: int = reader.read(
         "models",
         len(DEFAULT_MODELS),
-        lambda text: _bounded_integer("models", text, 1, MAX_MODELS),
+        partial(check_value, "models"),
     )
-    seeds: int = reader.read("seeds", 1, lambda text: _bounded_integer("seeds", text, 1, MAX_SEEDS))
+    seeds: int = reader.read("seeds", 1, partial(check_value, "seeds"))
 
     def region_view(text: str) -> str:
         if text not in REGION_VIEWS:
@@ -318,12 +238,11 @@ def parse_query(
     regions: str = reader.read("regions", REGION_VIEWS[0], region_view)
     base = DEFAULT_MODELS[0]
     shared = {
-        field: reader.read(field, getattr(base, field), partial(check_config_value, field))
+        field: reader.read(field, getattr(base, field), partial(check_value, field))
         for field in ("layers", "iterations", "seed")
     }
     for_all = {
-        field: reader.read(field, None, partial(check_config_value, field))
-        for field in MODEL_FIELDS
+        field: reader.read(field, None, partial(check_value, field)) for field in MODEL_FIELDS
     }
     models = []
     for index in range(n_models):
@@ -331,7 +250,7 @@ def parse_query(
         values.update({field: value for field, value in for_all.items() if value is not None})
         for field in MODEL_FIELDS:
             values[field] = reader.read(
-                f"{field}_{index + 1}", values[field], partial(check_config_value, field)
+                f"{field}_{index + 1}", values[field], partial(check_value, field)
             )
         models.append(
             TrainConfig(**values, **shared, record_every=record_every(shared["iterations"]))
