@@ -40,6 +40,7 @@ import logging
 from collections.abc import Callable, Generator, Hashable, Iterator, Sequence
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
+from queue import Empty, SimpleQueue
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -338,6 +339,7 @@ def _on_dask(
             stack.enter_context(client)
         queue = list(tasks)[::-1]
         running: dict[Any, int] = {}
+        completed: SimpleQueue[Any] = SimpleQueue()  # filled by dask's thread as tasks end
         limit = len(queue) if n_jobs is None or n_jobs == -1 else n_jobs
         workers = set(client.scheduler_info()["workers"])
         waiting_said = False
@@ -347,12 +349,11 @@ def _on_dask(
                     index, configs = queue.pop()
                     future = client.submit(_indexed_chunk, index, configs, *data, pure=False)
                     running[future] = index
+                    future.add_done_callback(completed.put)
                 try:
-                    finished = distributed.wait(
-                        list(running), timeout=WATCH_SECONDS, return_when="FIRST_COMPLETED"
-                    ).done
-                except TimeoutError:
-                    finished = set()
+                    finished = [completed.get(timeout=WATCH_SECONDS)]
+                except Empty:
+                    finished = []
                 for future in finished:
                     index = running.pop(future)
                     yield _dask_result(distributed, future, index, where)
