@@ -21,12 +21,13 @@ from types import ModuleType
 
 from reglab.cli import compare, datasets, sweep, train
 from reglab.cli.common import EXIT_USAGE, UsageErrorParser
-from reglab.errors import ReglabError
+from reglab.errors import ReglabError, RunError
 from reglab.version import __version__
 
 COMMANDS: tuple[ModuleType, ...] = (compare, train, sweep, datasets)
 """The commands, in the order ``reglab --help`` lists them."""
 
+EXIT_FAILED = 1  # a run that could not finish (a lost cluster): not the user's input
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool killed by a closed pipe
 
@@ -120,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0 if exit_.code is None else int(exit_.code)
     try:
         code: int = args.run(args)
+    except RunError as error:
+        print(f"reglab: error: {_one_line(error)}", file=sys.stderr)
+        return EXIT_FAILED
     except ReglabError as error:
         print(f"reglab: error: {_one_line(error)}", file=sys.stderr)
         return EXIT_USAGE

@@ -323,6 +323,7 @@ def run(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             progress=progress,
             max_configs=None,
+            notice=status,
         )
     if result.n_trained == 0:
         status(f"every cell was already in {store}: nothing trained")

@@ -38,6 +38,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Callable, Generator, Hashable, Iterator, Sequence
+from concurrent.futures import CancelledError
 from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from queue import Empty, SimpleQueue
@@ -301,15 +302,26 @@ Outcomes = Generator[tuple[int, ChunkOutcome], None, None]
 
 
 @contextmanager
-def _quiet(logger_name: str) -> Iterator[None]:
-    """Silence a library's own log records (tracebacks included) while reglab reports for it."""
-    logger = logging.getLogger(logger_name)
-    level = logger.level
-    logger.setLevel(logging.CRITICAL + 1)
+def _quiet(library: str) -> Iterator[None]:
+    """Silence a library's log records (tracebacks included) while reglab reports for it.
+
+    Its loggers are muted one by one: a library may set levels on its child
+    loggers, which a level on the parent alone would not override.
+    """
+    manager = logging.Logger.manager
+    loggers = [logging.getLogger(library)] + [
+        logger
+        for name, logger in list(manager.loggerDict.items())
+        if name.startswith(f"{library}.") and isinstance(logger, logging.Logger)
+    ]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def _on_dask(
@@ -331,7 +343,7 @@ def _on_dask(
             client = distributed.get_client()  # the caller's own: used, not closed
             where = "the dask scheduler of this process's client"
         else:
-            where = f"the dask scheduler at {scheduler}"
+            where = f"the dask scheduler {scheduler}"
             try:
                 client = distributed.Client(scheduler, timeout="10s", set_as_default=False)
             except (OSError, TimeoutError, ValueError) as error:
@@ -342,7 +354,6 @@ def _on_dask(
         completed: SimpleQueue[Any] = SimpleQueue()  # filled by dask's thread as tasks end
         limit = len(queue) if n_jobs is None or n_jobs == -1 else n_jobs
         workers = set(client.scheduler_info()["workers"])
-        waiting_said = False
         try:
             while queue or running:
                 while queue and len(running) < limit:
@@ -357,24 +368,20 @@ def _on_dask(
                 for future in finished:
                     index = running.pop(future)
                     yield _dask_result(distributed, future, index, where)
-                if client.status != "running":
-                    raise RunError(
-                        f"lost the connection to {where}; stopping (what was saved stays saved)"
-                    )
+                if client.status in ("closing", "closed"):
+                    raise RunError(f"lost {where}; stopping (what was saved stays saved)")
                 now = set(client.scheduler_info()["workers"])
                 for address in sorted(workers - now):
-                    notice(f"dask worker {address} left; its chunks go to the other workers")
-                if not now and running and not waiting_said:
                     notice(
-                        f"no dask worker left at {where}: waiting for one to join "
-                        "(Ctrl-C stops; finished cells are saved)"
+                        f"dask worker {address} left; its chunks go to the other workers"
+                        if now
+                        else f"dask worker {address} left, the last one: waiting for a worker "
+                        f"to join {where} (Ctrl-C stops; finished cells are saved)"
                     )
-                waiting_said = not now
                 workers = now
-        except (OSError, distributed.client.FuturesCancelledError) as error:
+        except OSError as error:
             raise RunError(
-                f"lost the connection to {where} ({_one_line(error)}); stopping "
-                "(what was saved stays saved)"
+                f"lost {where} ({_one_line(error)}); stopping (what was saved stays saved)"
             ) from error
         finally:
             if running and client.status == "running":
@@ -389,6 +396,8 @@ def _dask_result(distributed: Any, future: Any, index: int, where: str) -> tuple
             f"chunk {index} lost every dask worker it ran on at {where} "
             "(distributed.scheduler.allowed-failures); stopping (what was saved stays saved)"
         ) from error
+    except CancelledError as error:  # dask cancels what it can no longer finish
+        raise RunError(f"lost {where}; stopping (what was saved stays saved)") from error
     return result
 
 
