@@ -155,14 +155,18 @@ def register(subparsers: Subparsers) -> None:
         "(worker processes), dask or ray (a cluster; pip install 'reglab[dask]' / 'reglab[ray]')",
     )
     compute.add_argument(
-        "--scheduler", metavar="ADDRESS", help="the dask (or ray) scheduler's address"
+        "--scheduler",
+        metavar="ADDRESS",
+        help="the dask scheduler's address; for ray, the cluster's (default: a local ray "
+        "instance started for the run)",
     )
     compute.add_argument(
         "--chunk-size",
         metavar="N",
         type=chunk_size_option,
         default=DEFAULT_CHUNK_SIZE,
-        help=f"models per engine call (default {DEFAULT_CHUNK_SIZE})",
+        help=f"models per engine call (default {DEFAULT_CHUNK_SIZE}); whatever N, each cell "
+        "is saved as soon as its own models are trained",
     )
     add_data_arguments(parser)
 
