@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import socket
 import sqlite3
 import subprocess
@@ -180,8 +182,18 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
 class Cluster:
     """A dask scheduler and its workers, each a process of its own on the loopback interface."""
 
-    def __init__(self, processes: list[subprocess.Popen[bytes]], tmp_path: Path) -> None:
+    def __init__(
+        self,
+        processes: list[subprocess.Popen[bytes]],
+        tmp_path: Path,
+        allowed_failures: int | None = None,
+    ) -> None:
         self.processes = processes
+        self.environment = dict(os.environ)
+        if allowed_failures is not None:
+            self.environment["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = str(
+                allowed_failures
+            )
         self.preload = tmp_path / "slow_worker.py"
         self.preload.write_text(SLOW_WORKER)
         self.address = f"tcp://127.0.0.1:{_free_port()}"
@@ -193,6 +205,7 @@ class Cluster:
     def _start(self, *args: str) -> subprocess.Popen[bytes]:
         process = subprocess.Popen(
             [sys.executable, "-m", "dask", *args],
+            env=self.environment,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -330,3 +343,26 @@ def test_a_lost_scheduler_is_one_line_exit_1_and_the_saved_cells_stay(
     resumed = sweep(moons, LOSS_GRID, store=store, resume=True)
     assert resumed.n_from_store == kept * LOSS_GRID.n_seeds
     assert_same_numbers(resumed, sweep(moons, LOSS_GRID))
+
+
+def test_a_chunk_whose_workers_keep_dying_stops_the_sweep_with_exit_1(
+    tmp_path: Path, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    # allowed-failures 0: the first worker that dies while it trains a chunk condemns it.
+    cluster = Cluster(processes, tmp_path, allowed_failures=0)
+    doomed = cluster.add_worker()
+    store = tmp_path / "store.sqlite"
+    running = _sweep_on(cluster, store)
+    _wait_for_a_stored_cell(store, running)
+    doomed.kill()
+    _, stderr = running.communicate(timeout=120)
+    assert running.returncode == 1, stderr
+    (line,) = _reglab_lines(stderr)
+    assert re.fullmatch(
+        r"reglab: error: dask workers died while training chunk \d+, more often than "
+        r"distributed\.scheduler\.allowed-failures allows at the dask scheduler "
+        + re.escape(cluster.address)
+        + r"; stopping \(what was saved stays saved\)",
+        line,
+    ), line
+    assert 1 <= _stored_cells(store) < LOSS_GRID.n_cells

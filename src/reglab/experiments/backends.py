@@ -393,8 +393,9 @@ def _dask_result(distributed: Any, future: Any, index: int, where: str) -> tuple
         result: tuple[int, ChunkOutcome] = future.result()
     except distributed.KilledWorker as error:
         raise RunError(
-            f"chunk {index} lost every dask worker it ran on at {where} "
-            "(distributed.scheduler.allowed-failures); stopping (what was saved stays saved)"
+            f"dask workers died while training chunk {index}, more often than "
+            f"distributed.scheduler.allowed-failures allows at {where}; stopping "
+            "(what was saved stays saved)"
         ) from error
     except CancelledError as error:  # dask cancels what it can no longer finish
         raise RunError(f"lost {where}; stopping (what was saved stays saved)") from error

@@ -741,19 +741,22 @@ def sweep(
             for i in todo
         }
         remaining = dict.fromkeys(todo, n_seeds)
-        state = {"models": 0.0}
+        state = {"models": 0.0, "handed": 0.0}
 
         def report() -> None:
             if progress is not None:
                 progress(SweepProgress(len(results), len(cells), state["models"], len(configs)))
 
         def on_models(models_done: float) -> None:
-            state["models"] = models_done
+            state["models"] = max(models_done, state["handed"])
             report()
 
         report()
 
         def models_done(indices: Sequence[int], outcome: ChunkOutcome) -> None:
+            # Models handed back are done, whatever the engine's last progress report said.
+            state["handed"] += len(indices)
+            state["models"] = max(state["models"], state["handed"])
             finished: list[StoredCell] = []
             for j, config_index in enumerate(indices):
                 i, position = owners[config_index]
