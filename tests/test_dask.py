@@ -53,7 +53,7 @@ def scheduler() -> Iterator[str]:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: 8787 may be another cluster's on this machine
     ) as cluster:
         yield cluster.scheduler_address
 
@@ -199,7 +199,7 @@ class Cluster:
         self.address = f"tcp://127.0.0.1:{_free_port()}"
         port = self.address.rsplit(":", 1)[1]
         self.scheduler = self._start(
-            "scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard"
+            "scheduler", "--host", "127.0.0.1", "--port", port, "--dashboard-address", ":0"
         )
 
     def _start(self, *args: str) -> subprocess.Popen[bytes]:
