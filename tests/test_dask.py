@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import sqlite3
+import subprocess
 import sys
+import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +20,7 @@ from reglab.data.dataset import Dataset
 from reglab.data.sources import load_dataset
 from reglab.errors import OptionalDependencyError, ParameterError, ReglabError
 from reglab.experiments.seeds import honest_exercise_models, seed_study
+from reglab.experiments.store import ResultStore
 from reglab.experiments.sweep import SweepGrid, SweepProgress, SweepResult, sweep
 
 distributed = pytest.importorskip("distributed")
@@ -46,7 +53,7 @@ def scheduler() -> Iterator[str]:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",
-        dashboard_address=None,
+        dashboard_address=":0",  # any free port: 8787 may be another cluster's on this machine
     ) as cluster:
         yield cluster.scheduler_address
 
@@ -129,3 +136,235 @@ def test_unknown_backends_and_bad_jobs_are_refused(moons: Dataset) -> None:
         ParameterError, match=re.escape("chunk_size must be an integer in [1, 100,000]")
     ):
         sweep(moons, GRID, chunk_size=0)
+
+
+# Losing the cluster: a scheduler and workers in processes of their own (as a user runs
+# them), `reglab sweep` in another, and a worker or the scheduler killed mid-way.
+
+# Loaded by each worker (dask may execute a preload twice, hence the guard): every model
+# sleeps 0.4 s after it has trained, so that a kill lands while the sweep runs, whatever the
+# engine's speed. Sleeping changes no number.
+SLOW_WORKER = textwrap.dedent(
+    """
+    import time
+    from reglab.engine import kernel
+
+    if not hasattr(kernel, "compiled_train_model"):
+        kernel.compiled_train_model = kernel.train_model
+
+        def slowly(*args):
+            kernel.compiled_train_model(*args)
+            time.sleep(0.4)
+
+        kernel.train_model = slowly
+    """
+)
+
+LOSS_GRID = SweepGrid(l2=(0.0, 0.1, 0.7, 3.0), keep_prob=(1.0, 0.8), seeds=2, iterations=300)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Processes a test starts; each still running at the end is killed."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for process in started:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()
+
+
+class Cluster:
+    """A dask scheduler and its workers, each a process of its own on the loopback interface."""
+
+    def __init__(
+        self,
+        processes: list[subprocess.Popen[bytes]],
+        tmp_path: Path,
+        allowed_failures: int | None = None,
+    ) -> None:
+        self.processes = processes
+        self.environment = dict(os.environ)
+        if allowed_failures is not None:
+            self.environment["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = str(
+                allowed_failures
+            )
+        self.preload = tmp_path / "slow_worker.py"
+        self.preload.write_text(SLOW_WORKER)
+        self.address = f"tcp://127.0.0.1:{_free_port()}"
+        port = self.address.rsplit(":", 1)[1]
+        self.scheduler = self._start(
+            "scheduler", "--host", "127.0.0.1", "--port", port, "--dashboard-address", ":0"
+        )
+
+    def _start(self, *args: str) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dask", *args],
+            env=self.environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.processes.append(process)
+        return process
+
+    def add_worker(self) -> subprocess.Popen[bytes]:
+        """A worker of one thread without a nanny (killed, it stays dead), ready on return."""
+        with distributed.Client(self.address, timeout="60s") as client:
+            before = len(client.scheduler_info(n_workers=-1)["workers"])
+            worker = self._start(
+                "worker",
+                self.address,
+                "--no-nanny",
+                "--nthreads",
+                "1",
+                "--no-dashboard",
+                "--preload",
+                str(self.preload),
+            )
+            client.wait_for_workers(before + 1, timeout=60)
+        return worker
+
+
+def _sweep_on(cluster: Cluster, store: Path) -> subprocess.Popen[str]:
+    grid = LOSS_GRID
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "reglab",
+            "sweep",
+            "--dataset",
+            "moons",
+            "--l2",
+            ",".join(str(v) for v in grid.l2),
+            "--keep-prob",
+            ",".join(str(v) for v in grid.keep_prob),
+            "--seeds",
+            str(grid.n_seeds),
+            "--iterations",
+            str(grid.iterations),
+            "--backend",
+            "dask",
+            "--scheduler",
+            cluster.address,
+            "--chunk-size",
+            "64",
+            "--store",
+            str(store),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait_for_a_stored_cell(store: Path, sweep_process: subprocess.Popen[str]) -> None:
+    deadline = time.monotonic() + 120
+    while _stored_cells(store) < 1:
+        if sweep_process.poll() is not None:
+            pytest.fail(f"the sweep ended before the kill: {sweep_process.communicate()[1]}")
+        assert time.monotonic() < deadline, "the sweep stored no cell within 120 s"
+        time.sleep(0.05)
+
+
+def _stored_cells(path: Path) -> int:
+    if not path.exists():
+        return 0
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(connection.execute("SELECT COUNT(*) FROM cells").fetchone()[0])
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return 0
+
+
+def _reglab_lines(stderr: str) -> list[str]:
+    """The lines reglab adds to a sweep's usual two status lines."""
+    lines = stderr.splitlines()
+    assert lines[0].startswith("reglab: dataset moons")
+    assert lines[1].startswith("reglab: sweep: 8 cells")
+    return lines[2:]
+
+
+def test_a_lost_worker_is_one_line_and_the_sweep_waits_for_another(
+    moons: Dataset, tmp_path: Path, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    cluster = Cluster(processes, tmp_path)
+    first = cluster.add_worker()
+    store = tmp_path / "store.sqlite"
+    running = _sweep_on(cluster, store)
+    _wait_for_a_stored_cell(store, running)
+    first.kill()
+    first.wait()
+    time.sleep(3)  # the sweep notices, says so, and waits: nothing runs in its own process
+    assert running.poll() is None
+    kept = _stored_cells(store)
+    assert kept < LOSS_GRID.n_cells
+    time.sleep(2)
+    assert _stored_cells(store) == kept, "no cell may be computed while no worker is left"
+    cluster.add_worker()
+    stdout, stderr = running.communicate(timeout=180)
+    assert running.returncode == 0, stderr
+    (line,) = _reglab_lines(stderr)
+    assert line.startswith("reglab: dask worker tcp://127.0.0.1:") and line.endswith(
+        f"left, the last one: waiting for a worker to join the dask scheduler {cluster.address} "
+        "(Ctrl-C stops; finished cells are saved)"
+    )
+    assert "best mean test accuracy" in stdout
+    with ResultStore.open(store) as opened:
+        assert len(opened) == LOSS_GRID.n_cells
+    assert_same_numbers(sweep(moons, LOSS_GRID, store=store), sweep(moons, LOSS_GRID))
+
+
+def test_a_lost_scheduler_is_one_line_exit_1_and_the_saved_cells_stay(
+    moons: Dataset, tmp_path: Path, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    cluster = Cluster(processes, tmp_path)
+    cluster.add_worker()
+    store = tmp_path / "store.sqlite"
+    running = _sweep_on(cluster, store)
+    _wait_for_a_stored_cell(store, running)
+    cluster.scheduler.kill()
+    _, stderr = running.communicate(timeout=120)
+    assert running.returncode == 1, stderr
+    assert _reglab_lines(stderr) == [
+        f"reglab: error: lost the dask scheduler {cluster.address}; stopping "
+        "(what was saved stays saved)"
+    ]
+    kept = _stored_cells(store)
+    assert 1 <= kept < LOSS_GRID.n_cells
+    resumed = sweep(moons, LOSS_GRID, store=store, resume=True)
+    assert resumed.n_from_store == kept * LOSS_GRID.n_seeds
+    assert_same_numbers(resumed, sweep(moons, LOSS_GRID))
+
+
+def test_a_chunk_whose_workers_keep_dying_stops_the_sweep_with_exit_1(
+    tmp_path: Path, processes: list[subprocess.Popen[bytes]]
+) -> None:
+    # allowed-failures 0: the first worker that dies while it trains a chunk condemns it.
+    cluster = Cluster(processes, tmp_path, allowed_failures=0)
+    doomed = cluster.add_worker()
+    store = tmp_path / "store.sqlite"
+    running = _sweep_on(cluster, store)
+    _wait_for_a_stored_cell(store, running)
+    doomed.kill()
+    _, stderr = running.communicate(timeout=120)
+    assert running.returncode == 1, stderr
+    (line,) = _reglab_lines(stderr)
+    assert re.fullmatch(
+        r"reglab: error: dask workers died while training chunk \d+, more often than "
+        r"distributed\.scheduler\.allowed-failures allows at the dask scheduler "
+        + re.escape(cluster.address)
+        + r"; stopping \(what was saved stays saved\)",
+        line,
+    ), line
+    assert 1 <= _stored_cells(store) < LOSS_GRID.n_cells

@@ -27,23 +27,25 @@ GRID = SweepGrid(
     l2=(0.0, 0.1, 0.7, 3.0), keep_prob=(1.0, 0.8), seeds=3, iterations=300, record_every=100
 )
 
-# Sleeps after each finished cell so that the parent can kill it mid-way, whatever the
-# engine's speed. Sleeping changes no number: each model's result depends on its seed only.
+# Every model sleeps 0.25 s after it has trained, so that the parent can kill the sweep while an
+# engine call is part-way, whatever the engine's speed. Sleeping changes no number: each model's
+# result depends on its seed only. The kernel is looked up at call time, so the patch holds.
 SWEEP_SCRIPT = textwrap.dedent(
     f"""
     import sys, time
     from reglab.data.sources import load_dataset
+    from reglab.engine import kernel
     from reglab.experiments.sweep import SweepGrid, sweep
 
-    cells_seen = [0]
+    compiled = kernel.train_model
 
-    def slowly(event):
-        if event.cells_done > cells_seen[0]:
-            cells_seen[0] = event.cells_done
-            time.sleep(0.4)
+    def slowly(*args):
+        compiled(*args)
+        time.sleep(0.25)
 
+    kernel.train_model = slowly
     grid = {GRID_CODE}
-    sweep(load_dataset(dataset="moons"), grid, store=sys.argv[1], chunk_size=2, progress=slowly)
+    sweep(load_dataset(dataset="moons"), grid, store=sys.argv[1], chunk_size=int(sys.argv[2]))
     """
 )
 
@@ -85,14 +87,20 @@ def contents(path: Path) -> dict[str, tuple[object, ...]]:
         }
 
 
-def test_a_sweep_killed_mid_way_resumes_to_the_uninterrupted_result(
-    moons: Dataset, tmp_path: Path
+@pytest.mark.parametrize("chunk_size", [2, 64])
+def test_a_sweep_killed_mid_way_keeps_its_finished_cells_and_resumes_to_the_same_result(
+    moons: Dataset, tmp_path: Path, chunk_size: int
 ) -> None:
+    # 64 puts the whole sweep (8 cells x 3 seeds) in one engine call: the cells kept by the
+    # kill were saved as their own models finished, while that call was still running.
+    assert len(backends.plan_chunks([c.config(0) for c in GRID.cells()] * 3, chunk_size)) == (
+        1 if chunk_size == 64 else 12
+    )
     script = tmp_path / "run_sweep.py"
     script.write_text(SWEEP_SCRIPT)
     interrupted = tmp_path / "interrupted.sqlite"
     process = subprocess.Popen(
-        [sys.executable, str(script), str(interrupted)],
+        [sys.executable, str(script), str(interrupted), str(chunk_size)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )

@@ -42,3 +42,11 @@ class DivergenceError(ReglabError, FloatingPointError):
 
 class OptionalDependencyError(ReglabError, ImportError):
     """A feature needs an optional dependency that is not installed."""
+
+
+class RunError(ReglabError):
+    """A run that could not finish for a reason outside its input (a lost cluster).
+
+    The command line prints it as one line and exits with code 1; what the run
+    had saved stays saved.
+    """

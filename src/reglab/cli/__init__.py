@@ -22,13 +22,14 @@ from types import ModuleType
 
 from reglab.cli import compare, datasets, gradcheck, grade, play, sweep, train
 from reglab.cli.common import EXIT_USAGE, UsageErrorParser
-from reglab.errors import ReglabError, printable
+from reglab.errors import ReglabError, RunError, printable
 from reglab.memory import memory_limit
 from reglab.version import __version__
 
 COMMANDS: tuple[ModuleType, ...] = (compare, train, sweep, datasets, play, grade, gradcheck)
 """The commands, in the order ``reglab --help`` lists them."""
 
+EXIT_FAILED = 1  # a run that could not finish (a lost cluster): not the user's input
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool killed by a closed pipe
 
@@ -124,6 +125,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with nullcontext() if max_memory is None else memory_limit(max_memory):
             code: int = args.run(args)
+    except RunError as error:
+        print(f"reglab: error: {printable(_one_line(error))}", file=sys.stderr)
+        return EXIT_FAILED
     except ReglabError as error:
         print(f"reglab: error: {printable(_one_line(error))}", file=sys.stderr)
         return EXIT_USAGE

@@ -179,15 +179,17 @@ def register(subparsers: Subparsers) -> None:
         "--scheduler",
         metavar="ADDRESS",
         type=option("scheduler"),
-        help="the dask (or ray) scheduler's address, e.g. tcp://127.0.0.1:8786; only with "
-        "--backend dask or ray",
+        help="only with --backend dask or ray: the dask scheduler's address, e.g. "
+        "tcp://127.0.0.1:8786; for ray, the cluster's, or auto (default: a local ray "
+        "instance started for the run)",
     )
     compute.add_argument(
         "--chunk-size",
         metavar="N",
         type=option("chunk_size"),
         default=DEFAULT_CHUNK_SIZE,
-        help=f"models per engine call (default {DEFAULT_CHUNK_SIZE})",
+        help=f"models per engine call (default {DEFAULT_CHUNK_SIZE}); whatever N, each cell "
+        "is saved as soon as its own models are trained",
     )
     add_data_arguments(parser)
     add_caps_arguments(parser, yes=False)
@@ -345,6 +347,7 @@ def run(args: argparse.Namespace) -> int:
             scheduler=args.scheduler,
             progress=progress,
             max_configs=None,
+            notice=status,
         )
     if result.n_trained == 0:
         status(f"every cell was already in {store}: nothing trained")

@@ -87,6 +87,13 @@ class TrainedModels:
         return len(self.configs)
 
 
+ModelCallback = Callable[[int, TrainedModels], None]
+"""Called as ``on_model(k, model)`` in the caller's thread as soon as model k of the
+batch has finished (within :data:`PROGRESS_SECONDS`), before the others have:
+``model`` is that model alone, a batch of one equal to row k of the batch's result,
+its divergence recorded (never raised). Callers that save as they go use it."""
+
+
 def _check_arrays(
     X: FloatArray, Y: FloatArray, n_features: int, role: str
 ) -> tuple[FloatArray, FloatArray]:
@@ -218,6 +225,16 @@ def prepare(
     )
 
 
+def _diverged_at(history: History, params: Parameters, k: int, iterations: int) -> int | None:
+    """Model k's first recorded iteration of non-finite cost (``iterations`` if only its
+    final parameters are not finite), or None."""
+    bad = np.flatnonzero(~np.isfinite(history.cost[k]))
+    if bad.size:
+        return int(history.iterations[bad[0]])
+    finite_params = all(np.all(np.isfinite(W[k])) for W in params.weights)
+    return None if finite_params else iterations
+
+
 def conclude(
     problem: Problem,
     params: Parameters,
@@ -227,15 +244,9 @@ def conclude(
     on_divergence: Literal["raise", "record"],
 ) -> TrainedModels:
     """Detect divergence (raising or recording it) and assemble the result."""
-    diverged_at: list[int | None] = []
-    for k in range(len(problem.configs)):
-        bad = np.flatnonzero(~np.isfinite(history.cost[k]))
-        finite_params = all(np.all(np.isfinite(W[k])) for W in params.weights)
-        diverged_at.append(
-            int(history.iterations[bad[0]])
-            if bad.size
-            else (None if finite_params else problem.iterations)
-        )
+    diverged_at = [
+        _diverged_at(history, params, k, problem.iterations) for k in range(len(problem.configs))
+    ]
     if on_divergence == "raise":
         for k, at in enumerate(diverged_at):
             if at is not None:
@@ -335,21 +346,26 @@ def run_models(
     n_workers: int,
     train_model: Callable[[int, NDArray[np.int64]], None],
     report: Callable[[], None],
+    finished: Callable[[int], None] | None = None,
 ) -> None:
     """Call ``train_model(k, cancel)`` for every k of ``order`` on ``n_workers`` threads.
 
     Each thread takes the next model of ``order`` when it finishes one (the
     compiled loop releases the GIL). The calling thread meanwhile calls
-    ``report`` every :data:`PROGRESS_SECONDS` and once at the end. If it is
-    interrupted (Ctrl-C, or ``report`` raising), or a worker fails, ``cancel[0]``
-    is set: the running models read it before each iteration and stop, no
-    other starts, and the exception is raised once the workers have stopped.
-    (A worker loading or compiling the kernel, on the first call in a process,
-    stops only when that is done: seconds, or 30-50 s for a first compile.)
+    ``finished(k)`` for each model that has run to its end since it last looked,
+    then ``report``, every :data:`PROGRESS_SECONDS` and once at the end: both run
+    in the caller's thread, so they may use what it owns (a database
+    connection). If it is interrupted (Ctrl-C, or ``report`` or ``finished``
+    raising), or a worker fails, ``cancel[0]`` is set: the running models read
+    it before each iteration and stop, no other starts, and the exception is
+    raised once the workers have stopped. (A worker loading or compiling the
+    kernel, on the first call in a process, stops only when that is done:
+    seconds, or 30-50 s for a first compile.)
     """
     pending: SimpleQueue[int] = SimpleQueue()
     for k in order:
         pending.put(k)
+    completed: SimpleQueue[int] = SimpleQueue()
     cancel = np.zeros(1, dtype=np.int64)
 
     def work() -> None:
@@ -360,17 +376,29 @@ def run_models(
                 except Empty:
                     return
                 train_model(k, cancel)
+                if cancel[0] == 0:  # a cancelled model stopped part-way: not finished
+                    completed.put(k)
         except BaseException:
             cancel[0] = 1  # the other workers stop too
             raise
+
+    def hand_over() -> None:
+        while finished is not None:
+            try:
+                k = completed.get_nowait()
+            except Empty:
+                return
+            finished(k)
 
     with ThreadPoolExecutor(max_workers=n_workers) as pool:
         try:
             jobs = [pool.submit(work) for _ in range(n_workers)]
             while wait(jobs, timeout=PROGRESS_SECONDS).not_done:
+                hand_over()
                 report()
             for job in jobs:
                 job.result()  # a worker's exception, if any
+            hand_over()
         except BaseException:
             cancel[0] = 1
             raise
@@ -387,6 +415,7 @@ def train(
     progress: ProgressCallback | None = None,
     on_divergence: Literal["raise", "record"] = "raise",
     n_threads: int | None = None,
+    on_model: ModelCallback | None = None,
 ) -> TrainedModels:
     """Train K configurations of one architecture together by full-batch gradient descent.
 
@@ -404,6 +433,8 @@ def train(
         n_threads: threads to train on, one model per thread at a time; by
             default all the cores this process may use. Results do not depend on
             it. Use 1 inside workers that already run one per core (joblib, dask).
+        on_model: optional callback, see :data:`ModelCallback`: each model's result
+            as soon as it is done, so a long batch can be saved model by model.
 
     Returns:
         Final parameters, history and accuracies of every model.
@@ -469,6 +500,28 @@ def train(
             reported = mean_done
             progress(mean_done, iterations)
 
+    def hand_over(k: int) -> None:
+        if on_model is None:
+            return
+        params = _unflatten(flat[k : k + 1], layers)
+        history = History(
+            recorded,
+            cost[k : k + 1].copy(),
+            train_acc[k : k + 1, :-1].copy(),
+            test_acc[k : k + 1, :-1].copy() if has_test else None,
+        )
+        on_model(
+            k,
+            TrainedModels(
+                configs=(batch[k],),
+                parameters=params,
+                history=history,
+                train_accuracy=train_acc[k : k + 1, -1].copy(),
+                test_accuracy=test_acc[k : k + 1, -1].copy() if has_test else None,
+                diverged_at=(_diverged_at(history, params, 0, iterations),),
+            ),
+        )
+
     # BLAS layers use the cores themselves: models then go one after another.
     n_workers = 1 if blas.any() else min(threads, n_models)
     run_models(
@@ -478,6 +531,7 @@ def train(
             k, cancel, done, iterations, problem.record_every, *arrays
         ),
         report,
+        finished=hand_over if on_model is not None else None,
     )
     history = History(
         recorded, cost, train_acc[:, :-1].copy(), test_acc[:, :-1].copy() if has_test else None

@@ -44,6 +44,7 @@ from reglab.errors import ParameterError
 from reglab.experiments.backends import (
     DEFAULT_CHUNK_SIZE,
     Backend,
+    ChunkOutcome,
     ChunkProgress,
     check_backend,
     check_backend_ready,
@@ -451,19 +452,23 @@ def seed_study(
     check_chunk_size(chunk_size)
     to_train = [configs[i] for i in pending]
     chunks = plan_chunks(to_train, chunk_size) if to_train else []
-    for index, outcome in run_chunks(
-        to_train,
-        chunks,
-        dataset,
-        backend=backend,
-        scheduler=scheduler,
-        progress=on_models if progress is not None else None,
-    ):
-        members = [pending[i] for i in chunks[index]]
+
+    def models_done(indices: Sequence[int], outcome: ChunkOutcome) -> None:
+        members = [pending[i] for i in indices]
         train_acc[members] = outcome.train_accuracy
         test_acc[members] = outcome.test_accuracy
         cost[members] = outcome.final_cost
         diverged[members] = outcome.diverged
+
+    run_chunks(
+        to_train,
+        chunks,
+        dataset,
+        on_done=models_done,
+        backend=backend,
+        scheduler=scheduler,
+        progress=on_models if progress is not None else None,
+    )
     shape = (len(names), n_seeds)
     wins = count_wins(test_acc.reshape(shape))
     results = tuple(

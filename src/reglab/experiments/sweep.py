@@ -23,9 +23,10 @@ iterations, record_every) and cut into chunks of at most ``chunk_size``; each
 chunk is one batched engine call, mixing learning rates, lambdas, keep_probs,
 mask modes and seeds freely. A model's result does not depend on its chunk. See
 :mod:`reglab.experiments.backends` for where chunks run and
-:mod:`reglab.experiments.store` for the results store: each finished cell is
-committed as it completes, ``resume=True`` trains only the cells the store lacks,
-and a sweep the store already holds entirely is answered from it, untrained.
+:mod:`reglab.experiments.store` for the results store: each cell is committed
+as soon as its own models are done (not when its whole chunk is),
+``resume=True`` trains only the cells the store lacks, and a sweep the store
+already holds entirely is answered from it, untrained.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ from reglab.errors import DataError, ParameterError
 from reglab.experiments.backends import (
     DEFAULT_CHUNK_SIZE,
     Backend,
+    ChunkOutcome,
+    Notice,
     check_backend,
     check_backend_ready,
     check_chunk_size,
@@ -643,6 +646,7 @@ def sweep(
     n_jobs: int | None = None,
     progress: SweepProgressCallback | None = None,
     max_configs: int | None = DEFAULT_MAX_CONFIGS,
+    notice: Notice | None = None,
 ) -> SweepResult:
     """Train every cell of ``grid`` under each of its seeds, and summarize.
 
@@ -650,8 +654,10 @@ def sweep(
         dataset: the data; its features must match every architecture's input layer.
         grid: the grid.
         store: a results-store file (see :mod:`reglab.experiments.store`);
-            created if missing. Finished cells are committed as soon as the
-            engine call that completes them returns.
+            created if missing. Each cell is committed as soon as its own
+            models are trained, whatever the chunk size: on the local backend
+            the engine hands back each model as it finishes, and remote chunks
+            never mix two cells.
         resume: train only the cells the store lacks. Without it, a store
             that holds some but not all of this sweep's cells is refused; one
             that holds all of them answers without training.
@@ -662,6 +668,8 @@ def sweep(
         n_jobs: worker processes for ``"joblib"``.
         progress: called with a :class:`SweepProgress` as the sweep advances.
         max_configs: refuse grids of more models (cells x seeds); None for no cap.
+        notice: called with one line when the run changes course without
+            failing (a dask worker left); default: a warning on the ``reglab`` logger.
 
     Returns:
         Every cell's results, in grid order.
@@ -669,6 +677,7 @@ def sweep(
     Raises:
         ParameterError: a bad argument, or a grid larger than ``max_configs``.
         DataError: an unusable store, or one written for other data.
+        RunError: the cluster was lost; the cells committed before stay in the store.
     """
     if not isinstance(grid, SweepGrid):
         raise ParameterError("grid", "a SweepGrid", grid)
@@ -726,54 +735,61 @@ def sweep(
             for i in todo
         }
         remaining = dict.fromkeys(todo, n_seeds)
-        state = {"models": 0.0}
+        state = {"models": 0.0, "handed": 0.0}
 
         def report() -> None:
             if progress is not None:
                 progress(SweepProgress(len(results), len(cells), state["models"], len(configs)))
 
         def on_models(models_done: float) -> None:
-            state["models"] = models_done
+            state["models"] = max(models_done, state["handed"])
             report()
 
         report()
+
+        def models_done(indices: Sequence[int], outcome: ChunkOutcome) -> None:
+            # Models handed back are done, whatever the engine's last progress report said.
+            state["handed"] += len(indices)
+            state["models"] = max(state["models"], state["handed"])
+            finished: list[StoredCell] = []
+            for j, config_index in enumerate(indices):
+                i, position = owners[config_index]
+                arrays = filled[i]
+                arrays["train"][position] = outcome.train_accuracy[j]
+                arrays["test"][position] = outcome.test_accuracy[j]
+                arrays["cost"][position] = outcome.final_cost[j]
+                arrays["diverged"][position] = outcome.diverged[j]
+                remaining[i] -= 1
+                if remaining[i] == 0:
+                    results[i] = CellResult(
+                        cell=cells[i],
+                        seeds=seeds,
+                        train_accuracy=arrays["train"],
+                        test_accuracy=arrays["test"],
+                        final_cost=arrays["cost"],
+                        diverged=arrays["diverged"],
+                        reglab_version=__version__,
+                        from_store=False,
+                    )
+                    finished.append(results[i].as_stored(fingerprint))
+            if finished:
+                # A cell is committed as soon as its last model is handed back.
+                if opened is not None:
+                    opened.put_many(finished)
+                report()
+
         if configs:
-            chunks = plan_chunks(configs, chunk_size)
-            for chunk_index, outcome in run_chunks(
+            run_chunks(
                 configs,
-                chunks,
+                plan_chunks(configs, chunk_size, backend=backend, unit=SweepCell.of),
                 dataset,
+                on_done=models_done,
                 backend=backend,
                 scheduler=scheduler,
                 n_jobs=n_jobs,
                 progress=on_models,
-            ):
-                finished: list[StoredCell] = []
-                for j, config_index in enumerate(chunks[chunk_index]):
-                    i, position = owners[config_index]
-                    arrays = filled[i]
-                    arrays["train"][position] = outcome.train_accuracy[j]
-                    arrays["test"][position] = outcome.test_accuracy[j]
-                    arrays["cost"][position] = outcome.final_cost[j]
-                    arrays["diverged"][position] = outcome.diverged[j]
-                    remaining[i] -= 1
-                    if remaining[i] == 0:
-                        results[i] = CellResult(
-                            cell=cells[i],
-                            seeds=seeds,
-                            train_accuracy=arrays["train"],
-                            test_accuracy=arrays["test"],
-                            final_cost=arrays["cost"],
-                            diverged=arrays["diverged"],
-                            reglab_version=__version__,
-                            from_store=False,
-                        )
-                        finished.append(results[i].as_stored(fingerprint))
-                if finished:
-                    # The cells this chunk completed, committed together as soon as it returns.
-                    if opened is not None:
-                        opened.put_many(finished)
-                    report()
+                notice=notice,
+            )
 
     return SweepResult(
         grid=grid,
