@@ -286,7 +286,17 @@ def test_the_readme_shows_a_real_run(
     monkeypatch.chdir(SOLUTIONS)
     code, out, _ = run_grade(capsys, "wrong.py")
     assert code == 1
-    assert out == shown
+    # wrong.py imports scikit-learn, as the course's notebook does: whether that import is
+    # skipped depends on this machine (the README shows reglab's own install, without it).
+    assert _without_sklearn_notes(out) == _without_sklearn_notes(shown)
+
+
+def _without_sklearn_notes(text: str) -> str:
+    return "".join(
+        line
+        for line in text.splitlines(keepends=True)
+        if "failed and was skipped (import sklearn" not in line
+    )
 
 
 def test_imports_that_hang_fail_every_function_once(
