@@ -7,8 +7,7 @@ So each kernel file that calls into another states the digest of those files
 forces an edit of the caller's digest, which invalidates the caller's cache.
 
 Compiled functions are cached (``cache=True``) so the JIT cost (seconds) is
-paid once per machine and source version, not on every command; a regular
-install pays it at build time (:mod:`reglab.engine.precompile`). Numba looks
+paid once per machine and source version, not on every command. Numba looks
 for a writable cache directory in order: ``NUMBA_CACHE_DIR`` if set, the
 package's ``__pycache__``, then the user's cache directory. When none is
 writable (a read-only install without a home), Numba refuses to build a
