@@ -8,41 +8,13 @@ results. Missing chromium or Playwright is a failure under CI, a skip elsewhere.
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from browser import CHROMIUM_FLAGS, chromium, unavailable
 from play_server import play_server
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 WAIT_MS = 180_000  # the first page of a fresh installation loads the compiled kernel
-
-
-def unavailable(message: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
-
-
-def chromium() -> str:
-    for name in ("chromium", "chromium-browser"):
-        found = shutil.which(name)
-        if found:
-            return found
-    unavailable("chromium is not installed (Debian: apt-get install -y chromium)")
-    raise AssertionError  # unreachable: unavailable() fails or skips
 
 
 def sync_api() -> Any:
@@ -65,7 +37,9 @@ def test_the_page_in_a_browser(football_path: Path) -> None:
     api = sync_api()
     binary = chromium()
     with play_server(["--data", str(football_path)]) as (url, _), api.sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=binary, headless=True, args=CHROMIUM_FLAGS)
+        browser = driver.chromium.launch(
+            executable_path=binary, headless=True, args=list(CHROMIUM_FLAGS)
+        )
         try:
             page = browser.new_page()
             page.goto(url)

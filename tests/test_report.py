@@ -11,9 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
-import os
 import re
-import shutil
 import subprocess
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -28,6 +26,7 @@ from markupsafe import escape as html_escape
 from matplotlib.figure import Figure
 from PIL import Image
 
+from browser import CHROMIUM_FLAGS, chromium
 from reglab.cli.compare import table_lines
 from reglab.config import TrainConfig
 from reglab.data.dataset import Dataset
@@ -409,19 +408,6 @@ def test_template_is_found_as_package_data() -> None:
 
 # ----------------------------------------------------------------------------- in a browser
 
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--hide-scrollbars",
-)
-
 IMAGE_PROBE = """<script>
 for (const img of document.images) {
   const mark = () => img.setAttribute("data-natural-width", String(img.naturalWidth));
@@ -430,18 +416,6 @@ for (const img of document.images) {
 }
 </script>
 """
-
-
-def chromium() -> str:
-    """The chromium binary; missing is a failure under CI, a skip elsewhere."""
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    message = "chromium is not installed (Debian: apt-get install -y chromium)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def run_chromium(binary: str, profile: Path, *arguments: str) -> subprocess.CompletedProcess[str]:

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeAlias
 
 from reglab.config import (
+    INIT_SCHEMES,
+    MASK_MODES,
     MAX_ITERATIONS,
     MAX_LAYER_WIDTH,
     MAX_LAYERS,
@@ -248,6 +250,67 @@ def load_data(args: argparse.Namespace) -> Dataset:
     from reglab.data.sources import load_dataset
 
     return load_dataset(data=data, dataset=name, offline=offline, test_fraction=test_fraction)
+
+
+def add_model_arguments(
+    parser: argparse.ArgumentParser,
+    *,
+    masks_help: str | None = None,
+    seed_help: str | None = None,
+) -> argparse._ArgumentGroup:
+    """The "model" group of ``train`` and ``gradcheck``: --l2, --keep-prob, --masks, --layers,
+    --init, --seed (``masks_help``, ``seed_help``: a command's own words for those two)."""
+    defaults = TrainConfig()
+    model = parser.add_argument_group("model")
+    model.add_argument(
+        "--l2",
+        type=option("l2"),
+        default=defaults.l2,
+        metavar="LAMBDA",
+        help=f"L2 strength lambda >= 0; biases are not penalized (default {defaults.l2})",
+    )
+    model.add_argument(
+        "--keep-prob",
+        type=option("keep_prob"),
+        default=defaults.keep_prob,
+        metavar="P",
+        help="dropout keep probability in (0, 1] on the hidden layers; 1 is no dropout "
+        f"(default {defaults.keep_prob})",
+    )
+    model.add_argument(
+        "--masks",
+        type=option("masks"),
+        default=defaults.masks,
+        metavar="{" + ",".join(MASK_MODES) + "}",
+        help=masks_help
+        or "fresh: a new dropout mask every iteration; course: the exercise's fixed masks "
+        f"(default {defaults.masks})",
+    )
+    model.add_argument(
+        "--layers",
+        type=option("layers"),
+        default=None,
+        metavar="SIZES",
+        help="layer sizes, comma-separated, e.g. 2,20,3,1: the first must be the data's "
+        f"number of features, the last 1, each at most {MAX_LAYER_WIDTH:,} (default: N,20,3,1 "
+        "for data with N features)",
+    )
+    model.add_argument(
+        "--init",
+        type=option("init"),
+        default=defaults.init,
+        metavar="{" + ",".join(INIT_SCHEMES) + "}",
+        help=f"weight initialization; course ignores --seed (default {defaults.init})",
+    )
+    model.add_argument(
+        "--seed",
+        type=option("seed"),
+        default=defaults.seed,
+        metavar="S",
+        help=seed_help
+        or f"seed of the initialization and fresh masks, >= 0 (default {defaults.seed})",
+    )
+    return model
 
 
 def add_json_argument(parser: argparse.ArgumentParser) -> None:

@@ -23,15 +23,15 @@ from reglab.cli.common import (
     add_command,
     add_data_arguments,
     add_json_argument,
+    add_model_arguments,
     check_input_layer,
     dataset_lines,
     format_table,
     load_data,
-    option,
     print_json,
     status,
 )
-from reglab.config import INIT_SCHEMES, MASK_MODES, TrainConfig
+from reglab.config import TrainConfig
 
 HIDDEN_LAYERS = (20, 3)
 EXIT_FAILED = 1
@@ -42,50 +42,10 @@ JSON_SCHEMA_VERSION = 1
 def register(subparsers: Subparsers) -> None:
     """Add the ``gradcheck`` command to ``subparsers``."""
     parser = add_command(subparsers, "gradcheck", __doc__, run)
-    defaults = TrainConfig()
-    model = parser.add_argument_group("model")
-    model.add_argument(
-        "--l2",
-        type=option("l2"),
-        default=defaults.l2,
-        metavar="LAMBDA",
-        help=f"L2 strength lambda >= 0 (default {defaults.l2})",
-    )
-    model.add_argument(
-        "--keep-prob",
-        type=option("keep_prob"),
-        default=defaults.keep_prob,
-        metavar="P",
-        help=f"dropout keep probability in (0, 1] (default {defaults.keep_prob})",
-    )
-    model.add_argument(
-        "--masks",
-        type=option("masks"),
-        default=defaults.masks,
-        metavar="{" + ",".join(MASK_MODES) + "}",
-        help="course: the exercise's fixed masks; fresh: one draw from the seed's mask "
-        f"generator; either is held fixed during the check (default {defaults.masks})",
-    )
-    model.add_argument(
-        "--layers",
-        type=option("layers"),
-        default=None,
-        metavar="SIZES",
-        help="layer sizes, e.g. 2,20,3,1 (default: N,20,3,1 for data with N features)",
-    )
-    model.add_argument(
-        "--init",
-        type=option("init"),
-        default=defaults.init,
-        metavar="{" + ",".join(INIT_SCHEMES) + "}",
-        help=f"weight initialization (default {defaults.init})",
-    )
-    model.add_argument(
-        "--seed",
-        type=option("seed"),
-        default=defaults.seed,
-        metavar="S",
-        help=f"seed of the initialization and fresh masks, >= 0 (default {defaults.seed})",
+    add_model_arguments(
+        parser,
+        masks_help="course: the exercise's fixed masks; fresh: one draw from the seed's mask "
+        f"generator; either is held fixed during the check (default {TrainConfig().masks})",
     )
     add_data_arguments(parser)
     add_json_argument(parser)

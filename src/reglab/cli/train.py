@@ -29,6 +29,7 @@ from reglab.cli.common import (
     add_command,
     add_data_arguments,
     add_json_argument,
+    add_model_arguments,
     add_output_arguments,
     announce_compilation,
     check_input_layer,
@@ -52,10 +53,7 @@ from reglab.cli.common import (
 )
 from reglab.config import (
     DEFAULT_CHUNK_SIZE,
-    INIT_SCHEMES,
-    MASK_MODES,
     MAX_ITERATIONS,
-    MAX_LAYER_WIDTH,
     TrainConfig,
 )
 
@@ -73,52 +71,9 @@ def register(subparsers: Subparsers) -> None:
     """Add the ``train`` command to ``subparsers``."""
     parser = add_command(subparsers, "train", __doc__, run)
     defaults = TrainConfig()
-    model = parser.add_argument_group("model")
-    model.add_argument(
-        "--l2",
-        type=option("l2"),
-        default=defaults.l2,
-        metavar="LAMBDA",
-        help=f"L2 strength lambda >= 0; biases are not penalized (default {defaults.l2})",
-    )
-    model.add_argument(
-        "--keep-prob",
-        type=option("keep_prob"),
-        default=defaults.keep_prob,
-        metavar="P",
-        help="dropout keep probability in (0, 1] on the hidden layers; 1 is no dropout "
-        f"(default {defaults.keep_prob})",
-    )
-    model.add_argument(
-        "--masks",
-        type=option("masks"),
-        default=defaults.masks,
-        metavar="{" + ",".join(MASK_MODES) + "}",
-        help="fresh: a new dropout mask every iteration; course: the exercise's fixed masks "
-        f"(default {defaults.masks})",
-    )
-    model.add_argument(
-        "--layers",
-        type=option("layers"),
-        default=None,
-        metavar="SIZES",
-        help="layer sizes, comma-separated, e.g. 2,20,3,1: the first must be the data's "
-        f"number of features, the last 1, each at most {MAX_LAYER_WIDTH:,} (default: N,20,3,1 "
-        "for data with N features)",
-    )
-    model.add_argument(
-        "--init",
-        type=option("init"),
-        default=defaults.init,
-        metavar="{" + ",".join(INIT_SCHEMES) + "}",
-        help=f"weight initialization; course ignores --seed (default {defaults.init})",
-    )
-    model.add_argument(
-        "--seed",
-        type=option("seed"),
-        default=defaults.seed,
-        metavar="S",
-        help="seed of the model's generator (fresh masks, non-course init), >= 0; with "
+    model = add_model_arguments(
+        parser,
+        seed_help="seed of the model's generator (fresh masks, non-course init), >= 0; with "
         f"--seeds N, the first of the seeds S..S+N-1 (default {defaults.seed})",
     )
     model.add_argument(
