@@ -155,10 +155,10 @@ def test_a_cancelled_model_stops_before_its_next_iteration() -> None:
         np.array([kernel.NO_DROPOUT]),
         np.zeros((1, 1)),
         np.zeros((1, 4), dtype=np.uint64),
-        np.zeros((1, 5)),
         np.zeros((1, 6)),
         np.zeros((1, 6)),
-        np.zeros(2, dtype=bool),
+        np.zeros((1, 6)),
+        np.zeros((2, 3), dtype=np.int64),  # the generic passes
     )
     assert done[0] == 0
     np.testing.assert_array_equal(params, before)

@@ -69,7 +69,7 @@ from reglab.engine.kernel_exp import exp
 from reglab.engine.kernel_random import sfc64_fill_keep
 from reglab.types import BoolArray, FloatArray
 
-CALLEES_DIGEST = "14500750b2fc4448"
+CALLEES_DIGEST = "d5d68acb11a5313d"
 """``source_digest('kernel_compile.py', 'kernel_exp.py', 'kernel_random.py')``: the
 code this file's cached functions include (see :mod:`reglab.engine.kernel_compile`)."""
 
@@ -94,6 +94,71 @@ the cores (OpenBLAS's own thread count, not ``n_threads``)."""
 NO_DROPOUT = 0
 FRESH_MASKS = 1
 COURSE_MASKS = 2
+
+# The passes: which loop serves which layer. A layer's plan is a row
+# (forward, gradient, backward) of the codes below, chosen once in Python by
+# :func:`layer_plan`; code 0 of each column is the generic pass, right for any
+# shape, and every other code a pass shaped for some layers, which must give
+# the generic pass's numbers to rounding (tests/test_kernel.py trains every
+# shape with the generic passes forced and compares).
+FORWARD_ROWS = 0
+"""Generic forward: one output row at a time, four inputs per pass."""
+FORWARD_BLAS = 1
+"""``W A`` as one BLAS product over the chunk (:data:`BLAS_MIN_WIDTH`)."""
+FORWARD_RELU_FOUR_OF_TWO = 2
+"""A hidden layer of two inputs: four ReLU rows per pass (the rest generic)."""
+FORWARD_THREE_OUTPUTS = 3
+"""Three outputs of more than four inputs: all three rows per pass."""
+
+GRADIENT_TWO_BY_FOUR = 0
+"""Generic ``grad_W += dZ A^T``: two rows of dZ against four of A per pass."""
+GRADIENT_BLAS = 1
+"""``dZ A^T`` as one BLAS product."""
+GRADIENT_FOUR_BY_TWO = 2
+"""At most two inputs: four rows of dZ per pass."""
+GRADIENT_THREE_BY_FOUR = 3
+"""Three rows of dZ per pass where that pads no more rows than two would."""
+
+BACKWARD_ROWS = 0
+"""Generic ``dZ_{l-1} = (W_l^T dZ_l) * D / keep_prob * (A_{l-1} > 0)``, a row at a time."""
+BACKWARD_BLAS = 1
+"""``W_l^T dZ_l`` as one BLAS product."""
+BACKWARD_FUSED_FIRST = 2
+"""Layer 1 only, for at most two inputs and at most four units after the first
+hidden layer: layer 1's gradient, dZ_0 and layer 0's gradient in one pass per
+hidden unit (:func:`_backward_first_layers`; its gradient column is then unused)."""
+
+FAST_PASSES = True
+"""Whether :func:`layer_plan` picks the shaped passes (False: the generic ones
+everywhere, BLAS included, for the tests that compare them)."""
+
+
+def layer_plan(layers: tuple[int, ...], blas: BoolArray) -> IntArray:
+    """The passes serving each linear layer, ``(L, 3)``: forward, gradient, backward codes.
+
+    ``blas``: per linear layer, whether its products go to BLAS (both sides wide,
+    see :data:`BLAS_MIN_WIDTH`). Column 2 of layer 0 is unused (nothing is before it).
+    """
+    n_linear = len(layers) - 1
+    plan = np.zeros((n_linear, 3), dtype=np.int64)
+    if not FAST_PASSES:
+        return plan
+    for l in range(n_linear):
+        n_in, n_out, hidden = layers[l], layers[l + 1], l < n_linear - 1
+        if blas[l]:
+            plan[l] = FORWARD_BLAS, GRADIENT_BLAS, BACKWARD_BLAS
+            continue
+        if n_out == 3 and n_in > 4:
+            plan[l, 0] = FORWARD_THREE_OUTPUTS
+        elif hidden and n_in == 2 and n_out >= 4:
+            plan[l, 0] = FORWARD_RELU_FOUR_OF_TWO
+        if n_in <= 2:
+            plan[l, 1] = GRADIENT_FOUR_BY_TWO
+        elif 3 * ((n_out + 2) // 3) <= 2 * ((n_out + 1) // 2):
+            plan[l, 1] = GRADIENT_THREE_BY_FOUR
+    if n_linear >= 2 and not blas[0] and not blas[1] and layers[0] <= 2 and layers[2] <= 4:
+        plan[1, 2] = BACKWARD_FUSED_FIRST
+    return plan
 
 
 @compiled(fastmath=MATMUL_FASTMATH)
@@ -427,13 +492,15 @@ def _accumulate_gradient(
     acts: FloatArray,
     act_row: int,
     width: int,
+    gradient_pass: int,
 ) -> None:
     """``grad_W += dZ A^T`` and ``grad_b += sum_t dZ`` over one chunk (unscaled sums).
 
-    Two rows of dZ against four of A per pass over the chunk; missing rows
+    ``gradient_pass`` (not BLAS, see :func:`layer_plan`): the generic pass takes
+    two rows of dZ against four of A per pass over the chunk; missing rows
     read the all-zero last row of ``dz``/``acts`` and are not written.
     """
-    if n_in <= 2:  # a narrow input: four rows of dZ per pass, no padded columns of A
+    if gradient_pass == GRADIENT_FOUR_BY_TWO:  # no padded columns of A for n_in <= 2
         for j in range(0, n_out, 4):
             _gradient_block_4x2(
                 grad,
@@ -450,7 +517,7 @@ def _accumulate_gradient(
                 0,
             )
         return
-    if 3 * ((n_out + 2) // 3) <= 2 * ((n_out + 1) // 2):  # three rows of dZ pad no more than two
+    if gradient_pass == GRADIENT_THREE_BY_FOUR:
         for j in range(0, n_out, 3):
             for i in range(0, n_in, 4):
                 _gradient_block_3x4(
@@ -739,21 +806,23 @@ def _linear(
     start: int,
     keep_scale: float,
     dropout: bool,
-    use_blas: bool,
+    forward_pass: int,
 ) -> None:
     """One layer forward on a chunk, rows ``source_row..`` of ``acts`` to rows ``target_row..``.
 
     ``Z = W A + b``; for a hidden layer then ``max(Z, 0)`` (NaN-propagating,
     like ``np.maximum``) and, with dropout, ``A * D / keep_prob``. The last
-    terms of the sum, the bias and the activation are one pass. With
-    ``use_blas`` the product ``W A`` is one BLAS call over the whole chunk.
+    terms of the sum, the bias and the activation are one pass.
+    ``forward_pass`` (see :func:`layer_plan`): with BLAS the product ``W A`` is
+    one BLAS call over the whole chunk.
     """
     zero = acts.shape[0] - 1
+    use_blas = forward_pass == FORWARD_BLAS
     if use_blas:
         W = params[weight_offset : weight_offset + n_out * n_in].reshape((n_out, n_in))
         np.dot(W, acts[source_row : source_row + n_in], acts[target_row : target_row + n_out])
     blocked = 0
-    if hidden and n_in == 2 and not use_blas:
+    if forward_pass == FORWARD_RELU_FOUR_OF_TWO:
         blocked = (n_out // 4) * 4
         for j in range(0, blocked, 4):
             _relu_four_rows(
@@ -771,7 +840,7 @@ def _linear(
                 keep_scale,
                 dropout,
             )
-    if n_out == 3 and n_in > 4 and not use_blas:
+    if forward_pass == FORWARD_THREE_OUTPUTS:
         _three_outputs(
             params,
             weight_offset,
@@ -842,7 +911,7 @@ def _backward_hidden(
     act_row: int,
     width: int,
     keep_scale: float,
-    use_blas: bool,
+    backward_pass: int,
 ) -> None:
     """``dA = W^T dZ``, then ``dA * D / keep_prob``, then ``dZ = dA * (A > 0)``, into ``dz``.
 
@@ -853,8 +922,10 @@ def _backward_hidden(
     except where D = 1, A <= 0 and ``dA / keep_prob`` overflows (values near
     1e308): the reference gives NaN there, this 0. Without dropout
     ``keep_scale`` is 1 and the product exact, so one loop serves both.
+    ``backward_pass``: generic or BLAS (see :func:`layer_plan`).
     """
     zero = dz.shape[0] - 1
+    use_blas = backward_pass == BACKWARD_BLAS
     if use_blas:
         W = params[weight_offset : weight_offset + n_out * n_in].reshape((n_out, n_in))
         np.dot(W.T, dz[dz_row : dz_row + n_out], dz[target_row : target_row + n_in])
@@ -1065,7 +1136,7 @@ def _forward_chunk(
     keep: ByteArray,
     keep_scale: float,
     dropout: bool,
-    blas: BoolArray,
+    plan: IntArray,
 ) -> None:
     """Forward pass of examples ``start .. start + width``; logits end in the last row block."""
     for i in range(layers[0]):
@@ -1089,7 +1160,7 @@ def _forward_chunk(
             start,
             keep_scale,
             dropout,
-            blas[l],
+            plan[l, 0],
         )
 
 
@@ -1104,12 +1175,15 @@ def _count_correct(
     X: FloatArray,
     Y: FloatArray,
     keep: ByteArray,
-    blas: BoolArray,
-) -> int:
-    """How many examples the plain pass (no dropout) classifies right (class 1 where A_L > 0.5)."""
+    plan: IntArray,
+    with_loss: bool,
+) -> tuple[int, float]:
+    """The plain pass (no dropout): examples classified right (class 1 where A_L > 0.5), and
+    with ``with_loss`` the summed cross-entropy ``sum_t log(1 + exp(-+Z_L))`` (else 0)."""
     m = X.shape[1]
     out = rows[layers.size - 1]
     correct = 0
+    loss = 0.0
     chunk = acts.shape[1]
     for start in range(0, m, chunk):
         width = min(chunk, m - start)
@@ -1126,12 +1200,16 @@ def _count_correct(
             keep,
             1.0,
             False,
-            blas,
+            plan,
         )
         for t in range(width):
             if (_sigmoid(acts[out, t]) > 0.5) == (Y[0, _unsigned_column(start, t)] == 1.0):
                 correct += 1
-    return correct
+        if with_loss:
+            for t in range(width):
+                z = acts[out, t]
+                loss += _log1p_exp(-z if Y[0, _unsigned_column(start, t)] == 1.0 else z)
+    return correct, loss
 
 
 @compiled()
@@ -1175,7 +1253,7 @@ def _train_one(
     dz: FloatArray,
     grad: FloatArray,
     keep: ByteArray,
-    blas: BoolArray,
+    plan: IntArray,
     scratch: FloatArray,
     done: IntArray,
     cancel: IntArray,
@@ -1184,16 +1262,14 @@ def _train_one(
     m = X.shape[1]
     chunk = acts.shape[1]
     any_blas = False
-    for l in range(blas.size):
-        any_blas = any_blas or blas[l]
+    for l in range(plan.shape[0]):
+        any_blas = any_blas or plan[l, 1] == GRADIENT_BLAS
     n_linear = layers.size - 1
     rows = np.zeros(layers.size + 1, dtype=np.int64)
     for l in range(layers.size):
         rows[l + 1] = rows[l] + layers[l]
     hidden_units = rows[n_linear] - rows[1]
-    # Two inputs or fewer and a next layer of at most 4: the backward step of the first two
-    # linear layers is one pass per first-layer unit (_backward_first_layers).
-    fuse_first = n_linear >= 2 and not blas[0] and not blas[1] and layers[0] <= 2 and layers[2] <= 4
+    fuse_first = n_linear >= 2 and plan[1, 2] == BACKWARD_FUSED_FIRST
     model = params[k]
     dropout = mode != NO_DROPOUT
     if mode == COURSE_MASKS:
@@ -1213,8 +1289,8 @@ def _train_one(
             r = i // record_every
             train_accuracy[r] = (
                 _count_correct(
-                    model, layers, weight_offsets, bias_offsets, rows, acts, X, Y, keep, blas
-                )
+                    model, layers, weight_offsets, bias_offsets, rows, acts, X, Y, keep, plan, False
+                )[0]
                 / m
             )
             if has_test:
@@ -1229,8 +1305,9 @@ def _train_one(
                         X_test,
                         Y_test,
                         keep,
-                        blas,
-                    )
+                        plan,
+                        False,
+                    )[0]
                     / X_test.shape[1]
                 )
         grad[:] = 0.0
@@ -1254,7 +1331,7 @@ def _train_one(
                 keep,
                 keep_scale,
                 dropout,
-                blas,
+                plan,
             )
             # Output layer: loss from the logits, dZ_L = sigmoid(Z_L) - Y. The rows of dz are
             # those of acts less the input's.
@@ -1284,7 +1361,7 @@ def _train_one(
                         keep_scale,
                     )
                     break
-                if blas[l]:
+                if plan[l, 1] == GRADIENT_BLAS:
                     _accumulate_gradient_blas(
                         grad,
                         weight_offsets[l],
@@ -1310,6 +1387,7 @@ def _train_one(
                         acts,
                         rows[l],
                         width,
+                        plan[l, 1],
                     )
                 if l == 0:
                     break
@@ -1325,7 +1403,7 @@ def _train_one(
                     rows[l],
                     width,
                     keep_scale,
-                    blas[l],
+                    plan[l, 2],
                 )
         if recording:
             penalty = (1.0 / m) * (l2 / 2) * _squared_weights(model, layers, weight_offsets)
@@ -1337,17 +1415,20 @@ def _train_one(
                 model[e] -= learning_rate * (inv_m * grad[e])
         done[k] = i + 1
     final = train_accuracy.size - 1
-    train_accuracy[final] = (
-        _count_correct(model, layers, weight_offsets, bias_offsets, rows, acts, X, Y, keep, blas)
-        / m
+    correct, loss = _count_correct(
+        model, layers, weight_offsets, bias_offsets, rows, acts, X, Y, keep, plan, True
     )
+    train_accuracy[final] = correct / m
+    penalty = (1.0 / m) * (l2 / 2) * _squared_weights(model, layers, weight_offsets)
+    cost[final] = loss / m + penalty
     if has_test:
         test_accuracy[final] = (
             _count_correct(
-                model, layers, weight_offsets, bias_offsets, rows, acts, X_test, Y_test, keep, blas
-            )
+                model, layers, weight_offsets, bias_offsets, rows, acts, X_test, Y_test, keep, plan,
+                False,
+            )[0]
             / X_test.shape[1]
-        )
+        )  # fmt: skip
 
 
 @compiled()
@@ -1376,7 +1457,7 @@ def train_model(
     cost: FloatArray,
     train_accuracy: FloatArray,
     test_accuracy: FloatArray,
-    blas: BoolArray,
+    plan: IntArray,
 ) -> None:
     """Train model k of the batch start to finish, in a workspace of its own.
 
@@ -1404,11 +1485,11 @@ def train_model(
             (any shape when no model uses course masks).
         rng_states: ``(K, 4)`` SFC64 words (see :func:`sfc64_fill_keep`), advanced in
             place by fresh masks.
-        cost: ``(K, R)``, filled at recorded iterations.
+        cost: ``(K, R + 1)``, filled at recorded iterations (on the training pass, with
+            dropout); the last column receives the final parameters' cost on the plain pass.
         train_accuracy, test_accuracy: ``(K, R + 1)``, filled at recorded
             iterations; the last column receives the final accuracy.
-        blas: ``(L,)`` per linear layer, whether its products go through BLAS
-            (``np.dot``) rather than the kernel's own loops (see :data:`BLAS_MIN_WIDTH`).
+        plan: ``(L, 3)`` per linear layer, the passes serving it (:func:`layer_plan`).
     """
     m = X.shape[1]
     activation_rows = 0
@@ -1422,8 +1503,8 @@ def train_model(
     grad = np.empty(params.shape[1])
     keep = np.ones((max(hidden_units, 1), m), dtype=np.uint8)
     largest_blas_layer = 1
-    for l in range(blas.size):
-        if blas[l]:
+    for l in range(plan.shape[0]):
+        if plan[l, 1] == GRADIENT_BLAS:
             largest_blas_layer = max(largest_blas_layer, layers[l] * layers[l + 1])
     scratch = np.empty(largest_blas_layer)
     _train_one(
@@ -1453,7 +1534,7 @@ def train_model(
         dz,
         grad,
         keep,
-        blas,
+        plan,
         scratch,
         done,
         cancel,

@@ -73,6 +73,10 @@ class TrainedModels:
         test_accuracy: final test accuracy, shape ``(K,)``, or None.
         diverged_at: per model, the first recorded iteration whose cost was not
             finite (or ``iterations`` if only the final parameters were), else None.
+        final_cost: the training cost of the final parameters, shape ``(K,)``: the
+            cross-entropy of the plain pass (no dropout) plus the L2 term. Unlike
+            ``history.cost`` (recorded before an update, on the dropped-out pass), it
+            is the cost of the parameters returned.
     """
 
     configs: tuple[TrainConfig, ...]
@@ -81,6 +85,7 @@ class TrainedModels:
     train_accuracy: FloatArray
     test_accuracy: FloatArray | None
     diverged_at: tuple[int | None, ...]
+    final_cost: FloatArray
 
     def __len__(self) -> int:
         return len(self.configs)
@@ -214,6 +219,7 @@ def conclude(
     history: History,
     final_train: FloatArray,
     final_test: FloatArray | None,
+    final_cost: FloatArray,
     on_divergence: Literal["raise", "record"],
 ) -> TrainedModels:
     """Detect divergence (raising or recording it) and assemble the result."""
@@ -237,6 +243,7 @@ def conclude(
         train_accuracy=final_train,
         test_accuracy=final_test,
         diverged_at=tuple(diverged_at),
+        final_cost=final_cost,
     )
 
 
@@ -419,10 +426,11 @@ def train(
     Y_test_array = problem.Y_test if problem.Y_test is not None else np.zeros((1, 1))
 
     recorded = problem.recorded
-    cost = np.empty((n_models, recorded.size))
+    cost = np.empty((n_models, recorded.size + 1))  # the last column: the final cost
     train_acc = np.empty((n_models, recorded.size + 1))
     test_acc = np.empty((n_models, recorded.size + 1))
     blas = blas_layers(layers)
+    plan = kernel.layer_plan(layers, blas)
     keep_prob = np.array([c.keep_prob for c in batch], dtype=np.float64)
     arrays: tuple[Any, ...] = (
         flat,
@@ -446,7 +454,7 @@ def train(
         cost,
         train_acc,
         test_acc,
-        blas,
+        plan,
     )
     iterations = problem.iterations
     done = np.zeros(n_models, dtype=np.int64)  # per model, written by the kernel
@@ -460,7 +468,7 @@ def train(
             progress(mean_done, iterations)
 
     # BLAS layers use the cores themselves: models then go one after another.
-    n_workers = 1 if blas.any() else min(threads, n_models)
+    n_workers = 1 if np.any(plan[:, 1] == kernel.GRADIENT_BLAS) else min(threads, n_models)
     run_models(
         longest_first(_relative_costs(modes)),
         n_workers,
@@ -470,7 +478,10 @@ def train(
         report,
     )
     history = History(
-        recorded, cost, train_acc[:, :-1].copy(), test_acc[:, :-1].copy() if has_test else None
+        recorded,
+        cost[:, :-1].copy(),
+        train_acc[:, :-1].copy(),
+        test_acc[:, :-1].copy() if has_test else None,
     )
     return conclude(
         problem,
@@ -478,5 +489,6 @@ def train(
         history,
         train_acc[:, -1].copy(),
         test_acc[:, -1].copy() if has_test else None,
+        cost[:, -1].copy(),
         on_divergence,
     )
