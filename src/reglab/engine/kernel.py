@@ -14,7 +14,9 @@ readable NumPy reference) exactly, iteration by iteration:
 - update: ``W -= learning_rate * dW``, ``b -= learning_rate * db``;
 - every ``record_every`` iterations (before the update): the cost
   ``mean(log(1 + exp(-+Z_L))) + l2/(2m) sum ||W||^2`` on the dropped-out pass,
-  and the accuracy of the plain pass on the training and test sets.
+  and the accuracy of the plain pass on the training and test sets; after the
+  last update, the same cost and accuracies of the final parameters on the
+  plain pass.
 
 How it is fast: each model trains start to finish on one thread, with its
 parameters and a few examples' activations in that core's cache; the m
@@ -52,9 +54,35 @@ the exercise's fixed uniforms (:func:`reglab.engine.dropout.course_uniforms`).
 Layout (all C-contiguous): ``params`` ``(K, P)`` holds model k's weights and
 biases flat, ``W_l`` row-major at ``weight_offsets[l]`` and ``b_l`` at
 ``bias_offsets[l]`` (l = 0 for the first linear layer); inputs ``(n_0, m)``.
+
+The design, so that it can grow:
+
+- Inputs are four named records (namedtuples, which Numba takes as arguments
+  and caches): :class:`Layout` (architecture, plan, head, iterations),
+  :class:`Data`, :class:`Settings` (per-model arrays) and :class:`Records`
+  (outputs). :func:`train_model` takes them and nothing else but the model,
+  its counters and the parameters; a new option is one field, written in one
+  place (:func:`reglab.engine.train`).
+- Which pass serves which layer is decided once, in Python, by
+  :func:`layer_plan`: one table of codes per layer (forward, gradient,
+  backward), code 0 the generic pass. A new fast pass is a code there and a
+  branch where that column is read; the tests force the generic passes
+  (:data:`FAST_PASSES`) and compare.
+- The output head (its ``dZ_L``, loss and prediction) and the update rule are
+  small functions chosen by a code, like scikit-learn's ACTIVATIONS /
+  LOSS_FUNCTIONS tables (Numba dispatches on an integer, not on a function
+  stored in a dict). To add a head: a code in :data:`HEADS` and a branch in
+  each of :func:`_head_delta`, :func:`_head_loss` and :func:`_head_correct`
+  (plus its output rows in :class:`Layout`'s ``layers``). To add an update
+  rule: a code in :data:`UPDATE_RULES`, a branch in :func:`_update`, and its
+  state (momentum's ``v``, Adam's ``v``, ``s``, ``t``) as workspace beside
+  ``grad`` in :func:`train_model`. The reference
+  (:mod:`reglab.engine.reference`) gets the same math in NumPy.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -159,6 +187,94 @@ def layer_plan(layers: tuple[int, ...], blas: BoolArray) -> IntArray:
     if n_linear >= 2 and not blas[0] and not blas[1] and layers[0] <= 2 and layers[2] <= 4:
         plan[1, 2] = BACKWARD_FUSED_FIRST
     return plan
+
+
+HEAD_SIGMOID = 0
+"""One sigmoid unit with binary cross-entropy (labels 0/1): the exercise's head."""
+HEADS = {"sigmoid": HEAD_SIGMOID}
+"""Output heads by name: the code :class:`Layout` carries (see :func:`_head_delta`)."""
+
+UPDATE_GRADIENT_DESCENT = 0
+"""``p -= learning_rate * gradient``."""
+UPDATE_RULES = {"gd": UPDATE_GRADIENT_DESCENT}
+"""Update rules by name: the per-model code :class:`Settings` carries (see :func:`_update`)."""
+
+
+class Layout(NamedTuple):
+    """What the batch's models share besides the data: the architecture and its plan.
+
+    Attributes:
+        layers: ``(L + 1,)`` layer sizes.
+        weight_offsets, bias_offsets: ``(L,)`` where ``W_l``/``b_l`` start in a row of params.
+        plan: ``(L, 3)`` the passes serving each linear layer (:func:`layer_plan`).
+        head: the output head's code (:data:`HEADS`).
+        iterations: updates per model.
+        record_every: the recording period.
+    """
+
+    layers: IntArray
+    weight_offsets: IntArray
+    bias_offsets: IntArray
+    plan: IntArray
+    head: int
+    iterations: int
+    record_every: int
+
+
+class Data(NamedTuple):
+    """The examples, shared by the batch's models (read only).
+
+    Attributes:
+        X, Y: training inputs ``(n_0, m)`` and labels ``(1, m)``.
+        X_test, Y_test: the test set (ignored unless ``has_test``).
+        has_test: whether there is a test set.
+        course_uniforms: ``(n_1 + ... + n_{L-1}, m)`` the exercise's uniforms
+            (any shape when no model uses course masks).
+    """
+
+    X: FloatArray
+    Y: FloatArray
+    X_test: FloatArray
+    Y_test: FloatArray
+    has_test: bool
+    course_uniforms: FloatArray
+
+
+class Settings(NamedTuple):
+    """Per-model settings, one entry per model of the batch, shape ``(K,)`` each.
+
+    Attributes:
+        l2, learning_rate, keep_prob: as in :class:`reglab.config.TrainConfig`.
+        keep_scale: ``1 / keep_prob``, computed by NumPy (see :func:`_dropped`);
+            exactly 1 for models without dropout, whose backward passes multiply by it too.
+        modes: NO_DROPOUT, FRESH_MASKS or COURSE_MASKS.
+        update_rules: the update rule's code (:data:`UPDATE_RULES`).
+        rng_states: ``(K, 4)`` SFC64 words (see :func:`sfc64_fill_keep`), advanced in
+            place by fresh masks.
+    """
+
+    l2: FloatArray
+    learning_rate: FloatArray
+    keep_prob: FloatArray
+    keep_scale: FloatArray
+    modes: IntArray
+    update_rules: IntArray
+    rng_states: UIntArray
+
+
+class Records(NamedTuple):
+    """What the kernel writes per model besides its parameters (R recorded iterations).
+
+    Attributes:
+        cost: ``(K, R + 1)``, filled at recorded iterations (on the training pass, with
+            dropout); the last column receives the final parameters' cost on the plain pass.
+        train_accuracy, test_accuracy: ``(K, R + 1)``, filled at recorded
+            iterations; the last column receives the final accuracy.
+    """
+
+    cost: FloatArray
+    train_accuracy: FloatArray
+    test_accuracy: FloatArray
 
 
 @compiled(fastmath=MATMUL_FASTMATH)
@@ -1123,11 +1239,88 @@ def _log1p_exp(x: float) -> float:
 
 
 @compiled()
+def _head_delta(
+    head: int,
+    acts: FloatArray,
+    out: int,
+    dz: FloatArray,
+    d: int,
+    Y: FloatArray,
+    start: int,
+    width: int,
+) -> None:
+    """The output head's ``dZ_L`` (the loss's gradient in the logits) over a chunk, into ``dz``.
+
+    Sigmoid with cross-entropy: ``dZ_L = sigmoid(Z_L) - Y``.
+    """
+    if head == HEAD_SIGMOID:
+        _output_delta(acts, out, dz, d, Y, start, width)
+
+
+@compiled()
+def _head_loss(
+    head: int, acts: FloatArray, out: int, Y: FloatArray, start: int, width: int, total: float
+) -> float:
+    """``total`` plus the output head's loss of each example of a chunk, from the logits.
+
+    (A running sum, one example at a time, so chunking never changes its rounding.)
+
+    Sigmoid with cross-entropy: ``log(1 + exp(-Z_L))`` where y = 1, ``log(1 + exp(Z_L))`` where 0.
+    """
+    loss = total
+    if head == HEAD_SIGMOID:
+        for t in range(width):
+            z = acts[out, t]
+            loss += _log1p_exp(-z if Y[0, _unsigned_column(start, t)] == 1.0 else z)
+    return loss
+
+
+@compiled()
+def _head_correct(
+    head: int, acts: FloatArray, out: int, Y: FloatArray, start: int, width: int
+) -> int:
+    """How many examples of a chunk the output head classifies right, from the logits.
+
+    Sigmoid: class 1 where ``sigmoid(Z_L) > 0.5``.
+    """
+    correct = 0
+    if head == HEAD_SIGMOID:
+        for t in range(width):
+            if (_sigmoid(acts[out, t]) > 0.5) == (Y[0, _unsigned_column(start, t)] == 1.0):
+                correct += 1
+    return correct
+
+
+@compiled()
+def _update(
+    rule: int,
+    model: FloatArray,
+    grad: FloatArray,
+    layout: Layout,
+    learning_rate: float,
+    inv_m: float,
+    decay: float,
+) -> None:
+    """One update of a model's parameters from its summed gradient ``grad``, by ``rule``.
+
+    The gradient of each weight is ``inv_m * grad + decay * W`` (L2: ``decay = l2 / m``),
+    of each bias ``inv_m * grad``. Gradient descent: ``p -= learning_rate * gradient``.
+    """
+    layers = layout.layers
+    if rule == UPDATE_GRADIENT_DESCENT:
+        for l in range(layers.size - 1):
+            w = layout.weight_offsets[l]
+            for e in range(w, w + layers[l + 1] * layers[l]):
+                model[e] -= learning_rate * (inv_m * grad[e] + decay * model[e])
+            b = layout.bias_offsets[l]
+            for e in range(b, b + layers[l + 1]):
+                model[e] -= learning_rate * (inv_m * grad[e])
+
+
+@compiled()
 def _forward_chunk(
     params: FloatArray,
-    layers: IntArray,
-    weight_offsets: IntArray,
-    bias_offsets: IntArray,
+    layout: Layout,
     rows: IntArray,
     acts: FloatArray,
     X: FloatArray,
@@ -1136,9 +1329,9 @@ def _forward_chunk(
     keep: ByteArray,
     keep_scale: float,
     dropout: bool,
-    plan: IntArray,
 ) -> None:
     """Forward pass of examples ``start .. start + width``; logits end in the last row block."""
+    layers = layout.layers
     for i in range(layers[0]):
         for t in range(width):
             acts[i, t] = X[i, _unsigned_column(start, t)]
@@ -1146,8 +1339,8 @@ def _forward_chunk(
     for l in range(n_linear):
         _linear(
             params,
-            weight_offsets[l],
-            bias_offsets[l],
+            layout.weight_offsets[l],
+            layout.bias_offsets[l],
             layers[l + 1],
             layers[l],
             acts,
@@ -1160,105 +1353,103 @@ def _forward_chunk(
             start,
             keep_scale,
             dropout,
-            plan[l, 0],
+            layout.plan[l, 0],
         )
 
 
 @compiled()
 def _count_correct(
     params: FloatArray,
-    layers: IntArray,
-    weight_offsets: IntArray,
-    bias_offsets: IntArray,
+    layout: Layout,
     rows: IntArray,
     acts: FloatArray,
     X: FloatArray,
     Y: FloatArray,
     keep: ByteArray,
-    plan: IntArray,
     with_loss: bool,
 ) -> tuple[int, float]:
-    """The plain pass (no dropout): examples classified right (class 1 where A_L > 0.5), and
-    with ``with_loss`` the summed cross-entropy ``sum_t log(1 + exp(-+Z_L))`` (else 0)."""
+    """The plain pass (no dropout): examples classified right, and with ``with_loss`` the
+    head's loss summed over the examples (else 0)."""
     m = X.shape[1]
-    out = rows[layers.size - 1]
+    out = rows[layout.layers.size - 1]
     correct = 0
     loss = 0.0
     chunk = acts.shape[1]
     for start in range(0, m, chunk):
         width = min(chunk, m - start)
-        _forward_chunk(
-            params,
-            layers,
-            weight_offsets,
-            bias_offsets,
-            rows,
-            acts,
-            X,
-            start,
-            width,
-            keep,
-            1.0,
-            False,
-            plan,
-        )
-        for t in range(width):
-            if (_sigmoid(acts[out, t]) > 0.5) == (Y[0, _unsigned_column(start, t)] == 1.0):
-                correct += 1
+        _forward_chunk(params, layout, rows, acts, X, start, width, keep, 1.0, False)
+        correct += _head_correct(layout.head, acts, out, Y, start, width)
         if with_loss:
-            for t in range(width):
-                z = acts[out, t]
-                loss += _log1p_exp(-z if Y[0, _unsigned_column(start, t)] == 1.0 else z)
+            loss = _head_loss(layout.head, acts, out, Y, start, width, loss)
     return correct, loss
 
 
 @compiled()
-def _squared_weights(params: FloatArray, layers: IntArray, weight_offsets: IntArray) -> float:
+def _squared_weights(params: FloatArray, layout: Layout) -> float:
     """``sum_l ||W_l||_F^2``."""
+    layers = layout.layers
     total = 0.0
     for l in range(layers.size - 1):
         layer = 0.0
         for e in range(layers[l + 1] * layers[l]):
-            w = params[weight_offsets[l] + e]
+            w = params[layout.weight_offsets[l] + e]
             layer += w * w
         total += layer
     return total
 
 
 @compiled()
-def _train_one(
-    k: int,
-    iterations: int,
-    record_every: int,
-    params: FloatArray,
-    layers: IntArray,
-    weight_offsets: IntArray,
-    bias_offsets: IntArray,
-    X: FloatArray,
-    Y: FloatArray,
-    X_test: FloatArray,
-    Y_test: FloatArray,
-    has_test: bool,
-    l2: float,
-    learning_rate: float,
-    keep_prob: float,
-    keep_scale: float,
-    mode: int,
-    course_uniforms: FloatArray,
-    rng_state: UIntArray,
-    cost: FloatArray,
+def _record_accuracies(
+    model: FloatArray,
+    layout: Layout,
+    data: Data,
+    rows: IntArray,
+    acts: FloatArray,
+    keep: ByteArray,
     train_accuracy: FloatArray,
     test_accuracy: FloatArray,
+    r: int,
+) -> None:
+    """Column r of the model's accuracies: the plain pass on the training and test sets."""
+    m = data.X.shape[1]
+    train_accuracy[r] = (
+        _count_correct(model, layout, rows, acts, data.X, data.Y, keep, False)[0] / m
+    )
+    if data.has_test:
+        test_accuracy[r] = (
+            _count_correct(model, layout, rows, acts, data.X_test, data.Y_test, keep, False)[0]
+            / data.X_test.shape[1]
+        )
+
+
+@compiled()
+def _train_one(
+    k: int,
+    cancel: IntArray,
+    done: IntArray,
+    params: FloatArray,
+    layout: Layout,
+    data: Data,
+    settings: Settings,
+    records: Records,
     acts: FloatArray,
     dz: FloatArray,
     grad: FloatArray,
     keep: ByteArray,
-    plan: IntArray,
     scratch: FloatArray,
-    done: IntArray,
-    cancel: IntArray,
 ) -> None:
     """Model k's iterations (its row of ``params``, updated in place), ``done[k]`` counting them."""
+    X, Y = data.X, data.Y
+    layers, weight_offsets, bias_offsets, plan = (
+        layout.layers, layout.weight_offsets, layout.bias_offsets, layout.plan
+    )  # fmt: skip
+    l2, learning_rate = settings.l2[k], settings.learning_rate[k]
+    keep_prob, keep_scale, mode = settings.keep_prob[k], settings.keep_scale[k], settings.modes[k]
+    rng_state = settings.rng_states[k]
+    cost, train_accuracy, test_accuracy = (
+        records.cost[k], records.train_accuracy[k], records.test_accuracy[k]
+    )  # fmt: skip
+    record_every = layout.record_every
     m = X.shape[1]
     chunk = acts.shape[1]
     any_blas = False
@@ -1275,41 +1466,21 @@ def _train_one(
     if mode == COURSE_MASKS:
         for h in range(hidden_units):
             for t in range(m):
-                keep[h, t] = 1 if course_uniforms[h, t] < keep_prob else 0
+                keep[h, t] = 1 if data.course_uniforms[h, t] < keep_prob else 0
     inv_m = 1.0 / m
     decay = l2 / m
     out = rows[n_linear]
-    for i in range(iterations):
+    for i in range(layout.iterations):
         if cancel[0] != 0:
             return
         if mode == FRESH_MASKS:
             sfc64_fill_keep(rng_state, keep_prob, keep[:hidden_units])
         recording = i % record_every == 0
         if recording:
-            r = i // record_every
-            train_accuracy[r] = (
-                _count_correct(
-                    model, layers, weight_offsets, bias_offsets, rows, acts, X, Y, keep, plan, False
-                )[0]
-                / m
-            )
-            if has_test:
-                test_accuracy[r] = (
-                    _count_correct(
-                        model,
-                        layers,
-                        weight_offsets,
-                        bias_offsets,
-                        rows,
-                        acts,
-                        X_test,
-                        Y_test,
-                        keep,
-                        plan,
-                        False,
-                    )[0]
-                    / X_test.shape[1]
-                )
+            _record_accuracies(
+                model, layout, data, rows, acts, keep, train_accuracy, test_accuracy,
+                i // record_every,
+            )  # fmt: skip
         grad[:] = 0.0
         loss = 0.0
         for start in range(0, m, chunk):
@@ -1318,29 +1489,13 @@ def _train_one(
                 # BLAS products run over all the buffer's columns: those past the chunk must be 0.
                 acts[:, width:] = 0.0
                 dz[:, width:] = 0.0
-            _forward_chunk(
-                model,
-                layers,
-                weight_offsets,
-                bias_offsets,
-                rows,
-                acts,
-                X,
-                start,
-                width,
-                keep,
-                keep_scale,
-                dropout,
-                plan,
-            )
-            # Output layer: loss from the logits, dZ_L = sigmoid(Z_L) - Y. The rows of dz are
-            # those of acts less the input's.
+            _forward_chunk(model, layout, rows, acts, X, start, width, keep, keep_scale, dropout)
+            # Output layer: the head's loss and dZ_L from the logits. The rows of dz are those of
+            # acts less the input's.
             d = out - layers[0]
             if recording:
-                for t in range(width):
-                    z = acts[out, t]
-                    loss += _log1p_exp(-z if Y[0, _unsigned_column(start, t)] == 1.0 else z)
-            _output_delta(acts, out, dz, d, Y, start, width)
+                loss = _head_loss(layout.head, acts, out, Y, start, width, loss)
+            _head_delta(layout.head, acts, out, dz, d, Y, start, width)
             for l in range(n_linear - 1, -1, -1):
                 if l == 1 and fuse_first:
                     _backward_first_layers(
@@ -1406,29 +1561,14 @@ def _train_one(
                     plan[l, 2],
                 )
         if recording:
-            penalty = (1.0 / m) * (l2 / 2) * _squared_weights(model, layers, weight_offsets)
+            penalty = (1.0 / m) * (l2 / 2) * _squared_weights(model, layout)
             cost[i // record_every] = loss / m + penalty
-        for l in range(n_linear):
-            for e in range(weight_offsets[l], weight_offsets[l] + layers[l + 1] * layers[l]):
-                model[e] -= learning_rate * (inv_m * grad[e] + decay * model[e])
-            for e in range(bias_offsets[l], bias_offsets[l] + layers[l + 1]):
-                model[e] -= learning_rate * (inv_m * grad[e])
+        _update(settings.update_rules[k], model, grad, layout, learning_rate, inv_m, decay)
         done[k] = i + 1
     final = train_accuracy.size - 1
-    correct, loss = _count_correct(
-        model, layers, weight_offsets, bias_offsets, rows, acts, X, Y, keep, plan, True
-    )
-    train_accuracy[final] = correct / m
-    penalty = (1.0 / m) * (l2 / 2) * _squared_weights(model, layers, weight_offsets)
-    cost[final] = loss / m + penalty
-    if has_test:
-        test_accuracy[final] = (
-            _count_correct(
-                model, layers, weight_offsets, bias_offsets, rows, acts, X_test, Y_test, keep, plan,
-                False,
-            )[0]
-            / X_test.shape[1]
-        )  # fmt: skip
+    _record_accuracies(model, layout, data, rows, acts, keep, train_accuracy, test_accuracy, final)
+    penalty = (1.0 / m) * (l2 / 2) * _squared_weights(model, layout)
+    cost[final] = _count_correct(model, layout, rows, acts, X, Y, keep, True)[1] / m + penalty
 
 
 @compiled()
@@ -1436,28 +1576,11 @@ def train_model(
     k: int,
     cancel: IntArray,
     done: IntArray,
-    iterations: int,
-    record_every: int,
     params: FloatArray,
-    layers: IntArray,
-    weight_offsets: IntArray,
-    bias_offsets: IntArray,
-    X: FloatArray,
-    Y: FloatArray,
-    X_test: FloatArray,
-    Y_test: FloatArray,
-    has_test: bool,
-    l2: FloatArray,
-    learning_rate: FloatArray,
-    keep_prob: FloatArray,
-    keep_scale: FloatArray,
-    modes: IntArray,
-    course_uniforms: FloatArray,
-    rng_states: UIntArray,
-    cost: FloatArray,
-    train_accuracy: FloatArray,
-    test_accuracy: FloatArray,
-    plan: IntArray,
+    layout: Layout,
+    data: Data,
+    settings: Settings,
+    records: Records,
 ) -> None:
     """Train model k of the batch start to finish, in a workspace of its own.
 
@@ -1470,28 +1593,12 @@ def train_model(
             non-zero, the model stops where it is (its results are then not valid).
         done: ``(K,)`` iterations finished per model, written after each one, for
             the caller's progress report (read by another thread while this runs).
-        iterations: gradient-descent iterations.
-        record_every: recording period.
         params: ``(K, P)`` flat parameters, row k updated in place.
-        layers: ``(L + 1,)`` layer sizes.
-        weight_offsets, bias_offsets: ``(L,)`` where ``W_l``/``b_l`` start in a row of params.
-        X, Y: training inputs ``(n_0, m)`` and labels ``(1, m)``.
-        X_test, Y_test: test set (ignored unless ``has_test``).
-        l2, learning_rate, keep_prob: ``(K,)`` per model.
-        keep_scale: ``(K,)`` ``1 / keep_prob``, computed by NumPy (see :func:`_dropped`);
-            exactly 1 for models without dropout, whose backward passes multiply by it too.
-        modes: ``(K,)`` NO_DROPOUT, FRESH_MASKS or COURSE_MASKS.
-        course_uniforms: ``(n_1 + ... + n_{L-1}, m)`` the exercise's uniforms
-            (any shape when no model uses course masks).
-        rng_states: ``(K, 4)`` SFC64 words (see :func:`sfc64_fill_keep`), advanced in
-            place by fresh masks.
-        cost: ``(K, R + 1)``, filled at recorded iterations (on the training pass, with
-            dropout); the last column receives the final parameters' cost on the plain pass.
-        train_accuracy, test_accuracy: ``(K, R + 1)``, filled at recorded
-            iterations; the last column receives the final accuracy.
-        plan: ``(L, 3)`` per linear layer, the passes serving it (:func:`layer_plan`).
+        layout, data, settings, records: see :class:`Layout`, :class:`Data`,
+            :class:`Settings` and :class:`Records`.
     """
-    m = X.shape[1]
+    layers = layout.layers
+    m = data.X.shape[1]
     activation_rows = 0
     for l in range(layers.size):
         activation_rows += layers[l]
@@ -1503,39 +1610,10 @@ def train_model(
     grad = np.empty(params.shape[1])
     keep = np.ones((max(hidden_units, 1), m), dtype=np.uint8)
     largest_blas_layer = 1
-    for l in range(plan.shape[0]):
-        if plan[l, 1] == GRADIENT_BLAS:
+    for l in range(layout.plan.shape[0]):
+        if layout.plan[l, 1] == GRADIENT_BLAS:
             largest_blas_layer = max(largest_blas_layer, layers[l] * layers[l + 1])
     scratch = np.empty(largest_blas_layer)
     _train_one(
-        k,
-        iterations,
-        record_every,
-        params,
-        layers,
-        weight_offsets,
-        bias_offsets,
-        X,
-        Y,
-        X_test,
-        Y_test,
-        has_test,
-        l2[k],
-        learning_rate[k],
-        keep_prob[k],
-        keep_scale[k],
-        modes[k],
-        course_uniforms,
-        rng_states[k],
-        cost[k],
-        train_accuracy[k],
-        test_accuracy[k],
-        acts,
-        dz,
-        grad,
-        keep,
-        plan,
-        scratch,
-        done,
-        cancel,
+        k, cancel, done, params, layout, data, settings, records, acts, dz, grad, keep, scratch
     )

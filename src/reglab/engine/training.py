@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import pairwise
 from queue import Empty, SimpleQueue
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -432,30 +432,35 @@ def train(
     blas = blas_layers(layers)
     plan = kernel.layer_plan(layers, blas)
     keep_prob = np.array([c.keep_prob for c in batch], dtype=np.float64)
-    arrays: tuple[Any, ...] = (
-        flat,
-        np.array(layers, dtype=np.int64),
-        weight_offsets,
-        bias_offsets,
-        problem.X,
-        problem.Y,
-        X_test_array,
-        Y_test_array,
-        has_test,
-        np.array([c.l2 for c in batch], dtype=np.float64),
-        np.array([c.learning_rate for c in batch], dtype=np.float64),
-        keep_prob,
+    layout = kernel.Layout(
+        layers=np.array(layers, dtype=np.int64),
+        weight_offsets=weight_offsets,
+        bias_offsets=bias_offsets,
+        plan=plan,
+        head=kernel.HEADS["sigmoid"],
+        iterations=problem.iterations,
+        record_every=problem.record_every,
+    )
+    data = kernel.Data(
+        X=problem.X,
+        Y=problem.Y,
+        X_test=X_test_array,
+        Y_test=Y_test_array,
+        has_test=has_test,
+        course_uniforms=uniforms,
+    )
+    settings = kernel.Settings(
+        l2=np.array([c.l2 for c in batch], dtype=np.float64),
+        learning_rate=np.array([c.learning_rate for c in batch], dtype=np.float64),
+        keep_prob=keep_prob,
         # The dropout scale, kept out of compiled code (see kernel._dropped); exactly 1
         # without dropout, as the kernel's backward passes multiply by it in every mode.
-        np.where(modes == kernel.NO_DROPOUT, 1.0, 1.0 / keep_prob),
-        modes,
-        uniforms,
-        rng_states,
-        cost,
-        train_acc,
-        test_acc,
-        plan,
+        keep_scale=np.where(modes == kernel.NO_DROPOUT, 1.0, 1.0 / keep_prob),
+        modes=modes,
+        update_rules=np.full(n_models, kernel.UPDATE_RULES["gd"], dtype=np.int64),
+        rng_states=rng_states,
     )
+    records = kernel.Records(cost=cost, train_accuracy=train_acc, test_accuracy=test_acc)
     iterations = problem.iterations
     done = np.zeros(n_models, dtype=np.int64)  # per model, written by the kernel
     reported = 0
@@ -473,7 +478,7 @@ def train(
         longest_first(_relative_costs(modes)),
         n_workers,
         lambda k, cancel: kernel.train_model(
-            k, cancel, done, iterations, problem.record_every, *arrays
+            k, cancel, done, flat, layout, data, settings, records
         ),
         report,
     )
