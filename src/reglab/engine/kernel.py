@@ -735,7 +735,7 @@ def _relu_four_rows(
     keep_row: int,
     start: int,
     keep_scale: float,
-    dropout: bool,
+    dropout: bool | np.bool_,
 ) -> None:
     """Rows ``j..j+3`` of a hidden layer with two inputs, ``max(W A + b, 0)``, in one pass.
 
@@ -872,7 +872,7 @@ def _three_outputs(
     keep_row: int,
     start: int,
     keep_scale: float,
-    dropout: bool,
+    dropout: bool | np.bool_,
 ) -> None:
     """A layer of three outputs and more than four inputs: four inputs per pass, all three rows.
 
@@ -921,7 +921,7 @@ def _linear(
     keep_row: int,
     start: int,
     keep_scale: float,
-    dropout: bool,
+    dropout: bool | np.bool_,
     forward_pass: int,
 ) -> None:
     """One layer forward on a chunk, rows ``source_row..`` of ``acts`` to rows ``target_row..``.
@@ -1328,7 +1328,7 @@ def _forward_chunk(
     width: int,
     keep: ByteArray,
     keep_scale: float,
-    dropout: bool,
+    dropout: bool | np.bool_,
 ) -> None:
     """Forward pass of examples ``start .. start + width``; logits end in the last row block."""
     layers = layout.layers
@@ -1366,10 +1366,15 @@ def _count_correct(
     X: FloatArray,
     Y: FloatArray,
     keep: ByteArray,
-    with_loss: bool,
+    with_loss: bool | np.bool_,
 ) -> tuple[int, float]:
     """The plain pass (no dropout): examples classified right, and with ``with_loss`` the
-    head's loss summed over the examples (else 0)."""
+    head's loss summed over the examples (else 0).
+
+    Flags go to compiled calls as ``np.bool_``/``np.float64`` values, not literals:
+    Numba compiles a function once per literal argument value, and a literal
+    ``False`` here would compile the whole forward pass a second time.
+    """
     m = X.shape[1]
     out = rows[layout.layers.size - 1]
     correct = 0
@@ -1377,7 +1382,9 @@ def _count_correct(
     chunk = acts.shape[1]
     for start in range(0, m, chunk):
         width = min(chunk, m - start)
-        _forward_chunk(params, layout, rows, acts, X, start, width, keep, 1.0, False)
+        _forward_chunk(
+            params, layout, rows, acts, X, start, width, keep, np.float64(1.0), np.bool_(False)
+        )
         correct += _head_correct(layout.head, acts, out, Y, start, width)
         if with_loss:
             loss = _head_loss(layout.head, acts, out, Y, start, width, loss)
@@ -1396,30 +1403,6 @@ def _squared_weights(params: FloatArray, layout: Layout) -> float:
             layer += w * w
         total += layer
     return total
-
-
-@compiled()
-def _record_accuracies(
-    model: FloatArray,
-    layout: Layout,
-    data: Data,
-    rows: IntArray,
-    acts: FloatArray,
-    keep: ByteArray,
-    train_accuracy: FloatArray,
-    test_accuracy: FloatArray,
-    r: int,
-) -> None:
-    """Column r of the model's accuracies: the plain pass on the training and test sets."""
-    m = data.X.shape[1]
-    train_accuracy[r] = (
-        _count_correct(model, layout, rows, acts, data.X, data.Y, keep, False)[0] / m
-    )
-    if data.has_test:
-        test_accuracy[r] = (
-            _count_correct(model, layout, rows, acts, data.X_test, data.Y_test, keep, False)[0]
-            / data.X_test.shape[1]
-        )
 
 
 @compiled()
@@ -1470,6 +1453,7 @@ def _train_one(
     inv_m = 1.0 / m
     decay = l2 / m
     out = rows[n_linear]
+    no = np.bool_(False)  # the loss flag of the accuracy passes, a value (see _count_correct)
     for i in range(layout.iterations):
         if cancel[0] != 0:
             return
@@ -1477,10 +1461,13 @@ def _train_one(
             sfc64_fill_keep(rng_state, keep_prob, keep[:hidden_units])
         recording = i % record_every == 0
         if recording:
-            _record_accuracies(
-                model, layout, data, rows, acts, keep, train_accuracy, test_accuracy,
-                i // record_every,
-            )  # fmt: skip
+            r = i // record_every
+            train_accuracy[r] = _count_correct(model, layout, rows, acts, X, Y, keep, no)[0] / m
+            if data.has_test:
+                test_accuracy[r] = (
+                    _count_correct(model, layout, rows, acts, data.X_test, data.Y_test, keep, no)[0]
+                    / data.X_test.shape[1]
+                )
         grad[:] = 0.0
         loss = 0.0
         for start in range(0, m, chunk):
@@ -1566,9 +1553,14 @@ def _train_one(
         _update(settings.update_rules[k], model, grad, layout, learning_rate, inv_m, decay)
         done[k] = i + 1
     final = train_accuracy.size - 1
-    _record_accuracies(model, layout, data, rows, acts, keep, train_accuracy, test_accuracy, final)
-    penalty = (1.0 / m) * (l2 / 2) * _squared_weights(model, layout)
-    cost[final] = _count_correct(model, layout, rows, acts, X, Y, keep, True)[1] / m + penalty
+    correct, loss = _count_correct(model, layout, rows, acts, X, Y, keep, np.bool_(True))
+    train_accuracy[final] = correct / m
+    cost[final] = loss / m + (1.0 / m) * (l2 / 2) * _squared_weights(model, layout)
+    if data.has_test:
+        test_accuracy[final] = (
+            _count_correct(model, layout, rows, acts, data.X_test, data.Y_test, keep, no)[0]
+            / data.X_test.shape[1]
+        )
 
 
 @compiled()
