@@ -15,7 +15,7 @@ import pytest
 
 from reglab.config import TrainConfig
 from reglab.data.football import load_football
-from reglab.engine import kernel, kernel_compile, kernel_exp, kernel_random
+from reglab.engine import kernel, kernel_compile, kernel_exp, kernel_random, kernel_template
 from reglab.engine.dropout import fresh_keep
 from reglab.engine.kernel import CHUNK
 from reglab.engine.kernel_compile import source_digest
@@ -426,6 +426,20 @@ def test_kernel_files_state_the_digest_of_the_code_they_include() -> None:
     assert source_digest("kernel_compile.py") == kernel_random.COMPILED_WITH, "kernel_random.py"
     expected = source_digest("kernel_compile.py", "kernel_exp.py", "kernel_random.py")
     assert expected == kernel.CALLEES_DIGEST, "kernel.py: CALLEES_DIGEST"
+
+
+def test_the_gradient_blocks_are_the_template_s_output(tmp_path: Path) -> None:
+    """kernel.py's gradient blocks are kernel_template's text: regenerating changes nothing."""
+    source = Path(kernel.__file__).read_text()
+    start = source.index(kernel_template.BEGIN)
+    assert source.index(kernel_template.END, start) > start
+    copy = tmp_path / "kernel.py"
+    copy.write_text(source)
+    kernel_template.rewrite(copy)
+    assert copy.read_text() == source
+    assert kernel_template.gradient_blocks() in source
+    for n_rows, n_cols, _ in kernel_template.SHAPES:
+        assert callable(getattr(kernel, f"_gradient_block_{n_rows}x{n_cols}"))
 
 
 @numba.njit(cache=False)
