@@ -78,6 +78,8 @@ The design, so that it can grow:
   state (momentum's ``v``, Adam's ``v``, ``s``, ``t``) as workspace beside
   ``grad`` in :func:`train_model`. The reference
   (:mod:`reglab.engine.reference`) gets the same math in NumPy.
+- The gradient blocks (``_gradient_block_RxC``) are one template's output
+  (:mod:`reglab.engine.kernel_template`): edit the template, not the copies.
 """
 
 from __future__ import annotations
