@@ -15,7 +15,7 @@ import pytest
 
 from reglab.config import TrainConfig
 from reglab.data.football import load_football
-from reglab.engine import kernel, kernel_compile, kernel_exp, kernel_random
+from reglab.engine import kernel, kernel_compile, kernel_exp, kernel_random, kernel_template
 from reglab.engine.dropout import fresh_keep
 from reglab.engine.kernel import CHUNK
 from reglab.engine.kernel_compile import source_digest
@@ -71,6 +71,7 @@ def _assert_same(kernel: TrainedModels, reference: TrainedModels) -> None:
         assert reference.history.test_accuracy is not None
         np.testing.assert_array_equal(kernel.history.test_accuracy, reference.history.test_accuracy)
         np.testing.assert_array_equal(kernel.test_accuracy, reference.test_accuracy)
+    np.testing.assert_allclose(kernel.final_cost, reference.final_cost, rtol=RTOL, atol=0)
     assert kernel.diverged_at == reference.diverged_at
     assert kernel.configs == reference.configs
 
@@ -161,6 +162,72 @@ def test_blas_is_used_only_where_both_sides_are_wide() -> None:
     assert not blas_layers((2, 20, 3, 1)).any()
     assert blas_layers((2, 2000, 2000, 1)).tolist() == [False, True, False]
     assert blas_layers((64, 64, 1)).tolist() == [True, False]
+
+
+PLAN_CASES = [  # (layers, BLAS_MIN_WIDTH): together they use every pass of kernel.layer_plan
+    ((2, 20, 3, 1), kernel.BLAS_MIN_WIDTH),
+    ((2, 9, 4, 2, 1), kernel.BLAS_MIN_WIDTH),
+    ((2, 6, 2, 3, 1), kernel.BLAS_MIN_WIDTH),
+    ((5, 7, 3, 2, 1), kernel.BLAS_MIN_WIDTH),
+    ((3, 8, 6, 4, 1), 5),
+    ((1, 4, 5, 1), kernel.BLAS_MIN_WIDTH),
+]
+
+
+def _plans(fast: bool) -> list[np.ndarray]:
+    plans = []
+    for layers, width in PLAN_CASES:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(kernel, "BLAS_MIN_WIDTH", width)
+            patch.setattr(kernel, "FAST_PASSES", fast)
+            plans.append(kernel.layer_plan(layers, blas_layers(layers)))
+    return plans
+
+
+def test_the_plan_cases_use_every_pass_and_forcing_the_generic_ones_leaves_none() -> None:
+    used = np.concatenate(_plans(fast=True))
+    assert set(used[:, 0]) == {
+        kernel.FORWARD_ROWS,
+        kernel.FORWARD_BLAS,
+        kernel.FORWARD_RELU_FOUR_OF_TWO,
+        kernel.FORWARD_THREE_OUTPUTS,
+    }
+    assert set(used[:, 1]) == {
+        kernel.GRADIENT_TWO_BY_FOUR,
+        kernel.GRADIENT_BLAS,
+        kernel.GRADIENT_FOUR_BY_TWO,
+        kernel.GRADIENT_THREE_BY_FOUR,
+    }
+    assert set(used[:, 2]) == {
+        kernel.BACKWARD_ROWS,
+        kernel.BACKWARD_BLAS,
+        kernel.BACKWARD_FUSED_FIRST,
+    }
+    assert not np.concatenate(_plans(fast=False)).any()
+    assert kernel.layer_plan((2, 20, 3, 1), blas_layers((2, 20, 3, 1))).tolist() == [
+        [kernel.FORWARD_RELU_FOUR_OF_TWO, kernel.GRADIENT_FOUR_BY_TWO, kernel.BACKWARD_ROWS],
+        [kernel.FORWARD_THREE_OUTPUTS, kernel.GRADIENT_THREE_BY_FOUR, kernel.BACKWARD_FUSED_FIRST],
+        [kernel.FORWARD_ROWS, kernel.GRADIENT_TWO_BY_FOUR, kernel.BACKWARD_ROWS],
+    ]
+
+
+@pytest.mark.parametrize(("layers", "blas_min_width"), PLAN_CASES)
+def test_every_fast_pass_gives_the_generic_passes_numbers(
+    monkeypatch: pytest.MonkeyPatch, layers: tuple[int, ...], blas_min_width: int
+) -> None:
+    """Each shaped pass (kernel.layer_plan) against the generic passes forced on the same shape."""
+    monkeypatch.setattr(kernel, "BLAS_MIN_WIDTH", blas_min_width)
+    m = CHUNK + 77  # a full chunk and a partial one
+    X, Y, X_test, Y_test = _data(m, n_features=layers[0], seed=len(layers))
+    settings = {"layers": layers, "iterations": 12, "record_every": 5}
+    configs = [
+        TrainConfig(**settings),
+        TrainConfig(l2=0.5, keep_prob=0.75, seed=3, init="he", **settings),
+        TrainConfig(keep_prob=0.6, masks="course", **settings),
+    ]
+    fast = train(configs, X, Y, X_test, Y_test)
+    monkeypatch.setattr(kernel, "FAST_PASSES", False)
+    _assert_same(fast, train(configs, X, Y, X_test, Y_test))
 
 
 def test_kernel_matches_reference_without_a_test_set() -> None:
@@ -272,6 +339,7 @@ def test_divergence_is_detected_as_by_the_reference() -> None:
         train(configs, X, Y)
     kernel = train(configs, X, Y, X_test, Y_test, on_divergence="record")
     reference = train_reference(configs, X, Y, X_test, Y_test, on_divergence="record")
+    np.testing.assert_allclose(kernel.final_cost, reference.final_cost, rtol=RTOL, atol=0)
     assert kernel.diverged_at == reference.diverged_at
     assert kernel.diverged_at == (10, None, 10)
     np.testing.assert_array_equal(
@@ -358,6 +426,20 @@ def test_kernel_files_state_the_digest_of_the_code_they_include() -> None:
     assert source_digest("kernel_compile.py") == kernel_random.COMPILED_WITH, "kernel_random.py"
     expected = source_digest("kernel_compile.py", "kernel_exp.py", "kernel_random.py")
     assert expected == kernel.CALLEES_DIGEST, "kernel.py: CALLEES_DIGEST"
+
+
+def test_the_gradient_blocks_are_the_template_s_output(tmp_path: Path) -> None:
+    """kernel.py's gradient blocks are kernel_template's text: regenerating changes nothing."""
+    source = Path(kernel.__file__).read_text()
+    start = source.index(kernel_template.BEGIN)
+    assert source.index(kernel_template.END, start) > start
+    copy = tmp_path / "kernel.py"
+    copy.write_text(source)
+    kernel_template.rewrite(copy)
+    assert copy.read_text() == source
+    assert kernel_template.gradient_blocks() in source
+    for n_rows, n_cols, _ in kernel_template.SHAPES:
+        assert callable(getattr(kernel, f"_gradient_block_{n_rows}x{n_cols}"))
 
 
 @numba.njit(cache=False)

@@ -137,28 +137,29 @@ def test_a_cancelled_model_stops_before_its_next_iteration() -> None:
         0,
         np.ones(1, dtype=np.int64),  # cancelled
         done,
-        config.iterations,
-        config.record_every,
         params,
-        np.array(config.layers),
-        np.array([0, 9]),  # W1 (3, 2), b1, W2 (1, 3), b2
-        np.array([6, 12]),
-        X,
-        Y,
-        X,
-        Y,
-        False,
-        np.zeros(1),
-        np.full(1, config.learning_rate),
-        np.ones(1),
-        np.ones(1),
-        np.array([kernel.NO_DROPOUT]),
-        np.zeros((1, 1)),
-        np.zeros((1, 4), dtype=np.uint64),
-        np.zeros((1, 5)),
-        np.zeros((1, 6)),
-        np.zeros((1, 6)),
-        np.zeros(2, dtype=bool),
+        kernel.Layout(
+            layers=np.array(config.layers),
+            weight_offsets=np.array([0, 9]),  # W1 (3, 2), b1, W2 (1, 3), b2
+            bias_offsets=np.array([6, 12]),
+            plan=np.zeros((2, 3), dtype=np.int64),  # the generic passes
+            head=kernel.HEAD_SIGMOID,
+            iterations=config.iterations,
+            record_every=config.record_every,
+        ),
+        kernel.Data(X=X, Y=Y, X_test=X, Y_test=Y, has_test=False, course_uniforms=np.zeros((1, 1))),
+        kernel.Settings(
+            l2=np.zeros(1),
+            learning_rate=np.full(1, config.learning_rate),
+            keep_prob=np.ones(1),
+            keep_scale=np.ones(1),
+            modes=np.array([kernel.NO_DROPOUT]),
+            update_rules=np.array([kernel.UPDATE_GRADIENT_DESCENT]),
+            rng_states=np.zeros((1, 4), dtype=np.uint64),
+        ),
+        kernel.Records(
+            cost=np.zeros((1, 6)), train_accuracy=np.zeros((1, 6)), test_accuracy=np.zeros((1, 6))
+        ),
     )
     assert done[0] == 0
     np.testing.assert_array_equal(params, before)

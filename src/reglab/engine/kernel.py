@@ -14,7 +14,9 @@ readable NumPy reference) exactly, iteration by iteration:
 - update: ``W -= learning_rate * dW``, ``b -= learning_rate * db``;
 - every ``record_every`` iterations (before the update): the cost
   ``mean(log(1 + exp(-+Z_L))) + l2/(2m) sum ||W||^2`` on the dropped-out pass,
-  and the accuracy of the plain pass on the training and test sets.
+  and the accuracy of the plain pass on the training and test sets; after the
+  last update, the same cost and accuracies of the final parameters on the
+  plain pass.
 
 How it is fast: each model trains start to finish on one thread, with its
 parameters and a few examples' activations in that core's cache; the m
@@ -52,9 +54,37 @@ the exercise's fixed uniforms (:func:`reglab.engine.dropout.course_uniforms`).
 Layout (all C-contiguous): ``params`` ``(K, P)`` holds model k's weights and
 biases flat, ``W_l`` row-major at ``weight_offsets[l]`` and ``b_l`` at
 ``bias_offsets[l]`` (l = 0 for the first linear layer); inputs ``(n_0, m)``.
+
+The design, so that it can grow:
+
+- Inputs are four named records (namedtuples, which Numba takes as arguments
+  and caches): :class:`Layout` (architecture, plan, head, iterations),
+  :class:`Data`, :class:`Settings` (per-model arrays) and :class:`Records`
+  (outputs). :func:`train_model` takes them and nothing else but the model,
+  its counters and the parameters; a new option is one field, written in one
+  place (:func:`reglab.engine.train`).
+- Which pass serves which layer is decided once, in Python, by
+  :func:`layer_plan`: one table of codes per layer (forward, gradient,
+  backward), code 0 the generic pass. A new fast pass is a code there and a
+  branch where that column is read; the tests force the generic passes
+  (:data:`FAST_PASSES`) and compare.
+- The output head (its ``dZ_L``, loss and prediction) and the update rule are
+  small functions chosen by a code, like scikit-learn's ACTIVATIONS /
+  LOSS_FUNCTIONS tables (Numba dispatches on an integer, not on a function
+  stored in a dict). To add a head: a code in :data:`HEADS` and a branch in
+  each of :func:`_head_delta`, :func:`_head_loss` and :func:`_head_correct`
+  (plus its output rows in :class:`Layout`'s ``layers``). To add an update
+  rule: a code in :data:`UPDATE_RULES`, a branch in :func:`_update`, and its
+  state (momentum's ``v``, Adam's ``v``, ``s``, ``t``) as workspace beside
+  ``grad`` in :func:`train_model`. The reference
+  (:mod:`reglab.engine.reference`) gets the same math in NumPy.
+- The gradient blocks (``_gradient_block_RxC``) are one template's output
+  (:mod:`reglab.engine.kernel_template`): edit the template, not the copies.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
@@ -69,7 +99,7 @@ from reglab.engine.kernel_exp import exp
 from reglab.engine.kernel_random import sfc64_fill_keep
 from reglab.types import BoolArray, FloatArray
 
-CALLEES_DIGEST = "14500750b2fc4448"
+CALLEES_DIGEST = "d5d68acb11a5313d"
 """``source_digest('kernel_compile.py', 'kernel_exp.py', 'kernel_random.py')``: the
 code this file's cached functions include (see :mod:`reglab.engine.kernel_compile`)."""
 
@@ -94,6 +124,159 @@ the cores (OpenBLAS's own thread count, not ``n_threads``)."""
 NO_DROPOUT = 0
 FRESH_MASKS = 1
 COURSE_MASKS = 2
+
+# The passes: which loop serves which layer. A layer's plan is a row
+# (forward, gradient, backward) of the codes below, chosen once in Python by
+# :func:`layer_plan`; code 0 of each column is the generic pass, right for any
+# shape, and every other code a pass shaped for some layers, which must give
+# the generic pass's numbers to rounding (tests/test_kernel.py trains every
+# shape with the generic passes forced and compares).
+FORWARD_ROWS = 0
+"""Generic forward: one output row at a time, four inputs per pass."""
+FORWARD_BLAS = 1
+"""``W A`` as one BLAS product over the chunk (:data:`BLAS_MIN_WIDTH`)."""
+FORWARD_RELU_FOUR_OF_TWO = 2
+"""A hidden layer of two inputs: four ReLU rows per pass (the rest generic)."""
+FORWARD_THREE_OUTPUTS = 3
+"""Three outputs of more than four inputs: all three rows per pass."""
+
+GRADIENT_TWO_BY_FOUR = 0
+"""Generic ``grad_W += dZ A^T``: two rows of dZ against four of A per pass."""
+GRADIENT_BLAS = 1
+"""``dZ A^T`` as one BLAS product."""
+GRADIENT_FOUR_BY_TWO = 2
+"""At most two inputs: four rows of dZ per pass."""
+GRADIENT_THREE_BY_FOUR = 3
+"""Three rows of dZ per pass where that pads no more rows than two would."""
+
+BACKWARD_ROWS = 0
+"""Generic ``dZ_{l-1} = (W_l^T dZ_l) * D / keep_prob * (A_{l-1} > 0)``, a row at a time."""
+BACKWARD_BLAS = 1
+"""``W_l^T dZ_l`` as one BLAS product."""
+BACKWARD_FUSED_FIRST = 2
+"""Layer 1 only, for at most two inputs and at most four units after the first
+hidden layer: layer 1's gradient, dZ_0 and layer 0's gradient in one pass per
+hidden unit (:func:`_backward_first_layers`; its gradient column is then unused)."""
+
+FAST_PASSES = True
+"""Whether :func:`layer_plan` picks the shaped passes (False: the generic ones
+everywhere, BLAS included, for the tests that compare them)."""
+
+
+def layer_plan(layers: tuple[int, ...], blas: BoolArray) -> IntArray:
+    """The passes serving each linear layer, ``(L, 3)``: forward, gradient, backward codes.
+
+    ``blas``: per linear layer, whether its products go to BLAS (both sides wide,
+    see :data:`BLAS_MIN_WIDTH`). Column 2 of layer 0 is unused (nothing is before it).
+    """
+    n_linear = len(layers) - 1
+    plan = np.zeros((n_linear, 3), dtype=np.int64)
+    if not FAST_PASSES:
+        return plan
+    for l in range(n_linear):
+        n_in, n_out, hidden = layers[l], layers[l + 1], l < n_linear - 1
+        if blas[l]:
+            plan[l] = FORWARD_BLAS, GRADIENT_BLAS, BACKWARD_BLAS
+            continue
+        if n_out == 3 and n_in > 4:
+            plan[l, 0] = FORWARD_THREE_OUTPUTS
+        elif hidden and n_in == 2 and n_out >= 4:
+            plan[l, 0] = FORWARD_RELU_FOUR_OF_TWO
+        if n_in <= 2:
+            plan[l, 1] = GRADIENT_FOUR_BY_TWO
+        elif 3 * ((n_out + 2) // 3) <= 2 * ((n_out + 1) // 2):
+            plan[l, 1] = GRADIENT_THREE_BY_FOUR
+    if n_linear >= 2 and not blas[0] and not blas[1] and layers[0] <= 2 and layers[2] <= 4:
+        plan[1, 2] = BACKWARD_FUSED_FIRST
+    return plan
+
+
+HEAD_SIGMOID = 0
+"""One sigmoid unit with binary cross-entropy (labels 0/1): the exercise's head."""
+HEADS = {"sigmoid": HEAD_SIGMOID}
+"""Output heads by name: the code :class:`Layout` carries (see :func:`_head_delta`)."""
+
+UPDATE_GRADIENT_DESCENT = 0
+"""``p -= learning_rate * gradient``."""
+UPDATE_RULES = {"gd": UPDATE_GRADIENT_DESCENT}
+"""Update rules by name: the per-model code :class:`Settings` carries (see :func:`_update`)."""
+
+
+class Layout(NamedTuple):
+    """What the batch's models share besides the data: the architecture and its plan.
+
+    Attributes:
+        layers: ``(L + 1,)`` layer sizes.
+        weight_offsets, bias_offsets: ``(L,)`` where ``W_l``/``b_l`` start in a row of params.
+        plan: ``(L, 3)`` the passes serving each linear layer (:func:`layer_plan`).
+        head: the output head's code (:data:`HEADS`).
+        iterations: updates per model.
+        record_every: the recording period.
+    """
+
+    layers: IntArray
+    weight_offsets: IntArray
+    bias_offsets: IntArray
+    plan: IntArray
+    head: int
+    iterations: int
+    record_every: int
+
+
+class Data(NamedTuple):
+    """The examples, shared by the batch's models (read only).
+
+    Attributes:
+        X, Y: training inputs ``(n_0, m)`` and labels ``(1, m)``.
+        X_test, Y_test: the test set (ignored unless ``has_test``).
+        has_test: whether there is a test set.
+        course_uniforms: ``(n_1 + ... + n_{L-1}, m)`` the exercise's uniforms
+            (any shape when no model uses course masks).
+    """
+
+    X: FloatArray
+    Y: FloatArray
+    X_test: FloatArray
+    Y_test: FloatArray
+    has_test: bool
+    course_uniforms: FloatArray
+
+
+class Settings(NamedTuple):
+    """Per-model settings, one entry per model of the batch, shape ``(K,)`` each.
+
+    Attributes:
+        l2, learning_rate, keep_prob: as in :class:`reglab.config.TrainConfig`.
+        keep_scale: ``1 / keep_prob``, computed by NumPy (see :func:`_dropped`);
+            exactly 1 for models without dropout, whose backward passes multiply by it too.
+        modes: NO_DROPOUT, FRESH_MASKS or COURSE_MASKS.
+        update_rules: the update rule's code (:data:`UPDATE_RULES`).
+        rng_states: ``(K, 4)`` SFC64 words (see :func:`sfc64_fill_keep`), advanced in
+            place by fresh masks.
+    """
+
+    l2: FloatArray
+    learning_rate: FloatArray
+    keep_prob: FloatArray
+    keep_scale: FloatArray
+    modes: IntArray
+    update_rules: IntArray
+    rng_states: UIntArray
+
+
+class Records(NamedTuple):
+    """What the kernel writes per model besides its parameters (R recorded iterations).
+
+    Attributes:
+        cost: ``(K, R + 1)``, filled at recorded iterations (on the training pass, with
+            dropout); the last column receives the final parameters' cost on the plain pass.
+        train_accuracy, test_accuracy: ``(K, R + 1)``, filled at recorded
+            iterations; the last column receives the final accuracy.
+    """
+
+    cost: FloatArray
+    train_accuracy: FloatArray
+    test_accuracy: FloatArray
 
 
 @compiled(fastmath=MATMUL_FASTMATH)
@@ -200,6 +383,7 @@ def _split_terms(
     return lead, r0, r1, r2, r3, c0, c1, c2, c3
 
 
+# --- gradient blocks: generated by reglab.engine.kernel_template, do not edit ---
 @compiled(fastmath=MATMUL_FASTMATH)
 def _gradient_block_4x2(
     grad: FloatArray,
@@ -258,15 +442,16 @@ def _gradient_block_4x2(
         s21 += g2 * x1
         s30 += g3 * x0
         s31 += g3 * x1
-    sums = ((s00, s01, b0), (s10, s11, b1), (s20, s21, b2), (s30, s31, b3))
+    sums = ((s00, s01), (s10, s11), (s20, s21), (s30, s31))
+    biases = (b0, b1, b2, b3)
     for r in range(4):
         if j + r < n_out:
             row = weight_offset + (j + r) * n_in + i
-            grad[row] += sums[r][0]
-            if i + 1 < n_in:
-                grad[row + 1] += sums[r][1]
+            for c in range(2):
+                if i + c < n_in:
+                    grad[row + c] += sums[r][c]
             if i == 0:
-                grad[bias_offset + j + r] += sums[r][2]
+                grad[bias_offset + j + r] += biases[r]
 
 
 @compiled(fastmath=MATMUL_FASTMATH)
@@ -403,6 +588,9 @@ def _gradient_block_2x4(
                 grad[bias_offset + j + r] += biases[r]
 
 
+# --- end of the generated gradient blocks ---
+
+
 @compiled(fastmath=MATMUL_FASTMATH)
 def _bias_sums(
     grad: FloatArray, bias_offset: int, n_out: int, dz: FloatArray, dz_row: int, width: int
@@ -427,13 +615,15 @@ def _accumulate_gradient(
     acts: FloatArray,
     act_row: int,
     width: int,
+    gradient_pass: int,
 ) -> None:
     """``grad_W += dZ A^T`` and ``grad_b += sum_t dZ`` over one chunk (unscaled sums).
 
-    Two rows of dZ against four of A per pass over the chunk; missing rows
+    ``gradient_pass`` (not BLAS, see :func:`layer_plan`): the generic pass takes
+    two rows of dZ against four of A per pass over the chunk; missing rows
     read the all-zero last row of ``dz``/``acts`` and are not written.
     """
-    if n_in <= 2:  # a narrow input: four rows of dZ per pass, no padded columns of A
+    if gradient_pass == GRADIENT_FOUR_BY_TWO:  # no padded columns of A for n_in <= 2
         for j in range(0, n_out, 4):
             _gradient_block_4x2(
                 grad,
@@ -450,7 +640,7 @@ def _accumulate_gradient(
                 0,
             )
         return
-    if 3 * ((n_out + 2) // 3) <= 2 * ((n_out + 1) // 2):  # three rows of dZ pad no more than two
+    if gradient_pass == GRADIENT_THREE_BY_FOUR:
         for j in range(0, n_out, 3):
             for i in range(0, n_in, 4):
                 _gradient_block_3x4(
@@ -552,7 +742,7 @@ def _relu_four_rows(
     keep_row: int,
     start: int,
     keep_scale: float,
-    dropout: bool,
+    dropout: bool | np.bool_,
 ) -> None:
     """Rows ``j..j+3`` of a hidden layer with two inputs, ``max(W A + b, 0)``, in one pass.
 
@@ -689,7 +879,7 @@ def _three_outputs(
     keep_row: int,
     start: int,
     keep_scale: float,
-    dropout: bool,
+    dropout: bool | np.bool_,
 ) -> None:
     """A layer of three outputs and more than four inputs: four inputs per pass, all three rows.
 
@@ -738,22 +928,24 @@ def _linear(
     keep_row: int,
     start: int,
     keep_scale: float,
-    dropout: bool,
-    use_blas: bool,
+    dropout: bool | np.bool_,
+    forward_pass: int,
 ) -> None:
     """One layer forward on a chunk, rows ``source_row..`` of ``acts`` to rows ``target_row..``.
 
     ``Z = W A + b``; for a hidden layer then ``max(Z, 0)`` (NaN-propagating,
     like ``np.maximum``) and, with dropout, ``A * D / keep_prob``. The last
-    terms of the sum, the bias and the activation are one pass. With
-    ``use_blas`` the product ``W A`` is one BLAS call over the whole chunk.
+    terms of the sum, the bias and the activation are one pass.
+    ``forward_pass`` (see :func:`layer_plan`): with BLAS the product ``W A`` is
+    one BLAS call over the whole chunk.
     """
     zero = acts.shape[0] - 1
+    use_blas = forward_pass == FORWARD_BLAS
     if use_blas:
         W = params[weight_offset : weight_offset + n_out * n_in].reshape((n_out, n_in))
         np.dot(W, acts[source_row : source_row + n_in], acts[target_row : target_row + n_out])
     blocked = 0
-    if hidden and n_in == 2 and not use_blas:
+    if forward_pass == FORWARD_RELU_FOUR_OF_TWO:
         blocked = (n_out // 4) * 4
         for j in range(0, blocked, 4):
             _relu_four_rows(
@@ -771,7 +963,7 @@ def _linear(
                 keep_scale,
                 dropout,
             )
-    if n_out == 3 and n_in > 4 and not use_blas:
+    if forward_pass == FORWARD_THREE_OUTPUTS:
         _three_outputs(
             params,
             weight_offset,
@@ -842,7 +1034,7 @@ def _backward_hidden(
     act_row: int,
     width: int,
     keep_scale: float,
-    use_blas: bool,
+    backward_pass: int,
 ) -> None:
     """``dA = W^T dZ``, then ``dA * D / keep_prob``, then ``dZ = dA * (A > 0)``, into ``dz``.
 
@@ -853,8 +1045,10 @@ def _backward_hidden(
     except where D = 1, A <= 0 and ``dA / keep_prob`` overflows (values near
     1e308): the reference gives NaN there, this 0. Without dropout
     ``keep_scale`` is 1 and the product exact, so one loop serves both.
+    ``backward_pass``: generic or BLAS (see :func:`layer_plan`).
     """
     zero = dz.shape[0] - 1
+    use_blas = backward_pass == BACKWARD_BLAS
     if use_blas:
         W = params[weight_offset : weight_offset + n_out * n_in].reshape((n_out, n_in))
         np.dot(W.T, dz[dz_row : dz_row + n_out], dz[target_row : target_row + n_in])
@@ -1052,11 +1246,88 @@ def _log1p_exp(x: float) -> float:
 
 
 @compiled()
+def _head_delta(
+    head: int,
+    acts: FloatArray,
+    out: int,
+    dz: FloatArray,
+    d: int,
+    Y: FloatArray,
+    start: int,
+    width: int,
+) -> None:
+    """The output head's ``dZ_L`` (the loss's gradient in the logits) over a chunk, into ``dz``.
+
+    Sigmoid with cross-entropy: ``dZ_L = sigmoid(Z_L) - Y``.
+    """
+    if head == HEAD_SIGMOID:
+        _output_delta(acts, out, dz, d, Y, start, width)
+
+
+@compiled()
+def _head_loss(
+    head: int, acts: FloatArray, out: int, Y: FloatArray, start: int, width: int, total: float
+) -> float:
+    """``total`` plus the output head's loss of each example of a chunk, from the logits.
+
+    (A running sum, one example at a time, so chunking never changes its rounding.)
+
+    Sigmoid with cross-entropy: ``log(1 + exp(-Z_L))`` where y = 1, ``log(1 + exp(Z_L))`` where 0.
+    """
+    loss = total
+    if head == HEAD_SIGMOID:
+        for t in range(width):
+            z = acts[out, t]
+            loss += _log1p_exp(-z if Y[0, _unsigned_column(start, t)] == 1.0 else z)
+    return loss
+
+
+@compiled()
+def _head_correct(
+    head: int, acts: FloatArray, out: int, Y: FloatArray, start: int, width: int
+) -> int:
+    """How many examples of a chunk the output head classifies right, from the logits.
+
+    Sigmoid: class 1 where ``sigmoid(Z_L) > 0.5``.
+    """
+    correct = 0
+    if head == HEAD_SIGMOID:
+        for t in range(width):
+            if (_sigmoid(acts[out, t]) > 0.5) == (Y[0, _unsigned_column(start, t)] == 1.0):
+                correct += 1
+    return correct
+
+
+@compiled()
+def _update(
+    rule: int,
+    model: FloatArray,
+    grad: FloatArray,
+    layout: Layout,
+    learning_rate: float,
+    inv_m: float,
+    decay: float,
+) -> None:
+    """One update of a model's parameters from its summed gradient ``grad``, by ``rule``.
+
+    The gradient of each weight is ``inv_m * grad + decay * W`` (L2: ``decay = l2 / m``),
+    of each bias ``inv_m * grad``. Gradient descent: ``p -= learning_rate * gradient``.
+    """
+    layers = layout.layers
+    if rule == UPDATE_GRADIENT_DESCENT:
+        for l in range(layers.size - 1):
+            w = layout.weight_offsets[l]
+            for e in range(w, w + layers[l + 1] * layers[l]):
+                model[e] -= learning_rate * (inv_m * grad[e] + decay * model[e])
+            b = layout.bias_offsets[l]
+            for e in range(b, b + layers[l + 1]):
+                model[e] -= learning_rate * (inv_m * grad[e])
+
+
+@compiled()
 def _forward_chunk(
     params: FloatArray,
-    layers: IntArray,
-    weight_offsets: IntArray,
-    bias_offsets: IntArray,
+    layout: Layout,
     rows: IntArray,
     acts: FloatArray,
     X: FloatArray,
@@ -1064,10 +1335,10 @@ def _forward_chunk(
     width: int,
     keep: ByteArray,
     keep_scale: float,
-    dropout: bool,
-    blas: BoolArray,
+    dropout: bool | np.bool_,
 ) -> None:
     """Forward pass of examples ``start .. start + width``; logits end in the last row block."""
+    layers = layout.layers
     for i in range(layers[0]):
         for t in range(width):
             acts[i, t] = X[i, _unsigned_column(start, t)]
@@ -1075,8 +1346,8 @@ def _forward_chunk(
     for l in range(n_linear):
         _linear(
             params,
-            weight_offsets[l],
-            bias_offsets[l],
+            layout.weight_offsets[l],
+            layout.bias_offsets[l],
             layers[l + 1],
             layers[l],
             acts,
@@ -1089,59 +1360,53 @@ def _forward_chunk(
             start,
             keep_scale,
             dropout,
-            blas[l],
+            layout.plan[l, 0],
         )
 
 
 @compiled()
 def _count_correct(
     params: FloatArray,
-    layers: IntArray,
-    weight_offsets: IntArray,
-    bias_offsets: IntArray,
+    layout: Layout,
     rows: IntArray,
     acts: FloatArray,
     X: FloatArray,
     Y: FloatArray,
     keep: ByteArray,
-    blas: BoolArray,
-) -> int:
-    """How many examples the plain pass (no dropout) classifies right (class 1 where A_L > 0.5)."""
+    with_loss: bool | np.bool_,
+) -> tuple[int, float]:
+    """The plain pass (no dropout): examples classified right, and with ``with_loss`` the
+    head's loss summed over the examples (else 0).
+
+    Flags go to compiled calls as ``np.bool_``/``np.float64`` values, not literals:
+    Numba compiles a function once per literal argument value, and a literal
+    ``False`` here would compile the whole forward pass a second time.
+    """
     m = X.shape[1]
-    out = rows[layers.size - 1]
+    out = rows[layout.layers.size - 1]
     correct = 0
+    loss = 0.0
     chunk = acts.shape[1]
     for start in range(0, m, chunk):
         width = min(chunk, m - start)
         _forward_chunk(
-            params,
-            layers,
-            weight_offsets,
-            bias_offsets,
-            rows,
-            acts,
-            X,
-            start,
-            width,
-            keep,
-            1.0,
-            False,
-            blas,
+            params, layout, rows, acts, X, start, width, keep, np.float64(1.0), np.bool_(False)
         )
-        for t in range(width):
-            if (_sigmoid(acts[out, t]) > 0.5) == (Y[0, _unsigned_column(start, t)] == 1.0):
-                correct += 1
-    return correct
+        correct += _head_correct(layout.head, acts, out, Y, start, width)
+        if with_loss:
+            loss = _head_loss(layout.head, acts, out, Y, start, width, loss)
+    return correct, loss
 
 
 @compiled()
-def _squared_weights(params: FloatArray, layers: IntArray, weight_offsets: IntArray) -> float:
+def _squared_weights(params: FloatArray, layout: Layout) -> float:
     """``sum_l ||W_l||_F^2``."""
+    layers = layout.layers
     total = 0.0
     for l in range(layers.size - 1):
         layer = 0.0
         for e in range(layers[l + 1] * layers[l]):
-            w = params[weight_offsets[l] + e]
+            w = params[layout.weight_offsets[l] + e]
             layer += w * w
         total += layer
     return total
@@ -1150,60 +1415,53 @@ def _squared_weights(params: FloatArray, layers: IntArray, weight_offsets: IntAr
 @compiled()
 def _train_one(
     k: int,
-    iterations: int,
-    record_every: int,
+    cancel: IntArray,
+    done: IntArray,
     params: FloatArray,
-    layers: IntArray,
-    weight_offsets: IntArray,
-    bias_offsets: IntArray,
-    X: FloatArray,
-    Y: FloatArray,
-    X_test: FloatArray,
-    Y_test: FloatArray,
-    has_test: bool,
-    l2: float,
-    learning_rate: float,
-    keep_prob: float,
-    keep_scale: float,
-    mode: int,
-    course_uniforms: FloatArray,
-    rng_state: UIntArray,
-    cost: FloatArray,
-    train_accuracy: FloatArray,
-    test_accuracy: FloatArray,
+    layout: Layout,
+    data: Data,
+    settings: Settings,
+    records: Records,
     acts: FloatArray,
     dz: FloatArray,
     grad: FloatArray,
     keep: ByteArray,
-    blas: BoolArray,
     scratch: FloatArray,
-    done: IntArray,
-    cancel: IntArray,
 ) -> None:
     """Model k's iterations (its row of ``params``, updated in place), ``done[k]`` counting them."""
+    X, Y = data.X, data.Y
+    layers, weight_offsets, bias_offsets, plan = (
+        layout.layers, layout.weight_offsets, layout.bias_offsets, layout.plan
+    )  # fmt: skip
+    l2, learning_rate = settings.l2[k], settings.learning_rate[k]
+    keep_prob, keep_scale, mode = settings.keep_prob[k], settings.keep_scale[k], settings.modes[k]
+    rng_state = settings.rng_states[k]
+    cost, train_accuracy, test_accuracy = (
+        records.cost[k], records.train_accuracy[k], records.test_accuracy[k]
+    )  # fmt: skip
+    record_every = layout.record_every
     m = X.shape[1]
     chunk = acts.shape[1]
     any_blas = False
-    for l in range(blas.size):
-        any_blas = any_blas or blas[l]
+    for l in range(plan.shape[0]):
+        any_blas = any_blas or plan[l, 1] == GRADIENT_BLAS
     n_linear = layers.size - 1
     rows = np.zeros(layers.size + 1, dtype=np.int64)
     for l in range(layers.size):
         rows[l + 1] = rows[l] + layers[l]
     hidden_units = rows[n_linear] - rows[1]
-    # Two inputs or fewer and a next layer of at most 4: the backward step of the first two
-    # linear layers is one pass per first-layer unit (_backward_first_layers).
-    fuse_first = n_linear >= 2 and not blas[0] and not blas[1] and layers[0] <= 2 and layers[2] <= 4
+    fuse_first = n_linear >= 2 and plan[1, 2] == BACKWARD_FUSED_FIRST
     model = params[k]
     dropout = mode != NO_DROPOUT
     if mode == COURSE_MASKS:
         for h in range(hidden_units):
             for t in range(m):
-                keep[h, t] = 1 if course_uniforms[h, t] < keep_prob else 0
+                keep[h, t] = 1 if data.course_uniforms[h, t] < keep_prob else 0
     inv_m = 1.0 / m
     decay = l2 / m
     out = rows[n_linear]
-    for i in range(iterations):
+    no = np.bool_(False)  # the loss flag of the accuracy passes, a value (see _count_correct)
+    for i in range(layout.iterations):
         if cancel[0] != 0:
             return
         if mode == FRESH_MASKS:
@@ -1211,27 +1469,11 @@ def _train_one(
         recording = i % record_every == 0
         if recording:
             r = i // record_every
-            train_accuracy[r] = (
-                _count_correct(
-                    model, layers, weight_offsets, bias_offsets, rows, acts, X, Y, keep, blas
-                )
-                / m
-            )
-            if has_test:
+            train_accuracy[r] = _count_correct(model, layout, rows, acts, X, Y, keep, no)[0] / m
+            if data.has_test:
                 test_accuracy[r] = (
-                    _count_correct(
-                        model,
-                        layers,
-                        weight_offsets,
-                        bias_offsets,
-                        rows,
-                        acts,
-                        X_test,
-                        Y_test,
-                        keep,
-                        blas,
-                    )
-                    / X_test.shape[1]
+                    _count_correct(model, layout, rows, acts, data.X_test, data.Y_test, keep, no)[0]
+                    / data.X_test.shape[1]
                 )
         grad[:] = 0.0
         loss = 0.0
@@ -1241,29 +1483,13 @@ def _train_one(
                 # BLAS products run over all the buffer's columns: those past the chunk must be 0.
                 acts[:, width:] = 0.0
                 dz[:, width:] = 0.0
-            _forward_chunk(
-                model,
-                layers,
-                weight_offsets,
-                bias_offsets,
-                rows,
-                acts,
-                X,
-                start,
-                width,
-                keep,
-                keep_scale,
-                dropout,
-                blas,
-            )
-            # Output layer: loss from the logits, dZ_L = sigmoid(Z_L) - Y. The rows of dz are
-            # those of acts less the input's.
+            _forward_chunk(model, layout, rows, acts, X, start, width, keep, keep_scale, dropout)
+            # Output layer: the head's loss and dZ_L from the logits. The rows of dz are those of
+            # acts less the input's.
             d = out - layers[0]
             if recording:
-                for t in range(width):
-                    z = acts[out, t]
-                    loss += _log1p_exp(-z if Y[0, _unsigned_column(start, t)] == 1.0 else z)
-            _output_delta(acts, out, dz, d, Y, start, width)
+                loss = _head_loss(layout.head, acts, out, Y, start, width, loss)
+            _head_delta(layout.head, acts, out, dz, d, Y, start, width)
             for l in range(n_linear - 1, -1, -1):
                 if l == 1 and fuse_first:
                     _backward_first_layers(
@@ -1284,7 +1510,7 @@ def _train_one(
                         keep_scale,
                     )
                     break
-                if blas[l]:
+                if plan[l, 1] == GRADIENT_BLAS:
                     _accumulate_gradient_blas(
                         grad,
                         weight_offsets[l],
@@ -1310,6 +1536,7 @@ def _train_one(
                         acts,
                         rows[l],
                         width,
+                        plan[l, 1],
                     )
                 if l == 0:
                     break
@@ -1325,28 +1552,21 @@ def _train_one(
                     rows[l],
                     width,
                     keep_scale,
-                    blas[l],
+                    plan[l, 2],
                 )
         if recording:
-            penalty = (1.0 / m) * (l2 / 2) * _squared_weights(model, layers, weight_offsets)
+            penalty = (1.0 / m) * (l2 / 2) * _squared_weights(model, layout)
             cost[i // record_every] = loss / m + penalty
-        for l in range(n_linear):
-            for e in range(weight_offsets[l], weight_offsets[l] + layers[l + 1] * layers[l]):
-                model[e] -= learning_rate * (inv_m * grad[e] + decay * model[e])
-            for e in range(bias_offsets[l], bias_offsets[l] + layers[l + 1]):
-                model[e] -= learning_rate * (inv_m * grad[e])
+        _update(settings.update_rules[k], model, grad, layout, learning_rate, inv_m, decay)
         done[k] = i + 1
     final = train_accuracy.size - 1
-    train_accuracy[final] = (
-        _count_correct(model, layers, weight_offsets, bias_offsets, rows, acts, X, Y, keep, blas)
-        / m
-    )
-    if has_test:
+    correct, loss = _count_correct(model, layout, rows, acts, X, Y, keep, np.bool_(True))
+    train_accuracy[final] = correct / m
+    cost[final] = loss / m + (1.0 / m) * (l2 / 2) * _squared_weights(model, layout)
+    if data.has_test:
         test_accuracy[final] = (
-            _count_correct(
-                model, layers, weight_offsets, bias_offsets, rows, acts, X_test, Y_test, keep, blas
-            )
-            / X_test.shape[1]
+            _count_correct(model, layout, rows, acts, data.X_test, data.Y_test, keep, no)[0]
+            / data.X_test.shape[1]
         )
 
 
@@ -1355,28 +1575,11 @@ def train_model(
     k: int,
     cancel: IntArray,
     done: IntArray,
-    iterations: int,
-    record_every: int,
     params: FloatArray,
-    layers: IntArray,
-    weight_offsets: IntArray,
-    bias_offsets: IntArray,
-    X: FloatArray,
-    Y: FloatArray,
-    X_test: FloatArray,
-    Y_test: FloatArray,
-    has_test: bool,
-    l2: FloatArray,
-    learning_rate: FloatArray,
-    keep_prob: FloatArray,
-    keep_scale: FloatArray,
-    modes: IntArray,
-    course_uniforms: FloatArray,
-    rng_states: UIntArray,
-    cost: FloatArray,
-    train_accuracy: FloatArray,
-    test_accuracy: FloatArray,
-    blas: BoolArray,
+    layout: Layout,
+    data: Data,
+    settings: Settings,
+    records: Records,
 ) -> None:
     """Train model k of the batch start to finish, in a workspace of its own.
 
@@ -1389,28 +1592,12 @@ def train_model(
             non-zero, the model stops where it is (its results are then not valid).
         done: ``(K,)`` iterations finished per model, written after each one, for
             the caller's progress report (read by another thread while this runs).
-        iterations: gradient-descent iterations.
-        record_every: recording period.
         params: ``(K, P)`` flat parameters, row k updated in place.
-        layers: ``(L + 1,)`` layer sizes.
-        weight_offsets, bias_offsets: ``(L,)`` where ``W_l``/``b_l`` start in a row of params.
-        X, Y: training inputs ``(n_0, m)`` and labels ``(1, m)``.
-        X_test, Y_test: test set (ignored unless ``has_test``).
-        l2, learning_rate, keep_prob: ``(K,)`` per model.
-        keep_scale: ``(K,)`` ``1 / keep_prob``, computed by NumPy (see :func:`_dropped`);
-            exactly 1 for models without dropout, whose backward passes multiply by it too.
-        modes: ``(K,)`` NO_DROPOUT, FRESH_MASKS or COURSE_MASKS.
-        course_uniforms: ``(n_1 + ... + n_{L-1}, m)`` the exercise's uniforms
-            (any shape when no model uses course masks).
-        rng_states: ``(K, 4)`` SFC64 words (see :func:`sfc64_fill_keep`), advanced in
-            place by fresh masks.
-        cost: ``(K, R)``, filled at recorded iterations.
-        train_accuracy, test_accuracy: ``(K, R + 1)``, filled at recorded
-            iterations; the last column receives the final accuracy.
-        blas: ``(L,)`` per linear layer, whether its products go through BLAS
-            (``np.dot``) rather than the kernel's own loops (see :data:`BLAS_MIN_WIDTH`).
+        layout, data, settings, records: see :class:`Layout`, :class:`Data`,
+            :class:`Settings` and :class:`Records`.
     """
-    m = X.shape[1]
+    layers = layout.layers
+    m = data.X.shape[1]
     activation_rows = 0
     for l in range(layers.size):
         activation_rows += layers[l]
@@ -1422,39 +1609,10 @@ def train_model(
     grad = np.empty(params.shape[1])
     keep = np.ones((max(hidden_units, 1), m), dtype=np.uint8)
     largest_blas_layer = 1
-    for l in range(blas.size):
-        if blas[l]:
+    for l in range(layout.plan.shape[0]):
+        if layout.plan[l, 1] == GRADIENT_BLAS:
             largest_blas_layer = max(largest_blas_layer, layers[l] * layers[l + 1])
     scratch = np.empty(largest_blas_layer)
     _train_one(
-        k,
-        iterations,
-        record_every,
-        params,
-        layers,
-        weight_offsets,
-        bias_offsets,
-        X,
-        Y,
-        X_test,
-        Y_test,
-        has_test,
-        l2[k],
-        learning_rate[k],
-        keep_prob[k],
-        keep_scale[k],
-        modes[k],
-        course_uniforms,
-        rng_states[k],
-        cost[k],
-        train_accuracy[k],
-        test_accuracy[k],
-        acts,
-        dz,
-        grad,
-        keep,
-        blas,
-        scratch,
-        done,
-        cancel,
+        k, cancel, done, params, layout, data, settings, records, acts, dz, grad, keep, scratch
     )

@@ -77,5 +77,8 @@ def train_reference(
             if problem.X_test is not None and problem.Y_test is not None
             else None
         )
+        final_cost = cross_entropy_from_logits(forward(params, X).logits, Y) + l2_penalty(
+            params.weights, l2, m
+        )
     history = History(recorded, cost, train_acc, test_acc)
-    return conclude(problem, params, history, final_train, final_test, on_divergence)
+    return conclude(problem, params, history, final_train, final_test, final_cost, on_divergence)

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import pairwise
 from queue import Empty, SimpleQueue
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -74,6 +74,10 @@ class TrainedModels:
         test_accuracy: final test accuracy, shape ``(K,)``, or None.
         diverged_at: per model, the first recorded iteration whose cost was not
             finite (or ``iterations`` if only the final parameters were), else None.
+        final_cost: the training cost of the final parameters, shape ``(K,)``: the
+            cross-entropy of the plain pass (no dropout) plus the L2 term. Unlike
+            ``history.cost`` (recorded before an update, on the dropped-out pass), it
+            is the cost of the parameters returned.
     """
 
     configs: tuple[TrainConfig, ...]
@@ -82,6 +86,7 @@ class TrainedModels:
     train_accuracy: FloatArray
     test_accuracy: FloatArray | None
     diverged_at: tuple[int | None, ...]
+    final_cost: FloatArray
 
     def __len__(self) -> int:
         return len(self.configs)
@@ -241,6 +246,7 @@ def conclude(
     history: History,
     final_train: FloatArray,
     final_test: FloatArray | None,
+    final_cost: FloatArray,
     on_divergence: Literal["raise", "record"],
 ) -> TrainedModels:
     """Detect divergence (raising or recording it) and assemble the result."""
@@ -258,6 +264,7 @@ def conclude(
         train_accuracy=final_train,
         test_accuracy=final_test,
         diverged_at=tuple(diverged_at),
+        final_cost=final_cost,
     )
 
 
@@ -460,35 +467,41 @@ def train(
     Y_test_array = problem.Y_test if problem.Y_test is not None else np.zeros((1, 1))
 
     recorded = problem.recorded
-    cost = np.empty((n_models, recorded.size))
+    cost = np.empty((n_models, recorded.size + 1))  # the last column: the final cost
     train_acc = np.empty((n_models, recorded.size + 1))
     test_acc = np.empty((n_models, recorded.size + 1))
     blas = blas_layers(layers)
+    plan = kernel.layer_plan(layers, blas)
     keep_prob = np.array([c.keep_prob for c in batch], dtype=np.float64)
-    arrays: tuple[Any, ...] = (
-        flat,
-        np.array(layers, dtype=np.int64),
-        weight_offsets,
-        bias_offsets,
-        problem.X,
-        problem.Y,
-        X_test_array,
-        Y_test_array,
-        has_test,
-        np.array([c.l2 for c in batch], dtype=np.float64),
-        np.array([c.learning_rate for c in batch], dtype=np.float64),
-        keep_prob,
+    layout = kernel.Layout(
+        layers=np.array(layers, dtype=np.int64),
+        weight_offsets=weight_offsets,
+        bias_offsets=bias_offsets,
+        plan=plan,
+        head=kernel.HEADS["sigmoid"],
+        iterations=problem.iterations,
+        record_every=problem.record_every,
+    )
+    data = kernel.Data(
+        X=problem.X,
+        Y=problem.Y,
+        X_test=X_test_array,
+        Y_test=Y_test_array,
+        has_test=has_test,
+        course_uniforms=uniforms,
+    )
+    settings = kernel.Settings(
+        l2=np.array([c.l2 for c in batch], dtype=np.float64),
+        learning_rate=np.array([c.learning_rate for c in batch], dtype=np.float64),
+        keep_prob=keep_prob,
         # The dropout scale, kept out of compiled code (see kernel._dropped); exactly 1
         # without dropout, as the kernel's backward passes multiply by it in every mode.
-        np.where(modes == kernel.NO_DROPOUT, 1.0, 1.0 / keep_prob),
-        modes,
-        uniforms,
-        rng_states,
-        cost,
-        train_acc,
-        test_acc,
-        blas,
+        keep_scale=np.where(modes == kernel.NO_DROPOUT, 1.0, 1.0 / keep_prob),
+        modes=modes,
+        update_rules=np.full(n_models, kernel.UPDATE_RULES["gd"], dtype=np.int64),
+        rng_states=rng_states,
     )
+    records = kernel.Records(cost=cost, train_accuracy=train_acc, test_accuracy=test_acc)
     iterations = problem.iterations
     done = np.zeros(n_models, dtype=np.int64)  # per model, written by the kernel
     reported = 0
@@ -523,18 +536,21 @@ def train(
         )
 
     # BLAS layers use the cores themselves: models then go one after another.
-    n_workers = 1 if blas.any() else min(threads, n_models)
+    n_workers = 1 if np.any(plan[:, 1] == kernel.GRADIENT_BLAS) else min(threads, n_models)
     run_models(
         longest_first(_relative_costs(modes)),
         n_workers,
         lambda k, cancel: kernel.train_model(
-            k, cancel, done, iterations, problem.record_every, *arrays
+            k, cancel, done, flat, layout, data, settings, records
         ),
         report,
         finished=hand_over if on_model is not None else None,
     )
     history = History(
-        recorded, cost, train_acc[:, :-1].copy(), test_acc[:, :-1].copy() if has_test else None
+        recorded,
+        cost[:, :-1].copy(),
+        train_acc[:, :-1].copy(),
+        test_acc[:, :-1].copy() if has_test else None,
     )
     return conclude(
         problem,
@@ -542,5 +558,6 @@ def train(
         history,
         train_acc[:, -1].copy(),
         test_acc[:, -1].copy() if has_test else None,
+        cost[:, -1].copy(),
         on_divergence,
     )
