@@ -81,6 +81,7 @@ def test_each_model_comes_back_once_in_the_callers_thread_equal_to_its_batch_row
         assert model.test_accuracy is not None and batch.test_accuracy is not None
         np.testing.assert_array_equal(model.test_accuracy, batch.test_accuracy[k : k + 1])
         np.testing.assert_array_equal(model.history.cost, batch.history.cost[k : k + 1])
+        np.testing.assert_array_equal(model.final_cost, batch.final_cost[k : k + 1])
         for W, W_batch in zip(model.parameters.weights, batch.parameters.weights, strict=True):
             np.testing.assert_array_equal(W, W_batch[k : k + 1])
         for b, b_batch in zip(model.parameters.biases, batch.parameters.biases, strict=True):

@@ -99,7 +99,7 @@ from reglab.engine.kernel_exp import exp
 from reglab.engine.kernel_random import sfc64_fill_keep
 from reglab.types import BoolArray, FloatArray
 
-CALLEES_DIGEST = "d5d68acb11a5313d"
+CALLEES_DIGEST = "14500750b2fc4448"
 """``source_digest('kernel_compile.py', 'kernel_exp.py', 'kernel_random.py')``: the
 code this file's cached functions include (see :mod:`reglab.engine.kernel_compile`)."""
 

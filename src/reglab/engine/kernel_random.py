@@ -31,7 +31,7 @@ import numpy as np
 
 from reglab.engine.kernel_compile import ByteArray, UIntArray, compiled
 
-COMPILED_WITH = "94f4906b81a78b44"
+COMPILED_WITH = "a70770958b039aa1"
 """``source_digest('kernel_compile.py')`` this file's cached code was built with."""
 
 WORDS = 4

@@ -519,7 +519,7 @@ def train(
         params = _unflatten(flat[k : k + 1], layers)
         history = History(
             recorded,
-            cost[k : k + 1].copy(),
+            cost[k : k + 1, :-1].copy(),
             train_acc[k : k + 1, :-1].copy(),
             test_acc[k : k + 1, :-1].copy() if has_test else None,
         )
@@ -531,6 +531,7 @@ def train(
                 history=history,
                 train_accuracy=train_acc[k : k + 1, -1].copy(),
                 test_accuracy=test_acc[k : k + 1, -1].copy() if has_test else None,
+                final_cost=cost[k : k + 1, -1].copy(),
                 diverged_at=(_diverged_at(history, params, 0, iterations),),
             ),
         )
