@@ -249,8 +249,10 @@ def help_rows(command: list[str], repeats: int = 20) -> list[Row]:
 
     Goal: under 0.2 s each; only the parser is built, no engine, NumPy or plotting.
     """
+    from reglab.cli import COMMANDS
+
     rows = []
-    for extra in ([], ["compare"], ["train"], ["sweep"], ["datasets"]):
+    for extra in ([], *([name.__name__.rsplit(".", 1)[-1]] for name in COMMANDS)):
         best, median = start_up_seconds([*command, *extra, "--help"], repeats)
         rows.append(
             Row(
