@@ -163,6 +163,11 @@ CASES: list[tuple[list[str], str, str, str]] = [
         "'missing/",
     ),
     (["sweep", "--out", "{one_class_csv}/figs"], "out", "a writable directory", "figs'"),
+    # places that refuse every write, even root's (os.access says yes to root there)
+    (["train", "--out", "/proc/figs"], "out", "a writable directory", "'/proc/figs'"),
+    (["train", "--report", "/proc/r.html"], "report", "a writable directory", "'/proc/r.html'"),
+    (["compare", "--report", "/sys/r.html"], "report", "a writable directory", "'/sys/r.html'"),
+    (["sweep", "--out", "/sys/figs"], "out", "a writable directory", "'/sys/figs'"),
     (["train", "--format", "gif", "--out", "figs"], "format", "one of png, svg", "'gif'"),
     # compare
     (["compare", "--seeds", "1"], "seeds", STUDY_SEEDS, "1"),
@@ -360,15 +365,20 @@ def test_every_option_with_a_rule_is_in_the_table() -> None:
 def test_unwritable_destinations_name_their_option(
     workdir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The read-only branch, which tests run as root cannot reach with permissions."""
-    monkeypatch.setattr("reglab.cli.common.os.access", lambda *args: False)
+    """A directory that refuses to be written to (tests run as root: permissions do not
+    bind them, so the refusal is simulated where reglab tries to write)."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr("reglab.cli.common.tempfile.TemporaryDirectory", refuse)
     assert main(["train", "--out", "figs"]) == 2
     assert capsys.readouterr().err == (
         "reglab: error: out must be a writable directory or a new path under one "
-        "(. is not writable). Received: out='figs'\n"
+        "(.: Permission denied). Received: out='figs'\n"
     )
     assert main(["compare", "--report", "r.html"]) == 2
     assert capsys.readouterr().err == (
         "reglab: error: report must be a file in a writable directory that exists, or in the "
-        "--out directory (directory . is not writable). Received: report='r.html'\n"
+        "--out directory (.: Permission denied). Received: report='r.html'\n"
     )

@@ -16,6 +16,7 @@ import json
 import os
 import stat
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -573,6 +574,20 @@ def _nearest_existing(path: Path) -> Path:
     return Path(path.anchor or ".")
 
 
+def _cannot_create_in(directory: Path) -> str | None:
+    """Why nothing can be created in ``directory``, found by trying (None: it can).
+
+    A real attempt (a temporary directory, removed at once) rather than
+    ``os.access``, which says yes to root for places that refuse every write
+    (``/proc``, ``/sys``, a read-only mount).
+    """
+    try:
+        tempfile.TemporaryDirectory(dir=directory, prefix=".reglab-probe-").cleanup()
+    except OSError as error:
+        return f"{directory}: {error.strerror or error}"
+    return None
+
+
 OUT_RULE = "a writable directory or a new path under one"
 REPORT_RULE = "a file in a writable directory that exists, or in the --out directory"
 
@@ -584,13 +599,11 @@ def check_figure_directory(directory: Path, parameter: str = "out") -> None:
     existing ancestor must be a directory this process can write to.
     """
     existing = _nearest_existing(directory)
-    if not existing.is_dir():
-        reason = f"{existing} is not a directory"
-    elif not os.access(existing, os.W_OK | os.X_OK):
-        reason = f"{existing} is not writable"
-    else:
-        return
-    raise ParameterError(parameter, f"{OUT_RULE} ({reason})", str(directory))
+    reason = (
+        f"{existing} is not a directory" if not existing.is_dir() else _cannot_create_in(existing)
+    )
+    if reason is not None:
+        raise ParameterError(parameter, f"{OUT_RULE} ({reason})", str(directory))
 
 
 def check_regular_destination(parameter: str, path: Path) -> None:
@@ -620,13 +633,13 @@ def check_report_path(path: Path) -> None:
     new path (:func:`check_regular_destination`), in a writable directory that exists."""
     parent = path.parent
     check_regular_destination("report", path)
+    reason: str | None
     if not parent.is_dir():
         reason = f"{parent} is not a directory" if parent.exists() else f"{parent} does not exist"
-    elif not os.access(parent, os.W_OK | os.X_OK):
-        reason = f"directory {parent} is not writable"
     else:
-        return
-    raise ParameterError("report", f"{REPORT_RULE} ({reason})", str(path))
+        reason = _cannot_create_in(parent)
+    if reason is not None:
+        raise ParameterError("report", f"{REPORT_RULE} ({reason})", str(path))
 
 
 def check_output_options(args: argparse.Namespace) -> None:
