@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -49,10 +50,31 @@ def test_the_streamlit_command() -> None:
         "--client.toolbarMode": "minimal",
         "--runner.magicEnabled": "false",
     }
+    # Headless even when the page opens in a browser: reglab opens it, so Streamlit never
+    # asks a new user for an e-mail address on its first run.
     opens_browser = play_command.streamlit_command(parse())
-    assert "--server.headless" in opens_browser
-    assert opens_browser[opens_browser.index("--server.headless") + 1] == "false"
+    assert opens_browser[opens_browser.index("--server.headless") + 1] == "true"
     assert opens_browser[opens_browser.index("--server.port") + 1] == "8501"
+
+
+def test_the_browser_opens_the_page_once_the_server_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr(play_command, "open_browser", opened.append)
+    code, launched = run_without_serving(monkeypatch, "--dataset", "moons", "--port", "8600")
+    assert code == 0 and len(launched) == 1
+    for _ in range(100):  # the opener runs in a thread of its own
+        if opened:
+            break
+        time.sleep(0.01)
+    assert opened == ["http://127.0.0.1:8600"]
+    opened.clear()
+    run_without_serving(monkeypatch, "--dataset", "moons", "--no-browser")
+    time.sleep(0.1)
+    assert opened == []
+    assert play_command.page_url(parse("--host", "0.0.0.0")) == "http://localhost:8501"
+    assert play_command.page_url(parse("--host", "::1")) == "http://[::1]:8501"
 
 
 def test_the_data_options_reach_the_page(tmp_path: Path) -> None:
@@ -107,6 +129,11 @@ def test_is_local() -> None:
     [
         (["--port", "70000"], "port must be an integer in [1, 65535]. Received: port=70000"),
         (["--port", "http"], "port must be an integer in [1, 65535]. Received: port='http'"),
+        (
+            ["--host", ""],
+            "host must be a host name or an IP address, e.g. 127.0.0.1. Received: host=''",
+        ),
+        (["--host", "a b"], "host must be a host name or an IP address"),
         (["--dataset", "mnist"], "dataset must be one of 'football', 'goalkeeper'"),
         (["--dataset", "moons", "--test-fraction", "0.2"], "test_fraction must be set on the page"),
     ],
@@ -188,13 +215,16 @@ def test_reglab_works_without_streamlit(arguments: list[str], code: int) -> None
         )
 
 
-def test_a_real_server_answers_and_stops_on_ctrl_c(football_path: Path) -> None:
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_a_real_server_answers_and_stops_with_reglab(football_path: Path, stop: int) -> None:
     with play_server(["--data", str(football_path)]) as (url, process):
         with urllib.request.urlopen(url, timeout=10) as answer:
             assert answer.status == 200
             assert b"<html" in answer.read().lower()
-        process.send_signal(signal.SIGINT)  # to reglab alone: it stops the server
+        process.send_signal(stop)  # to reglab alone: it stops the server
         assert process.wait(timeout=30) == 130
+        with pytest.raises(OSError):  # the server is gone with it
+            urllib.request.urlopen(url, timeout=2)
         assert process.stdout is not None
         output = process.stdout.read()
     assert "Traceback" not in output

@@ -29,7 +29,12 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
+import urllib.request
+import webbrowser
 from pathlib import Path
+from types import FrameType
 
 from reglab.cli.common import (
     TEXT_WIDTH,
@@ -50,6 +55,8 @@ DEFAULT_PORT = 8501
 STOP_SECONDS = 10.0
 """How long Ctrl-C waits for the server to shut down before terminating it."""
 INSTALL_HINT = 'reglab play needs Streamlit: install it with pip install "reglab[play]"'
+BROWSER_WAIT_SECONDS = 60.0
+"""How long the browser waits for the server to answer before it is opened anyway."""
 
 
 def port_option(text: str) -> int:
@@ -67,6 +74,16 @@ def port_option(text: str) -> int:
     return value
 
 
+def host_option(text: str) -> str:
+    """An argparse ``type`` for ``--host``: a host name or address, never empty (Streamlit
+    would take an empty one for every interface)."""
+    if not text or any(not character.isprintable() or character.isspace() for character in text):
+        raise argparse.ArgumentTypeError(
+            str(ParameterError("host", "a host name or an IP address, e.g. 127.0.0.1", text))
+        )
+    return text
+
+
 def register(subparsers: Subparsers) -> None:
     """Add the ``play`` command to ``subparsers``."""
     caps = textwrap.fill(CAPS_TEXT[0].upper() + CAPS_TEXT[1:] + ".", TEXT_WIDTH)
@@ -75,6 +92,7 @@ def register(subparsers: Subparsers) -> None:
     server = parser.add_argument_group("server")
     server.add_argument(
         "--host",
+        type=host_option,
         default=DEFAULT_HOST,
         help=f"address to listen on (default {DEFAULT_HOST}: this machine only); "
         "0.0.0.0 opens the page to your whole network, with a warning",
@@ -110,8 +128,8 @@ def streamlit_command(args: argparse.Namespace) -> list[str]:
         args.host,
         "--server.port",
         str(args.port),
-        "--server.headless",
-        "true" if args.no_browser else "false",
+        "--server.headless",  # no first-run e-mail prompt; reglab opens the browser itself
+        "true",
         "--server.maxUploadSize",
         str(MAX_UPLOAD_MB),
         "--server.fileWatcherType",
@@ -160,11 +178,38 @@ def run(args: argparse.Namespace) -> int:
     status(f"dataset {dataset.name}: {dataset.source}")
     status(f"serving the page on http://{args.host}:{args.port} (Ctrl-C stops it)")
     server = subprocess.Popen(streamlit_command(args), env=page_environment(args))
+    if not args.no_browser:
+        threading.Thread(target=open_browser, args=(page_url(args),), daemon=True).start()
+    previous = signal.signal(signal.SIGTERM, _interrupted)  # `kill` stops the server too
     try:
         return server.wait()
     except KeyboardInterrupt:
         stop_server(server)
         raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupted(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def page_url(args: argparse.Namespace) -> str:
+    """The page's address as a browser on this machine reaches it."""
+    host = "localhost" if args.host in ("0.0.0.0", "::") else args.host
+    return f"http://{'[' + host + ']' if ':' in host else host}:{args.port}"
+
+
+def open_browser(url: str) -> None:
+    """Open ``url`` in the user's browser once the server answers (or after a minute)."""
+    deadline = time.monotonic() + BROWSER_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1):
+                break
+        except OSError:
+            time.sleep(0.2)
+    webbrowser.open(url)
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
