@@ -135,3 +135,16 @@ def test_bad_options_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
         "reglab: error: argument --keep-prob: keep_prob must be in (0, 1]. "
         "Received: keep_prob=1.5 (see 'reglab gradcheck --help')\n"
     )
+
+
+def test_a_network_too_large_to_check_is_refused_at_once(
+    football_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Central differences cost two forward passes per parameter: a network of 10,501
+    parameters would take minutes; it is refused with the numbers that decide it."""
+    assert main(["gradcheck", "--data", str(football_path), "--layers", "2,100,100,1"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "layers must be small enough to check: 2 x parameters^2 x examples at most" in err
+    assert "here 10,501 parameters and 211 examples" in err
+    assert err.rstrip().endswith("Received: layers=(2, 100, 100, 1)")

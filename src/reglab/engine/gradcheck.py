@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from typing import Any, cast
 
 import numpy as np
@@ -25,6 +26,7 @@ from reglab.engine.dropout import DropoutMasks, MaskSampler
 from reglab.engine.losses import cross_entropy_from_logits, l2_penalty
 from reglab.engine.network import Parameters, backward, forward
 from reglab.engine.training import prepare
+from reglab.errors import ParameterError
 from reglab.types import FloatArray
 
 EPSILON = 1e-7
@@ -32,6 +34,11 @@ EPSILON = 1e-7
 
 THRESHOLD = 1e-7
 """A relative difference below this passes."""
+
+MAX_WORK = 2_000_000_000
+"""The most multiply-adds a check may take, about ``2 x parameters^2 x examples`` (two
+cost evaluations per parameter, each a forward pass): seconds at this size in extended
+precision. The exercise's network (147 parameters, 211 examples) needs 9 million."""
 
 KINK = 1e-6
 """A hidden pre-activation closer than this to 0 counts as on a kink of ReLU."""
@@ -189,6 +196,16 @@ def check_gradients(
     problem = prepare([config], X, Y, None, None)
     X, Y = problem.X, problem.Y
     m = X.shape[1]
+    n_parameters = sum(n_out * (n_in + 1) for n_in, n_out in pairwise(problem.layers))
+    work = 2 * n_parameters**2 * m
+    if work > MAX_WORK:
+        raise ParameterError(
+            "layers",
+            f"small enough to check: 2 x parameters^2 x examples at most {MAX_WORK:.0e} "
+            f"(here {n_parameters:,} parameters and {m:,} examples: {work:.1e}; "
+            "the exercise's network has 147 parameters)",
+            config.layers,
+        )
     sampler = MaskSampler(
         [config.keep_prob], [config.masks], problem.mask_rngs, problem.layers[1:-1], m
     )
