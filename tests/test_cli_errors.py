@@ -261,7 +261,7 @@ def test_diverging_run_stops_with_one_line(capsys: pytest.CaptureFixture[str]) -
     assert (code, out) == (2, "")
     assert err == (
         "reglab: error: model 0 diverged: its cost was not finite by iteration 100 "
-        "(learning_rate=100.0, l2=10.0, keep_prob=1.0). Try a smaller learning_rate.\n"
+        "(learning_rate=100.0, l2=10.0, keep_prob=1.0). Try a smaller learning_rate or l2.\n"
     )
 
 

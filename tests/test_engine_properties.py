@@ -296,7 +296,7 @@ def test_divergence_raises_a_clear_error_without_warnings() -> None:
     message = str(caught.value)
     assert re.fullmatch(
         r"model 1 diverged: its cost was not finite by iteration \d+ "
-        r"\(learning_rate=1000\.0, l2=9\.0, keep_prob=1\.0\)\. Try a smaller learning_rate\.",
+        r"\(learning_rate=1000\.0, l2=9\.0, keep_prob=1\.0\)\. Try a smaller learning_rate or l2\.",
         message,
     ), message
 

@@ -54,9 +54,13 @@ LAYERS_RULE = (
 )
 
 BAD_VALUES = [
-    ("keep_prob", "7", "keep_prob must be in (0, 1]. Received: keep_prob=7; using "),
+    (
+        "keep_prob",
+        "7",
+        "keep_prob must be in (0, 1]. Received: keep_prob=7; each model keeps its own",
+    ),
     ("keep_prob_3", "0", "keep_prob_3 must be in (0, 1]. Received: keep_prob_3=0; using 0.86"),
-    ("l2", "-1", "l2 must be a finite number >= 0. Received: l2=-1; using "),
+    ("l2", "-1", "l2 must be a finite number >= 0. Received: l2=-1; each model keeps its own"),
     ("l2_2", "nan", "l2_2 must be a finite number >= 0. Received: l2_2=nan; using 0.7"),
     ("l2_1", "1e400", "l2_1 must be a finite number >= 0. Received: l2_1=1e400; using 0"),
     (

@@ -148,10 +148,13 @@ def model_generators(seed: int) -> tuple[np.random.Generator, np.random.Generato
 
 
 def _divergence_message(k: int, config: TrainConfig, iteration: int) -> str:
+    """Names the settings that make gradient descent overshoot: the step, and a large L2
+    (whose gradient ``(l2/m) W`` multiplies the step)."""
+    advice = "a smaller learning_rate" + (" or l2" if config.l2 > 0 else "")
     return (
         f"model {k} diverged: its cost was not finite by iteration {iteration} "
         f"(learning_rate={config.learning_rate}, l2={config.l2}, keep_prob={config.keep_prob}). "
-        "Try a smaller learning_rate."
+        f"Try {advice}."
     )
 
 

@@ -144,11 +144,13 @@ def check_value(field: str, text: str) -> Any:
 
 
 def warning_text(key: str, error: ParameterError, received: str, fallback: object) -> str:
-    """``keep_prob must be in (0, 1]. Received: keep_prob=7; using 0.86``, naming the URL's key."""
-    return (
-        f"{key} must be {error.expected}. Received: {key}={received}; "
-        f"using {format_value(fallback)}"
-    )
+    """``keep_prob must be in (0, 1]. Received: keep_prob=7; using 0.86``, naming the URL's key.
+
+    A ``fallback`` of None (a key without a model suffix, which only overrides the models'
+    own values) reads "each model keeps its own".
+    """
+    using = "each model keeps its own" if fallback is None else f"using {format_value(fallback)}"
+    return f"{key} must be {error.expected}. Received: {key}={received}; {using}"
 
 
 class _Reader:
