@@ -145,6 +145,9 @@ CASES: list[tuple[list[str], str, str, str]] = [
     (["train", "--data", "{zeros_val_mat}"], "'yval'", "both labels 0 and 1", "only label 0"),
     (["train", "--data", "{one_class_csv}"], "the file", "both labels 0 and 1", "only label 0"),
     (["train", "--dataset", "moonz"], "dataset", "one of 'football'", "'moonz'"),
+    (["train", "--data", "{fifo}"], "data", "a regular .mat or .csv file", "fifo'"),
+    (["train", "--data", "/dev/null"], "data", "a regular .mat or .csv file", "'/dev/null'"),
+    (["compare", "--data", "/dev/zero"], "data", "a regular .mat or .csv file", "'/dev/zero'"),
     # train: destinations
     (["train", "--out", ""], "out", "a non-empty path", "''"),
     (["train", "--out", "{long}"], "out", "at most 255 bytes each", "'xxxx"),

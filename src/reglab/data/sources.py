@@ -125,6 +125,10 @@ def _check_fixed_split(test_fraction: float | None) -> None:
 def _load_file(path: Path, *, test_fraction: float | None, seed: int) -> Dataset:
     if path.is_dir():
         raise DataError(f"{path} is a directory; expected a .mat or .csv file")
+    if path.exists() and not path.is_file():  # a FIFO would block a read; a device never ends
+        raise ParameterError(
+            "data", "a regular .mat or .csv file (not a FIFO or a device)", str(path)
+        )
     suffix = path.suffix.lower()
     if suffix == ".mat":
         _check_fixed_split(test_fraction)
