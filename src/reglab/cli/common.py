@@ -731,16 +731,6 @@ def run_seed_study(
         return seed_study(dataset, models, seeds, progress=callback, finished=finished)
 
 
-SEED_STUDY_REPEATED: tuple[str, ...] = ("schema_version", "reglab_version", "dataset")
-"""Keys of :meth:`SeedStudy.to_dict` left out of the ``"seed_study"`` JSON object: the
-enclosing document already has them."""
-
-
-def seed_study_json(study: SeedStudy) -> dict[str, Any]:
-    """The ``"seed_study"`` object of the JSON document (docs/json.md)."""
-    return {key: value for key, value in study.to_dict().items() if key not in SEED_STUDY_REPEATED}
-
-
 def seeds_text(seeds: Sequence[int]) -> str:
     """``"0..9"`` for consecutive seeds, else ``"1, 5, 9"``."""
     if len(seeds) > 2 and list(seeds) == list(range(seeds[0], seeds[0] + len(seeds))):

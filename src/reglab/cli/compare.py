@@ -45,7 +45,6 @@ from reglab.cli.common import (
     print_json,
     progress_bar,
     run_seed_study,
-    seed_study_json,
     seed_study_lines,
     seeds_option,
     seeds_text,
@@ -213,7 +212,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         document = comparison.to_dict()
         if study is not None:
-            document["seed_study"] = seed_study_json(study)
+            document["seed_study"] = study.nested_dict()
         print_json(document)
         sys.stdout.flush()
     spread = study.rows() if study is not None else None

@@ -43,7 +43,6 @@ from reglab.cli.common import (
     print_json,
     progress_bar,
     run_seed_study,
-    seed_study_json,
     seed_study_lines,
     seeds_option,
     seeds_text,
@@ -265,7 +264,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         document = comparison.to_dict()
         if study is not None:
-            document["seed_study"] = seed_study_json(study)
+            document["seed_study"] = study.nested_dict()
         print_json(document)
         sys.stdout.flush()
     write_outputs(

@@ -357,6 +357,12 @@ class SeedStudy:
             ],
         }
 
+    def nested_dict(self) -> dict[str, Any]:
+        """:meth:`to_dict` as the ``"seed_study"`` object of a comparison's JSON document
+        (docs/json.md): without the keys the enclosing document already has."""
+        repeated = ("schema_version", "reglab_version", "dataset")
+        return {key: value for key, value in self.to_dict().items() if key not in repeated}
+
 
 def _joined(items: Sequence[str]) -> str:
     """``"a"``, ``"a and b"``, ``"a, b and c"``."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 
-from reglab.cli.common import seed_study_json
 from reglab.experiments.exercise import Comparison
 from reglab.experiments.seeds import SeedStudy
 from reglab.experiments.sweep import SweepGrid
@@ -22,7 +21,7 @@ def results_json(comparison: Comparison, study: SeedStudy | None) -> str:
     """The JSON document ``reglab train --json`` prints for the same models (and seeds)."""
     document = comparison.to_dict()
     if study is not None:
-        document["seed_study"] = seed_study_json(study)
+        document["seed_study"] = study.nested_dict()
     return json.dumps(document, indent=2) + "\n"
 
 
