@@ -279,7 +279,7 @@ def test_test_fraction_is_refused_for_the_exercise_file(
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"timeout": 0}, "timeout must be a number of seconds > 0. Received: timeout=0"),
+        ({"timeout": 0}, "timeout must be a number of seconds in (0, 86400]. Received: timeout=0"),
         (
             {"seed": -1},
             (

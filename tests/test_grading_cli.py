@@ -7,6 +7,7 @@ cells train for minutes or raise are all graded, in seconds, without a traceback
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -243,8 +244,13 @@ def test_helper_modules_beside_the_file_are_the_learners_own(tmp_path: Path) -> 
         ),
         (
             ["x.py", "--timeout", "0"],
-            "reglab: error: argument --timeout: timeout must be "
-            "seconds > 0. Received: timeout=0.0 (see 'reglab grade --help')",
+            "reglab: error: argument --timeout: timeout must be a number of seconds in "
+            "(0, 86400]. Received: timeout=0.0 (see 'reglab grade --help')",
+        ),
+        (
+            ["x.py", "--timeout", "1e10"],
+            "reglab: error: argument --timeout: timeout must be a number of seconds in "
+            "(0, 86400]. Received: timeout=10000000000.0 (see 'reglab grade --help')",
         ),
     ],
 )
@@ -265,7 +271,8 @@ def test_a_notebook_that_is_not_json_is_bad_input(
 
 
 def test_the_library_rejects_a_bad_timeout() -> None:
-    with pytest.raises(ParameterError, match="timeout must be a number of seconds > 0"):
+    rule = re.escape("timeout must be a number of seconds in (0, 86400]")
+    with pytest.raises(ParameterError, match=rule):
         grade(SOLUTIONS / "correct.py", timeout=0)
 
 

@@ -64,6 +64,8 @@ PARAMETERS: dict[str, Constraint] = {
     ),
     "max_memory": ByteSize(1 << 20),
     "test_fraction": Real(0.0, 1.0, low_open=True, high_open=True),
+    # Time limits: a download's, a graded function's
+    "timeout": Real(0.0, 86_400.0, low_open=True, text="a number of seconds in (0, 86400]"),
 }
 """Every parameter's rule, declared once: :class:`TrainConfig`, the command line's
 options, the sweep file and the library's functions check values with it."""

@@ -14,9 +14,9 @@ is, in float64 (8 bytes):
 - each worker thread's buffers: activations and their gradients for a block of
   examples, one gradient of the parameters, the dropout keep flags of every
   hidden unit and example (one byte each), and a BLAS layer's scratch;
-- for seed studies and sweeps, which then evaluate each chunk's final cost in
-  NumPy, a forward pass of all K models on the m training examples
-  (``K x (n_1 + ... + n_L) x m``, twice: pre-activations and activations).
+- for seed studies and sweeps, which then evaluate each model's final cost in
+  NumPy, one model at a time, a forward pass of one model on the m training
+  examples (``(n_1 + ... + n_L) x m``, twice: pre-activations and activations).
 
 The estimate is meant as an upper bound of what one call adds (checked against
 tracemalloc's peak: see benchmarks/README.md), not of the interpreter and its
@@ -97,8 +97,8 @@ def estimate_bytes(
         iterations, record_every: decide the length of the recorded history.
         threads: worker threads, each with its own buffers (default: every core,
             at most K).
-        evaluation: add the K-model forward pass a seed study or sweep makes after
-            the call (:func:`reglab.experiments.backends.final_cost`).
+        evaluation: add the one-model forward pass a seed study or sweep makes after
+            each model (:func:`reglab.experiments.backends.final_cost`).
     """
     sizes = [int(n) for n in layers]
     parameters = sum(a * b + b for a, b in itertools.pairwise(sizes))
@@ -121,7 +121,7 @@ def estimate_bytes(
         + uniforms
         + test_inputs
         + workers * per_worker
-        + n_models * forward
+        + forward
     )
 
 

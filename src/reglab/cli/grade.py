@@ -21,7 +21,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from reglab.cli.common import Subparsers, add_command, add_json_argument, print_json
+from reglab.cli.common import Subparsers, add_command, add_json_argument, option, print_json
 from reglab.errors import ParameterError
 from reglab.grading.limits import DEFAULT_TIMEOUT
 
@@ -42,17 +42,6 @@ From a terminal: reglab grade Regularization.ipynb (add --json for a machine-rea
 result, --timeout 60 for a slow machine)."""
 
 
-def positive_seconds(text: str) -> float:
-    """An argparse ``type`` for ``--timeout``: seconds > 0, reported in the template."""
-    try:
-        value: object = float(text)
-    except ValueError:
-        value = text
-    if not (isinstance(value, float) and 0 < value < float("inf")):
-        raise argparse.ArgumentTypeError(str(ParameterError("timeout", "seconds > 0", value)))
-    return value
-
-
 def register(subparsers: Subparsers) -> None:
     """Add the ``grade`` command to ``subparsers``."""
     parser = add_command(subparsers, "grade", __doc__, run)
@@ -61,7 +50,7 @@ def register(subparsers: Subparsers) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=positive_seconds,
+        type=option("timeout"),
         default=DEFAULT_TIMEOUT,
         metavar="SECONDS",
         help="time each function may take on its cases, > 0; an endless loop fails that "

@@ -16,7 +16,6 @@ fallback, why the others did not.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 from pathlib import Path
 
@@ -85,12 +84,7 @@ def load_dataset(
     """
     if data is not None and dataset is not None:
         raise ParameterError("dataset", "omitted when data is given (choose one source)", dataset)
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, (int, float))
-        or not (math.isfinite(timeout) and timeout > 0)
-    ):
-        raise ParameterError("timeout", "a number of seconds > 0", timeout)
+    check("timeout", timeout)
     check("seed", seed)
     base = Path(cwd) if cwd is not None else Path.cwd()
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from reglab.errors import ParameterError
+from reglab.config import check
 from reglab.grading.cases import CASES, Case, build_cases
 from reglab.grading.codec import from_data, to_data
 from reglab.grading.compare import first_mismatch
@@ -28,8 +28,7 @@ FUNCTIONS = tuple(CASES)
 
 
 def _check_timeout(timeout: float) -> None:
-    if not (isinstance(timeout, int | float) and timeout > 0):
-        raise ParameterError("timeout", "a number of seconds > 0", timeout)
+    check("timeout", timeout)
 
 
 def _diagnose(mistakes: list[Mistake], cases: list[Case], outputs: list[Any]) -> Mistake | None:
