@@ -344,3 +344,17 @@ def test_a_timeout_kills_what_the_learners_code_started(tmp_path: Path) -> None:
     if status.exists():
         state = next(line for line in status.read_text().splitlines() if line.startswith("State"))
         assert "Z" in state.split()[1]
+
+
+def test_a_cost_that_is_nan_gives_valid_json(tmp_path: Path) -> None:
+    """JSON has no NaN: a learner's NaN cost makes the gradient check's differences null,
+    and the text report names every array as wrong rather than printing nothing."""
+    text = edited(
+        CORRECT,
+        "compute_cost_with_regularization",
+        [("    return cost\n", "    return float('nan')\n")],
+    )
+    report = grade(write(tmp_path, "nan_cost", text, ".py"), timeout=10)
+    document = json.dumps(report.to_dict(), allow_nan=False)  # raises on NaN
+    assert '"difference": null' in document
+    assert "wrong arrays: dW1 (not a number)" in str(report)

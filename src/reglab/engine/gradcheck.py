@@ -14,6 +14,7 @@ callables, so the grader uses them on a learner's own cost too.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from itertools import pairwise
@@ -114,14 +115,23 @@ class GradientCheck:
 
     def to_dict(self) -> dict[str, object]:
         """The JSON of ``reglab gradcheck``: ``difference``, ``passed``, ``threshold``,
-        ``kinks`` and ``parameters`` (``[{"name", "difference"}, ...]``)."""
+        ``kinks`` and ``parameters`` (``[{"name", "difference"}, ...]``); a difference that
+        is not finite (NaN from a learner's cost) is null."""
         return {
-            "difference": self.difference,
+            "difference": _finite_or_none(self.difference),
             "passed": self.passed,
             "threshold": self.threshold,
             "kinks": self.kinks,
-            "parameters": [{"name": name, "difference": value} for name, value in self.parameters],
+            "parameters": [
+                {"name": name, "difference": _finite_or_none(value)}
+                for name, value in self.parameters
+            ],
         }
+
+
+def _finite_or_none(value: float) -> float | None:
+    """JSON has no NaN or infinity: a difference that is not finite is null."""
+    return value if math.isfinite(value) else None
 
 
 def compare_gradients(

@@ -220,7 +220,11 @@ def plan_chunks(
     check_chunk_size(chunk_size)
     groups: dict[Hashable, list[int]] = {}
     for index, config in enumerate(configs):
-        key = config.architecture if unit is None or backend == "local" else unit(config)
+        key: Hashable = (
+            config.architecture
+            if unit is None or backend == "local"
+            else (config.architecture, unit(config))
+        )
         groups.setdefault(key, []).append(index)
     return [
         members[start : start + chunk_size]

@@ -97,12 +97,18 @@ def gradient_check_lines(check: dict[str, Any]) -> list[str]:
     verdict = "passed" if check["passed"] else "FAILED"
     lines = [
         f"gradient check against {check['against']}: difference "
-        f"{check['difference']:.2e}, {verdict} (threshold {check['threshold']:.0e})"
+        f"{_difference_text(check['difference'], '.2e')}, {verdict} "
+        f"(threshold {check['threshold']:.0e})"
     ]
     if not check["passed"]:
-        wrong = [p for p in check["parameters"] if p["difference"] >= check["threshold"]]
+        wrong = [  # a difference of None: not a finite number (NaN in the learner's output)
+            p
+            for p in check["parameters"]
+            if p["difference"] is None or p["difference"] >= check["threshold"]
+        ]
         lines.append(
-            "    wrong arrays: " + ", ".join(f"d{p['name']} ({p['difference']:.1e})" for p in wrong)
+            "    wrong arrays: "
+            + ", ".join(f"d{p['name']} ({_difference_text(p['difference'])})" for p in wrong)
         )
     if "note" in check:
         lines.append(f"    {check['note']}")
@@ -155,3 +161,8 @@ class GradeReport:
         passed = sum(result.passed for result in self.functions)
         lines += ["", f"{passed} of {len(self.functions)} functions passed."]
         return lines
+
+
+def _difference_text(difference: float | None, spec: str = ".1e") -> str:
+    """A relative difference as printed; None (not a finite number) as ``not a number``."""
+    return "not a number" if difference is None else format(difference, spec)
