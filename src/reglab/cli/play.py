@@ -184,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return server.wait()
     except KeyboardInterrupt:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second kill must not cut the stop
         stop_server(server)
         raise
     finally:
@@ -224,5 +225,8 @@ def stop_server(server: subprocess.Popen[bytes]) -> None:
     try:
         server.wait(timeout=STOP_SECONDS)
     except subprocess.TimeoutExpired:
-        server.terminate()
-        server.wait()
+        pass
+    finally:
+        if server.poll() is None:  # too slow, or another Ctrl-C came while waiting
+            server.terminate()
+            server.wait()
