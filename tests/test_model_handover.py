@@ -88,18 +88,24 @@ def test_each_model_comes_back_once_in_the_callers_thread_equal_to_its_batch_row
             np.testing.assert_array_equal(b, b_batch[k : k + 1])
 
 
-def test_models_come_back_while_the_call_runs(moons: Dataset) -> None:
-    # One thread trains the models one after another: the first handed back stops the
-    # call, and the others never start, so it came back before the call could have ended.
-    handed: list[int] = []
+def test_models_come_back_while_the_call_runs() -> None:
+    """Model 0 is handed back while model 1 is still training: model 1 waits for that
+    hand-over, so the call could not end (nor model 1 finish) before it."""
+    handed_over = threading.Event()
+    order: list[str] = []
 
-    def on_model(k: int, model: TrainedModels) -> None:
-        handed.append(k)
-        raise KeyboardInterrupt
+    def train_model(k: int, cancel: np.ndarray) -> None:
+        if k == 1:
+            assert handed_over.wait(timeout=30), "model 0 was not handed back while 1 ran"
+        order.append(f"trained {k}")
 
-    with pytest.raises(KeyboardInterrupt):
-        _train(moons, n_threads=1, on_model=on_model)
-    assert len(handed) == 1
+    def finished(k: int) -> None:
+        order.append(f"handed {k}")
+        if k == 0:
+            handed_over.set()
+
+    run_models([0, 1], 2, train_model, report=lambda: None, finished=finished)
+    assert order == ["trained 0", "handed 0", "trained 1", "handed 1"]
 
 
 def test_a_cancelled_model_is_not_handed_back() -> None:
