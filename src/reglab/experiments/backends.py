@@ -101,10 +101,10 @@ ModelsDone = Callable[[Sequence[int], ChunkOutcome], None]
 def final_cost(params: Parameters, X: FloatArray, Y: FloatArray, l2: FloatArray) -> FloatArray:
     """Training cost of K models' parameters: cross-entropy without dropout, plus the L2 term.
 
-    The engine's ``History.cost`` cannot stand in for it: it is recorded before
-    the update of iterations ``0, record_every, ...`` (never after the last one)
-    and, with dropout, on the dropped-out pass. So the final parameters are
-    evaluated here, with the engine's own forward pass and loss functions.
+    The kernel records the same cost (``TrainedModels.final_cost``), equal to
+    about 1 ulp (it sums in order, NumPy pairwise). Stores keep this NumPy value,
+    so that their numbers stay those of results revision 3; moving to the
+    kernel's value is a results-revision change, for when numbers change anyway.
 
     Args:
         params: K stacked models.
@@ -440,7 +440,12 @@ def _on_ray(tasks: Tasks, data: Data, address: str | None, n_jobs: int | None) -
                     index, configs = queue.pop()
                     running.append(remote.remote(index, configs, *shared))
                 ready, running = ray.wait(running, num_returns=1)
-                result: tuple[int, ChunkOutcome] = ray.get(ready[0])
+                try:
+                    result: tuple[int, ChunkOutcome] = ray.get(ready[0])
+                except ray.exceptions.RayError as error:
+                    if isinstance(error, ReglabError):  # the task's own, re-raised by ray
+                        raise
+                    raise RunError(_lost("a ray task", error)) from error
                 yield result
         finally:
             for ref in running:
@@ -452,14 +457,26 @@ def _on_ray(tasks: Tasks, data: Data, address: str | None, n_jobs: int | None) -
 
 def _on_joblib(tasks: Tasks, data: Data, n_jobs: int | None) -> Outcomes:
     import joblib
+    from joblib.externals.loky.process_executor import TerminatedWorkerError
 
     with joblib.parallel_config(backend="loky"):
         parallel = joblib.Parallel(
             n_jobs=-1 if n_jobs is None else n_jobs, return_as="generator_unordered"
         )
-        yield from parallel(
-            joblib.delayed(_indexed_chunk)(index, configs, *data) for index, configs in tasks
-        )
+        try:
+            yield from parallel(
+                joblib.delayed(_indexed_chunk)(index, configs, *data) for index, configs in tasks
+            )
+        except TerminatedWorkerError as error:
+            raise RunError(_lost("a joblib worker process", error)) from error
+
+
+def _lost(what: str, error: BaseException) -> str:
+    """The one line of a worker lost mid-run (the sweep then exits 1, its saved cells kept)."""
+    return (
+        f"{what} was lost ({type(error).__name__}); stopping: every cell finished so far is "
+        "saved, and --resume continues from there"
+    )
 
 
 def _one_line(error: BaseException) -> str:
