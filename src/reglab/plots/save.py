@@ -15,6 +15,7 @@ from pathlib import Path
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import LayoutEngine
 
 from reglab.errors import DataError, ParameterError
 from reglab.plots.names import FIGURE_FORMATS, FigureFormat
@@ -33,19 +34,38 @@ def check_format(fmt: str) -> FigureFormat:
 
 
 def figure_bytes(figure: Figure, fmt: FigureFormat = "png") -> bytes:
-    """The figure rendered as PNG or SVG.
+    """The figure rendered as PNG or SVG, the same bytes every time.
 
-    The layout is settled by one draw first (constrained layout moves outside
-    legends and colour bars on the first draw only), so a PNG is the same bytes
-    every time; SVG gets no timestamp and element ids from a fixed salt.
+    Constrained layout moves outside legends, colour bars and tick labels on its
+    first pass only, so the layout is settled by two passes before the figure is
+    written. A PNG at the figure's own dpi (every reglab figure) runs the two
+    passes without drawing, holds that layout and renders the figure once;
+    otherwise the figure is drawn once and then saved (SVG is laid out by its own
+    renderer), and SVG gets no timestamp and element ids from a fixed salt.
     """
     chosen = check_format(fmt)
+    engine = figure.get_layout_engine()
+    if chosen == "png" and engine is not None and figure.dpi == DPI:
+        return _png_rendered_once(figure, engine)
     figure.draw_without_rendering()
     buffer = io.BytesIO()
     metadata = {"Date": None} if chosen == "svg" else {}
     # A fixed salt makes SVG element ids repeatable; rc_context restores the setting after.
     with matplotlib.rc_context({"svg.hashsalt": SVG_HASH_SALT}):
         figure.savefig(buffer, format=chosen, dpi=DPI, metadata=metadata)
+    return buffer.getvalue()
+
+
+def _png_rendered_once(figure: Figure, engine: LayoutEngine) -> bytes:
+    """PNG of ``figure`` after two layout passes, the layout held for the one render."""
+    engine.execute(figure)
+    engine.execute(figure)
+    figure.set_layout_engine("none")
+    buffer = io.BytesIO()
+    try:
+        figure.savefig(buffer, format="png", dpi=DPI)
+    finally:
+        figure.set_layout_engine(engine)
     return buffer.getvalue()
 
 
