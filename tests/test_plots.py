@@ -511,6 +511,10 @@ def test_a_png_is_rendered_once_from_the_settled_layout(football_comparison: Com
         buffer = io.BytesIO()
         again.savefig(buffer, format="png", dpi=DPI)
         assert fast == buffer.getvalue(), name
+    other = Figure(figsize=(2.0, 1.0), dpi=72, layout="constrained")  # no Agg canvas, dpi 72
+    other.add_subplot().set_title("drawn, then saved")
+    with Image.open(io.BytesIO(figure_bytes(other, "png"))) as image:
+        assert image.size == (2 * DPI, DPI)
 
 
 def test_save_figure_rejects_bad_formats_and_unwritable_places(
