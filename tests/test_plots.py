@@ -496,6 +496,27 @@ def test_saving_a_figure_twice_gives_the_same_png(football_comparison: Compariso
         assert figure_bytes(figure, "png") == figure_bytes(figure, "png")
 
 
+def test_a_png_is_rendered_once_from_the_settled_layout(football_comparison: Comparison) -> None:
+    """figure_bytes holds the twice-settled layout for its one render: the same pixels as
+    drawing the figure and then saving it (two layouts, two renders), and the figure keeps
+    its layout engine afterwards."""
+    figures = comparison_figures(football_comparison)
+    for name in ("cost", "accuracy", "boundaries", "probabilities"):
+        figure = figures[name]
+        fast = figure_bytes(figure, "png")
+        assert figure.get_layout_engine() is not None
+        assert figure.get_layout_engine().__class__.__name__ == "ConstrainedLayoutEngine"
+        again = comparison_figures(football_comparison)[name]
+        again.draw_without_rendering()
+        buffer = io.BytesIO()
+        again.savefig(buffer, format="png", dpi=DPI)
+        assert fast == buffer.getvalue(), name
+    other = Figure(figsize=(2.0, 1.0), dpi=72, layout="constrained")  # no Agg canvas, dpi 72
+    other.add_subplot().set_title("drawn, then saved")
+    with Image.open(io.BytesIO(figure_bytes(other, "png"))) as image:
+        assert image.size == (2 * DPI, DPI)
+
+
 def test_save_figure_rejects_bad_formats_and_unwritable_places(
     football: Dataset, tmp_path: Path
 ) -> None:

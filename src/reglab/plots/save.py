@@ -12,9 +12,13 @@ import io
 import os
 import uuid
 from pathlib import Path
+from typing import Any
 
 import matplotlib
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.image import imsave
+from matplotlib.layout_engine import LayoutEngine
 
 from reglab.errors import DataError, ParameterError
 from reglab.plots.names import FIGURE_FORMATS, FigureFormat
@@ -33,19 +37,48 @@ def check_format(fmt: str) -> FigureFormat:
 
 
 def figure_bytes(figure: Figure, fmt: FigureFormat = "png") -> bytes:
-    """The figure rendered as PNG or SVG.
+    """The figure rendered as PNG or SVG, the same bytes every time.
 
-    The layout is settled by one draw first (constrained layout moves outside
-    legends and colour bars on the first draw only), so a PNG is the same bytes
-    every time; SVG gets no timestamp and element ids from a fixed salt.
+    Constrained layout moves outside legends, colour bars and tick labels on its
+    first pass only, so the layout is settled by two passes before the figure is
+    written. A PNG of a figure on an Agg canvas at its own dpi (every reglab
+    figure) runs the two passes without drawing, holds that layout, renders the
+    figure once and encodes the pixels: the bytes ``savefig`` gives after a draw,
+    at about three quarters of the work. Otherwise the figure is drawn once and
+    then saved (SVG is laid out by its own renderer); SVG gets no timestamp and
+    element ids from a fixed salt.
     """
     chosen = check_format(fmt)
+    engine = figure.get_layout_engine()
+    canvas = figure.canvas
+    if (
+        chosen == "png"
+        and engine is not None
+        and isinstance(canvas, FigureCanvasAgg)
+        and figure.dpi == DPI
+    ):
+        return _png_rendered_once(figure, canvas, engine)
     figure.draw_without_rendering()
     buffer = io.BytesIO()
     metadata = {"Date": None} if chosen == "svg" else {}
     # A fixed salt makes SVG element ids repeatable; rc_context restores the setting after.
     with matplotlib.rc_context({"svg.hashsalt": SVG_HASH_SALT}):
         figure.savefig(buffer, format=chosen, dpi=DPI, metadata=metadata)
+    return buffer.getvalue()
+
+
+def _png_rendered_once(figure: Figure, canvas: FigureCanvasAgg, engine: LayoutEngine) -> bytes:
+    """PNG of ``figure`` after two layout passes, the layout held for the one render."""
+    engine.execute(figure)
+    engine.execute(figure)
+    figure.set_layout_engine("none")
+    agg: Any = canvas  # matplotlib's Agg canvas has no type annotations
+    try:
+        agg.draw()
+    finally:
+        figure.set_layout_engine(engine)
+    buffer = io.BytesIO()
+    imsave(buffer, agg.buffer_rgba(), format="png", origin="upper", dpi=DPI)
     return buffer.getvalue()
 
 
