@@ -21,6 +21,7 @@ from reglab.engine.gradcheck import (
     compare_gradients,
     relative_difference,
 )
+from reglab.engine.training import prepare
 
 CONFIGS = [
     TrainConfig(),
@@ -42,6 +43,49 @@ def test_the_engine_passes_on_the_exercise_data(football_path: Path, config: Tra
     assert names == [f"{p}{l}" for l in range(1, n_layers + 1) for p in ("W", "b")]
     assert all(value < THRESHOLD for _, value in check.parameters)
     assert check.kinks == 0
+
+
+L1_CONFIGS = [
+    TrainConfig(l1=0.7),
+    TrainConfig(l1=0.5, l2=0.7),
+    TrainConfig(l1=0.3, l2=0.2, keep_prob=0.8, masks="fresh", init="he", seed=4),
+    TrainConfig(layers=(2, 30, 10, 5, 1), init="xavier", l1=0.2, l2=0.1, keep_prob=0.9, seed=2),
+]
+
+
+@pytest.mark.parametrize(
+    "config", L1_CONFIGS, ids=lambda c: f"{c.layers}-l1={c.l1}-l2={c.l2}-{c.keep_prob}"
+)
+def test_l1_and_the_elastic_net_pass_away_from_zero(
+    football_path: Path, config: TrainConfig
+) -> None:
+    """|W| is smooth where no weight is within epsilon of 0: there central differences
+    see the (alpha/m) sign(W) term exactly."""
+    data = load_football(football_path)
+    initial = prepare([config], data.X_train, data.y_train, None, None).initial
+    assert min(float(np.abs(W).min()) for W in initial.weights) > 100 * gradcheck.EPSILON
+    check = check_gradients(config, data.X_train, data.y_train)
+    assert check.passed and check.kinks == 0
+    assert all(value < THRESHOLD for _, value in check.parameters)
+
+
+def test_a_forgotten_l1_term_fails_on_the_weights_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((2, 40))
+    Y = (rng.random((1, 40)) < 0.5).astype(float)
+    right = gradcheck.backward
+
+    def without_l1(*args: Any, **kwargs: Any) -> Gradients:
+        return right(*args, **{**kwargs, "l1": 0.0})
+
+    config = TrainConfig(l1=0.5, l2=0.3)
+    assert check_gradients(config, X, Y).passed
+    monkeypatch.setattr(gradcheck, "backward", without_l1)
+    check = check_gradients(config, X, Y)
+    assert not check.passed
+    differences = dict(check.parameters)
+    assert all(differences[f"b{l}"] < THRESHOLD for l in (1, 2, 3))
+    assert all(differences[f"W{l}"] > 1e-3 for l in (1, 2, 3))
 
 
 def test_relu_kinks_are_counted(football_path: Path) -> None:
