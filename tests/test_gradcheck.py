@@ -160,6 +160,19 @@ def test_the_command(capsys: pytest.CaptureFixture[str], football_path: Path) ->
     assert all(isinstance(p["difference"], float) for p in document["parameters"])
 
 
+def test_the_command_checks_l1(capsys: pytest.CaptureFixture[str], football_path: Path) -> None:
+    arguments = ["gradcheck", "--data", str(football_path), "--l1", "0.5", "--l2", "0.7"]
+    assert main(arguments) == 0
+    out = capsys.readouterr().out
+    assert "model:   layers=2,20,3,1 l2=0.7 l1=0.5 keep_prob=1.0" in out
+    assert out.rstrip().endswith("passed: the overall difference is below 1e-07")
+    assert main(["gradcheck", "--l1", "-0.5"]) == 2
+    assert capsys.readouterr().err == (
+        "reglab: error: argument --l1: l1 must be a finite number >= 0. "
+        "Received: l1=-0.5 (see 'reglab gradcheck --help')\n"
+    )
+
+
 def test_the_command_exits_1_when_the_check_fails(
     capsys: pytest.CaptureFixture[str], football_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
