@@ -586,6 +586,18 @@ def main(argv: Sequence[str] | None = None) -> None:
             exercise_flops * FULL_ITERATIONS / one / 1e9,
         )
     )
+    # The same model with the elastic net (L1 + L2): the goal is within 1.3x of the plain one.
+    elastic_config = [TrainConfig(l1=0.1, l2=0.7)]
+    elastic = best_of(repeats, lambda: train(elastic_config, X, Y, X_test, Y_test))
+    rows.append(
+        Row(
+            "reglab: 1 exercise model, L1 + L2 (elastic net)",
+            elastic,
+            f"{elastic / FULL_ITERATIONS * 1e6:.1f} us/iteration, {elastic / one:.2f}x the plain",
+            f"{base / elastic:.1f}x",
+            exercise_flops * FULL_ITERATIONS / elastic / 1e9,
+        )
+    )
     exercise = [
         TrainConfig(),
         TrainConfig(l2=0.7),

@@ -25,6 +25,7 @@ from reglab.cli import COMMANDS, build_parser, join_negative_values, main
 from reglab.cli.common import progress_bar, wants_progress
 from reglab.cli.compare import NOTE, SEEDS_COMMAND
 from reglab.cli.train import default_record_every, displayed_records
+from reglab.config import TrainConfig
 from reglab.data.sources import list_datasets
 from reglab.experiments.tables import format_accuracy
 
@@ -199,6 +200,26 @@ def test_train_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str])
     for fraction, n in ((model["train_accuracy"], n_train), (model["test_accuracy"], n_test)):
         assert 0 <= fraction <= 1
         assert math.isclose(fraction * n, round(fraction * n), abs_tol=1e-9)
+
+
+def test_train_json_with_l1_names_it_and_adds_its_term_to_the_cost(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    options = ["train", "--dataset", "moons", "--l2", "0.3", *SHORT_RUN, "--json"]
+    code, out, _ = run_cli(capsys, *options, "--l1", "0.1")
+    assert code == 0
+    [model] = json.loads(out)["models"]
+    assert model["name"] == "L2, lambda = 0.3 + L1, alpha = 0.1"
+    assert model["config"]["l1"] == 0.1 and model["config"]["l2"] == 0.3
+    assert TrainConfig.from_dict(model["config"]).l1 == 0.1
+    _, out, _ = run_cli(capsys, *options)
+    [plain] = json.loads(out)["models"]
+    assert "l1" not in plain["config"]
+    # The first recorded cost is of the same initial weights: it grows by (alpha/m) sum |W|.
+    assert model["costs"][0][1] > plain["costs"][0][1]
+    code, out, _ = run_cli(capsys, "train", "--dataset", "moons", "--l1", "0.25", *SHORT_RUN)
+    assert code == 0 and "model:   L1, alpha = 0.25\n" in out
+    assert " l1=0.25 " in out
 
 
 def json_fields(value: object) -> set[str]:

@@ -304,6 +304,35 @@ def test_config_file_with_flags_overriding_it(
     assert "l2 must be a finite number >= 0. Received: l2=-1" in capsys.readouterr().err
 
 
+def test_l1_is_a_grid_axis_from_flags_and_the_config_file(
+    capsys: pytest.CaptureFixture[str], in_tmp: Path
+) -> None:
+    code = main(["sweep", *SMALL, "--l1", "0,0.3", "--l2", "0.7", "--seeds", "2", "--json"])
+    assert code == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r["l2"], r.get("l1")) for r in records] == [(0.7, None), (0.7, 0.3)]
+    expected = sweep(
+        load_dataset(dataset="moons"),
+        SweepGrid(l2=(0.7,), l1=(0.0, 0.3), seeds=2, iterations=200, record_every=50),
+    )
+    for record, cell in zip(records, expected.cells, strict=True):
+        assert [run["final_cost"] for run in record["runs"]] == cell.final_cost.tolist()
+    assert main(["sweep", *SMALL, "--l1", "0,0.3", "--l2", "0.7", "--seeds", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if "train %" in line)
+    assert header.split()[:3] == ["keep_prob", "l2", "l1"]
+    assert "l2=0.7, l1=0.3, keep_prob=1" in lines[-1]
+    config = in_tmp / "grid.toml"
+    config.write_text("[sweep]\nl1 = [0.1, 0.2]\nseeds = 2\niterations = 5\n")
+    assert main(["sweep", "--dataset", "moons", "--config", str(config), "--json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["l1"] for r in records] == [0.1, 0.2]
+    assert main(["sweep", *SMALL, "--l1", "0,-0.1"]) == 2
+    assert capsys.readouterr().err.startswith(
+        "reglab: error: argument --l1: l1 must be a finite number >= 0. Received: l1=-0.1"
+    )
+
+
 class Terminal(io.StringIO):
     def isatty(self) -> bool:
         return True

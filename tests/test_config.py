@@ -180,3 +180,27 @@ def test_from_dict_validates_values() -> None:
     with pytest.raises(ParameterError) as caught:
         TrainConfig.from_dict({"keep_prob": 0})
     assert str(caught.value) == "keep_prob must be in (0, 1]. Received: keep_prob=0"
+
+
+@pytest.mark.parametrize("value", [-0.1, math.inf, math.nan, None, "0.1", True])
+def test_l1_is_a_finite_number_at_least_zero(value: object) -> None:
+    with pytest.raises(ParameterError) as caught:
+        TrainConfig(l1=value)  # type: ignore[arg-type]
+    assert str(caught.value) == f"l1 must be a finite number >= 0. Received: l1={value!r}"
+
+
+def test_l1_is_in_the_dict_only_when_it_is_not_zero() -> None:
+    """Documents and store keys of models without L1 are those of reglab before L1."""
+    assert "l1" not in TrainConfig(l2=0.7).to_dict()
+    assert "l1" not in TrainConfig(l1=-0.0).to_dict()
+    sparse = TrainConfig(l1=0.1, l2=0.7)
+    data = sparse.to_dict()
+    assert data["l1"] == 0.1 and list(data)[:5] == [
+        "layers",
+        "learning_rate",
+        "iterations",
+        "l2",
+        "l1",
+    ]
+    assert TrainConfig.from_dict(json.loads(json.dumps(data))) == sparse
+    assert TrainConfig.from_dict(TrainConfig(l2=0.7).to_dict()) == TrainConfig(l2=0.7)

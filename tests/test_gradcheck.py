@@ -21,6 +21,7 @@ from reglab.engine.gradcheck import (
     compare_gradients,
     relative_difference,
 )
+from reglab.engine.training import prepare
 
 CONFIGS = [
     TrainConfig(),
@@ -42,6 +43,49 @@ def test_the_engine_passes_on_the_exercise_data(football_path: Path, config: Tra
     assert names == [f"{p}{l}" for l in range(1, n_layers + 1) for p in ("W", "b")]
     assert all(value < THRESHOLD for _, value in check.parameters)
     assert check.kinks == 0
+
+
+L1_CONFIGS = [
+    TrainConfig(l1=0.7),
+    TrainConfig(l1=0.5, l2=0.7),
+    TrainConfig(l1=0.3, l2=0.2, keep_prob=0.8, masks="fresh", init="he", seed=4),
+    TrainConfig(layers=(2, 30, 10, 5, 1), init="xavier", l1=0.2, l2=0.1, keep_prob=0.9, seed=2),
+]
+
+
+@pytest.mark.parametrize(
+    "config", L1_CONFIGS, ids=lambda c: f"{c.layers}-l1={c.l1}-l2={c.l2}-{c.keep_prob}"
+)
+def test_l1_and_the_elastic_net_pass_away_from_zero(
+    football_path: Path, config: TrainConfig
+) -> None:
+    """|W| is smooth where no weight is within epsilon of 0: there central differences
+    see the (alpha/m) sign(W) term exactly."""
+    data = load_football(football_path)
+    initial = prepare([config], data.X_train, data.y_train, None, None).initial
+    assert min(float(np.abs(W).min()) for W in initial.weights) > 100 * gradcheck.EPSILON
+    check = check_gradients(config, data.X_train, data.y_train)
+    assert check.passed and check.kinks == 0
+    assert all(value < THRESHOLD for _, value in check.parameters)
+
+
+def test_a_forgotten_l1_term_fails_on_the_weights_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((2, 40))
+    Y = (rng.random((1, 40)) < 0.5).astype(float)
+    right = gradcheck.backward
+
+    def without_l1(*args: Any, **kwargs: Any) -> Gradients:
+        return right(*args, **{**kwargs, "l1": 0.0})
+
+    config = TrainConfig(l1=0.5, l2=0.3)
+    assert check_gradients(config, X, Y).passed
+    monkeypatch.setattr(gradcheck, "backward", without_l1)
+    check = check_gradients(config, X, Y)
+    assert not check.passed
+    differences = dict(check.parameters)
+    assert all(differences[f"b{l}"] < THRESHOLD for l in (1, 2, 3))
+    assert all(differences[f"W{l}"] > 1e-3 for l in (1, 2, 3))
 
 
 def test_relu_kinks_are_counted(football_path: Path) -> None:
@@ -114,6 +158,19 @@ def test_the_command(capsys: pytest.CaptureFixture[str], football_path: Path) ->
     assert document["passed"] is True and document["epsilon"] == 1e-7
     assert [p["name"] for p in document["parameters"]] == ["W1", "b1", "W2", "b2", "W3", "b3"]
     assert all(isinstance(p["difference"], float) for p in document["parameters"])
+
+
+def test_the_command_checks_l1(capsys: pytest.CaptureFixture[str], football_path: Path) -> None:
+    arguments = ["gradcheck", "--data", str(football_path), "--l1", "0.5", "--l2", "0.7"]
+    assert main(arguments) == 0
+    out = capsys.readouterr().out
+    assert "model:   layers=2,20,3,1 l2=0.7 l1=0.5 keep_prob=1.0" in out
+    assert out.rstrip().endswith("passed: the overall difference is below 1e-07")
+    assert main(["gradcheck", "--l1", "-0.5"]) == 2
+    assert capsys.readouterr().err == (
+        "reglab: error: argument --l1: l1 must be a finite number >= 0. "
+        "Received: l1=-0.5 (see 'reglab gradcheck --help')\n"
+    )
 
 
 def test_the_command_exits_1_when_the_check_fails(

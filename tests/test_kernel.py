@@ -17,6 +17,7 @@ from reglab.config import TrainConfig
 from reglab.data.football import load_football
 from reglab.engine import kernel, kernel_compile, kernel_exp, kernel_random, kernel_template
 from reglab.engine.dropout import fresh_keep
+from reglab.engine.initializers import initialize
 from reglab.engine.kernel import CHUNK
 from reglab.engine.kernel_compile import source_digest
 from reglab.engine.kernel_random import (
@@ -84,6 +85,12 @@ BATCHES: dict[str, list[TrainConfig]] = {
     "dropout fresh": [TrainConfig(keep_prob=0.8, seed=5, **SHORT)],
     "dropout course": [TrainConfig(keep_prob=0.86, masks="course", **SHORT)],
     "l2 + dropout": [TrainConfig(l2=0.3, keep_prob=0.7, seed=2, init="he", **SHORT)],
+    "l1": [TrainConfig(l1=0.7, **SHORT)],
+    "elastic net": [TrainConfig(l1=0.4, l2=0.3, seed=1, init="he", **SHORT)],
+    "l1 + dropout": [TrainConfig(l1=0.5, keep_prob=0.8, seed=4, **SHORT)],
+    "elastic net + course dropout": [
+        TrainConfig(l1=0.2, l2=0.7, keep_prob=0.86, masks="course", **SHORT)
+    ],
     "mixed batch": [
         TrainConfig(**SHORT),
         TrainConfig(l2=0.7, learning_rate=0.1, **SHORT),
@@ -92,6 +99,8 @@ BATCHES: dict[str, list[TrainConfig]] = {
         TrainConfig(keep_prob=0.9, seed=11, init="xavier", **SHORT),
         TrainConfig(keep_prob=0.6, seed=12, init="lecun", learning_rate=0.05, **SHORT),
         TrainConfig(keep_prob=1.0, masks="course", seed=13, **SHORT),
+        TrainConfig(l1=0.3, **SHORT),
+        TrainConfig(l1=0.1, l2=0.2, keep_prob=0.7, seed=14, **SHORT),
     ],
 }
 
@@ -132,6 +141,7 @@ def test_kernel_matches_reference_for_depths_and_chunkings(layers: tuple[int, ..
         TrainConfig(**settings),
         TrainConfig(l2=0.5, keep_prob=0.75, seed=3, init="he", **settings),
         TrainConfig(keep_prob=0.6, masks="course", **settings),
+        TrainConfig(l1=0.4, l2=0.2, keep_prob=0.8, seed=5, init="he", **settings),
     ]
     _assert_same(
         train(configs, X, Y, X_test, Y_test), train_reference(configs, X, Y, X_test, Y_test)
@@ -153,6 +163,7 @@ def test_blas_layers_match_reference(monkeypatch: pytest.MonkeyPatch, m: int) ->
         TrainConfig(**settings),
         TrainConfig(l2=0.3, keep_prob=0.8, seed=1, init="he", **settings),
         TrainConfig(keep_prob=0.7, masks="course", init="xavier", **settings),
+        TrainConfig(l1=0.3, l2=0.1, keep_prob=0.9, seed=2, init="he", **settings),
     ]
     result = train(configs, X, Y, X_test, Y_test)
     _assert_same(result, train_reference(configs, X, Y, X_test, Y_test))
@@ -224,10 +235,82 @@ def test_every_fast_pass_gives_the_generic_passes_numbers(
         TrainConfig(**settings),
         TrainConfig(l2=0.5, keep_prob=0.75, seed=3, init="he", **settings),
         TrainConfig(keep_prob=0.6, masks="course", **settings),
+        TrainConfig(l1=0.4, l2=0.2, keep_prob=0.8, seed=5, init="he", **settings),
     ]
     fast = train(configs, X, Y, X_test, Y_test)
     monkeypatch.setattr(kernel, "FAST_PASSES", False)
     _assert_same(fast, train(configs, X, Y, X_test, Y_test))
+
+
+def _random_config(rng: np.random.Generator, settings: dict[str, object]) -> TrainConfig:
+    """A configuration with L1, often L2 and dropout, drawn at random (never both 0)."""
+    masks = ("fresh", "course")[int(rng.integers(2))]
+    return TrainConfig(
+        l1=float(rng.uniform(0.01, 2.0)),
+        l2=float(rng.choice([0.0, rng.uniform(0.01, 2.0)])),
+        keep_prob=float(rng.choice([1.0, rng.uniform(0.5, 1.0)])),
+        masks=masks,  # type: ignore[arg-type]
+        learning_rate=float(rng.uniform(0.01, 0.5)),
+        init=("he", "lecun", "xavier", "course")[int(rng.integers(4))],  # type: ignore[arg-type]
+        seed=int(rng.integers(1000)),
+        **settings,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize("draw", range(6))
+def test_kernel_matches_reference_on_random_l1_and_elastic_net_configurations(draw: int) -> None:
+    rng = np.random.default_rng(draw)
+    depth = int(rng.integers(1, 4))
+    layers = (int(rng.integers(1, 5)), *(int(n) for n in rng.integers(1, 12, size=depth)), 1)
+    m = int(rng.integers(1, 2 * CHUNK + 50))
+    X, Y, X_test, Y_test = _data(m, n_features=layers[0], seed=draw)
+    settings = {"layers": layers, "iterations": int(rng.integers(5, 30)), "record_every": 4}
+    configs = [_random_config(rng, settings) for _ in range(4)] + [TrainConfig(**settings)]
+    _assert_same(
+        train(configs, X, Y, X_test, Y_test), train_reference(configs, X, Y, X_test, Y_test)
+    )
+
+
+def test_l1_adds_its_term_to_the_cost_and_moves_weights_toward_zero() -> None:
+    """A model with L1 differs from the same model without it: its recorded cost at the first
+    iteration is larger by exactly (alpha/m) sum |W| of the initial weights, and its weights
+    end smaller in absolute sum."""
+    X, Y, _, _ = _data(211)
+    result = train([TrainConfig(**SHORT), TrainConfig(l1=2.0, **SHORT)], X, Y)
+    initial = prepare([TrainConfig(**SHORT)], X, Y, None, None).initial
+    absolute = sum(float(np.abs(W).sum()) for W in initial.weights)
+    np.testing.assert_allclose(
+        result.history.cost[1, 0] - result.history.cost[0, 0], 2.0 / 211 * absolute, rtol=1e-12
+    )
+    sums = [sum(float(np.abs(W[k]).sum()) for W in result.parameters.weights) for k in (0, 1)]
+    assert sums[1] < sums[0]
+
+
+def test_a_weight_at_zero_takes_no_l1_step_in_kernel_and_reference(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """sign(0) = 0: half of the first layer's weights start at exactly 0; the kernel and the
+    reference agree (a sign(0) of +-1 would move those weights by learning_rate * l1/m)."""
+    from reglab.engine import training
+
+    def half_zero(*args: object, **kwargs: object) -> tuple[list[FloatArray], list[FloatArray]]:
+        weights, biases = initialize(*args, **kwargs)  # type: ignore[arg-type]
+        weights[0][::2] = 0.0
+        return weights, biases
+
+    monkeypatch.setattr(training, "initialize", half_zero)
+    X, Y, X_test, Y_test = _data(211)
+    configs = [TrainConfig(l1=0.5, iterations=1, record_every=1)]
+    once = train(configs, X, Y, X_test, Y_test)
+    _assert_same(once, train_reference(configs, X, Y, X_test, Y_test))
+    data_only = train([TrainConfig(iterations=1, record_every=1)], X, Y, X_test, Y_test)
+    np.testing.assert_array_equal(  # the zero weights moved by their data gradient alone
+        once.parameters.weights[0][0, ::2], data_only.parameters.weights[0][0, ::2]
+    )
+    configs = [TrainConfig(l1=0.5, l2=0.3, keep_prob=0.8, seed=3, **SHORT)]
+    _assert_same(
+        train(configs, X, Y, X_test, Y_test), train_reference(configs, X, Y, X_test, Y_test)
+    )
 
 
 def test_kernel_matches_reference_without_a_test_set() -> None:

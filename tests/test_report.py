@@ -468,3 +468,26 @@ def test_report_in_a_real_browser(exercise: Comparison, tmp_path: Path) -> None:
         assert shot.size == (1280, 4800)
         colours = shot.convert("RGB").getcolors(maxcolors=1_000_000)
         assert colours is not None and len(colours) > 500  # figures drawn, not a blank page
+
+
+def test_an_l1_model_is_regularized_and_its_alpha_is_a_column(football: Dataset) -> None:
+    """The reading's baseline is the model without any regularizer; the models table shows
+    l1 once some model has it (0 for the others)."""
+    from reglab.experiments.tables import models_table
+
+    settings = {"iterations": 30, "record_every": 10}
+    comparison = compare(
+        football,
+        {
+            "L1, alpha = 0.1": TrainConfig(l1=0.1, **settings),  # type: ignore[arg-type]
+            "no regularization": TrainConfig(**settings),  # type: ignore[arg-type]
+        },
+    )
+    sentences = " ".join(reading(comparison))
+    assert 'Compared with "no regularization", "L1, alpha = 0.1"' in sentences
+    table = models_table(comparison)
+    column = table.header.index("l1")
+    assert table.header.index("l2") + 1 == column
+    assert [row[column] for row in table.rows] == ["0.1", "0.0"]
+    plain = compare(football, {"no regularization": TrainConfig(**settings)})  # type: ignore[arg-type]
+    assert "l1" not in models_table(plain).header

@@ -150,6 +150,7 @@ def test_a_cancelled_model_stops_before_its_next_iteration() -> None:
         kernel.Data(X=X, Y=Y, X_test=X, Y_test=Y, has_test=False, course_uniforms=np.zeros((1, 1))),
         kernel.Settings(
             l2=np.zeros(1),
+            l1=np.zeros(1),
             learning_rate=np.full(1, config.learning_rate),
             keep_prob=np.ones(1),
             keep_scale=np.ones(1),

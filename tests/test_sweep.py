@@ -431,3 +431,27 @@ def test_a_cell_is_a_configuration_without_its_seed() -> None:
     cell = SweepCell.of(config)
     assert cell.config(5) == config
     assert SweepCell.of(cell.config(6)) == cell
+
+
+def test_l1_is_a_grid_axis_that_round_trips_and_stays_out_of_grids_without_it(
+    tmp_path: Path,
+) -> None:
+    grid = SweepGrid(l2=(0.0, 0.7), l1=(0.0, 0.1), seeds=2, iterations=10, record_every=5)
+    assert grid.n_cells == 4
+    assert [(c.l2, c.l1) for c in grid.cells()] == [(0.0, 0.0), (0.0, 0.1), (0.7, 0.0), (0.7, 0.1)]
+    assert grid.cells()[1].config(3) == TrainConfig(
+        l1=0.1, seed=3, init="lecun", iterations=10, record_every=5
+    )
+    assert SweepGrid.from_dict(grid.to_dict()) == grid
+    assert grid.to_dict()["l1"] == [0.0, 0.1]
+    assert "l1" not in SweepGrid(l2=(0.0, 0.7)).to_dict()
+    assert "l1" not in grid.cells()[0].to_dict() and grid.cells()[1].to_dict()["l1"] == 0.1
+    file = tmp_path / "grid.toml"
+    file.write_text(
+        "[sweep]\nl1 = [0, 0.1]\nl2 = [0, 0.7]\nseeds = 2\niterations = 10\nrecord_every = 5\n"
+    )
+    assert SweepGrid.from_toml(file) == grid
+    with pytest.raises(ParameterError, match=r"^l1 must be a list of distinct values"):
+        SweepGrid(l1=(0.1, 0.1))
+    with pytest.raises(ParameterError, match=r"^l1 must be a finite number >= 0"):
+        SweepGrid(l1=(-0.1,))

@@ -239,3 +239,43 @@ def test_resume_trains_only_the_missing_cells(
     assert [cell.from_store for cell in result.cells] == [
         cell.l2 in (0.0, 0.1) for cell in GRID.cells()
     ]
+
+
+def test_a_store_written_before_l1_resumes_and_l1_cells_are_added(
+    moons: Dataset, tmp_path: Path, calls: list[int]
+) -> None:
+    """Cells without L1 keep the key they had before L1 existed (no "l1" in it): a store
+    written then answers them, and a sweep adding an L1 axis trains only the L1 cells."""
+    path = tmp_path / "store.sqlite"
+    plain = SweepGrid(l2=(0.0, 0.7), seeds=2, iterations=60, record_every=20)
+    first = sweep(moons, plain, store=path)
+    with ResultStore.open(path) as store:
+        keys = sorted(cell.key for cell in store.cells())
+    assert (
+        keys
+        == sorted(  # the key as reglab wrote it before L1, spelled out
+            '{"config":{"init":"lecun","iterations":60,"keep_prob":1.0,"l2":'
+            + l2
+            + ',"layers":[2,20,3,1],"learning_rate":0.3,"masks":"fresh","record_every":20},'
+            '"seeds":[0,1]}'
+            for l2 in ("0.0", "0.7")
+        )
+    )
+    calls.clear()
+    grown = SweepGrid(l2=(0.0, 0.7), l1=(0.0, 0.1), seeds=2, iterations=60, record_every=20)
+    result = sweep(moons, grown, store=path, resume=True)
+    assert sum(calls) == result.n_trained == 4 and result.n_from_store == 4
+    assert [(cell.cell.l2, cell.cell.l1, cell.from_store) for cell in result.cells] == [
+        (0.0, 0.0, True),
+        (0.0, 0.1, False),
+        (0.7, 0.0, True),
+        (0.7, 0.1, False),
+    ]
+    for cell in first.cells:
+        (same,) = [c for c in result.cells if c.cell == cell.cell]
+        np.testing.assert_array_equal(same.test_accuracy, cell.test_accuracy)
+    sparse = [c for c in result.cells if c.cell.l1 == 0.1]
+    assert all(c.cell.config(0).l1 == 0.1 for c in sparse)
+    for c in sparse:  # L1 changes the models: their costs include the L1 term
+        (plain_cell,) = [p for p in result.cells if p.cell.l2 == c.cell.l2 and p.cell.l1 == 0]
+        assert not np.array_equal(c.final_cost, plain_cell.final_cost)

@@ -47,6 +47,7 @@ PARAMETERS: dict[str, Constraint] = {
     "learning_rate": Real(0.0, low_open=True),
     "iterations": Integer(1, MAX_ITERATIONS, cap="reglab's cap"),
     "l2": Real(0.0),
+    "l1": Real(0.0),
     "keep_prob": Real(0.0, 1.0, low_open=True, finite_inverse=True),
     "masks": Options(MASK_MODES),
     "init": Options(INIT_SCHEMES),
@@ -89,6 +90,9 @@ class TrainConfig:
         l2: L2 strength lambda, >= 0. Adds ``lambda/(2m) * sum ||W||_F^2`` to
             the cost and ``(lambda/m) * W`` to each weight gradient; biases are
             not penalized (the course's convention).
+        l1: L1 strength alpha, >= 0. Adds ``(alpha/m) * sum |W|`` to the cost and
+            ``(alpha/m) * sign(W)`` to each weight gradient (sign(0) = 0); biases are
+            not penalized. With ``l2`` too: the elastic net.
         keep_prob: probability of keeping a hidden unit under inverted dropout,
             in (0, 1]; 1 turns dropout off. Output layer is never dropped.
         masks: ``"fresh"`` draws a new dropout mask every iteration from this
@@ -108,6 +112,7 @@ class TrainConfig:
     learning_rate: float = 0.3
     iterations: int = 30_000
     l2: float = 0.0
+    l1: float = 0.0
     keep_prob: float = 1.0
     masks: MaskMode = "fresh"
     init: InitScheme = "course"
@@ -124,9 +129,16 @@ class TrainConfig:
         return (self.layers, self.iterations, self.record_every)
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict; ``TrainConfig.from_dict(c.to_dict()) == c``."""
+        """A JSON-ready dict; ``TrainConfig.from_dict(c.to_dict()) == c``.
+
+        ``l1`` appears only when it is not 0 (absent means 0): the documents, table
+        columns and results-store keys of models without L1 stay those of reglab
+        before L1, so stores written then still resume.
+        """
         data = asdict(self)
         data["layers"] = list(self.layers)
+        if self.l1 == 0:
+            del data["l1"]
         return data
 
     @classmethod

@@ -259,7 +259,7 @@ def add_model_arguments(
     masks_help: str | None = None,
     seed_help: str | None = None,
 ) -> argparse._ArgumentGroup:
-    """The "model" group of ``train`` and ``gradcheck``: --l2, --keep-prob, --masks, --layers,
+    """The "model" group of ``train`` and ``gradcheck``: --l2, --l1, --keep-prob, --masks, --layers,
     --init, --seed (``masks_help``, ``seed_help``: a command's own words for those two)."""
     defaults = TrainConfig()
     model = parser.add_argument_group("model")
@@ -269,6 +269,14 @@ def add_model_arguments(
         default=defaults.l2,
         metavar="LAMBDA",
         help=f"L2 strength lambda >= 0; biases are not penalized (default {defaults.l2})",
+    )
+    model.add_argument(
+        "--l1",
+        type=option("l1"),
+        default=defaults.l1,
+        metavar="ALPHA",
+        help="L1 strength alpha >= 0: adds (alpha/m) * sum |W| to the cost; biases are not "
+        f"penalized; with --l2, the elastic net (default {defaults.l1})",
     )
     model.add_argument(
         "--keep-prob",

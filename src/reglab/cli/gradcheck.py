@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     config = TrainConfig(
         layers=layers,
         l2=args.l2,
+        l1=args.l1,
         keep_prob=args.keep_prob,
         masks=args.masks,
         init=args.init,
@@ -76,7 +77,9 @@ def run(args: argparse.Namespace) -> int:
         print_json(document)
         return 0 if check.passed else EXIT_FAILED
     settings = (
-        f"layers={','.join(map(str, layers))} l2={config.l2} keep_prob={config.keep_prob} "
+        f"layers={','.join(map(str, layers))} l2={config.l2} "
+        + (f"l1={config.l1} " if config.l1 else "")
+        + f"keep_prob={config.keep_prob} "
         f"masks={config.masks} init={config.init} seed={config.seed}"
     )
     rows = [[name, f"{value:.3e}"] for name, value in check.parameters]

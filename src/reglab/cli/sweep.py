@@ -10,6 +10,7 @@ saved as it completes, --resume finishes an interrupted sweep, and re-running a
 finished sweep answers from the store without training.
 
 example: reglab sweep --l2 0,0.01,0.1,0.3,0.7,1,3 --keep-prob 1,0.95,0.86,0.7 --seeds 10
+         reglab sweep --l1 0,0.1,0.3 --l2 0,0.7 --seeds 5
 """
 
 from __future__ import annotations
@@ -77,6 +78,12 @@ def register(subparsers: Subparsers) -> None:
     )
     grid.add_argument(
         "--l2", metavar="VALUES", type=list_option("l2"), help="lambda values >= 0 (default 0)"
+    )
+    grid.add_argument(
+        "--l1",
+        metavar="VALUES",
+        type=list_option("l1"),
+        help="L1 alpha values >= 0 (default 0); with --l2, the elastic net",
     )
     grid.add_argument(
         "--keep-prob",
@@ -208,6 +215,7 @@ def grid_from_args(args: argparse.Namespace) -> SweepGrid:
     )
     for name in (
         "l2",
+        "l1",
         "keep_prob",
         "learning_rate",
         "masks",
@@ -236,8 +244,10 @@ def table_lines(result: SweepResult) -> list[str]:
     grid = result.grid
     shown = [
         name
-        for name in ("layers", "learning_rate", "masks", "keep_prob", "l2")
-        if len(getattr(grid, name)) > 1 or name in ("l2", "keep_prob")
+        for name in ("layers", "learning_rate", "masks", "keep_prob", "l2", "l1")
+        if len(getattr(grid, name)) > 1
+        or name in ("l2", "keep_prob")
+        or (name == "l1" and grid.l1 != (0.0,))
     ]
     recommendation = result.recommendation()
     tied = {id(cell) for cell in recommendation.within_noise}
@@ -246,7 +256,7 @@ def table_lines(result: SweepResult) -> list[str]:
     for cell, row in zip(result.cells, result.rows(), strict=True):
         mark = "*" if cell is recommendation.best else "~" if id(cell) in tied else ""
         fields = [
-            "-".join(map(str, row[name])) if name == "layers" else f"{row[name]:g}"
+            "-".join(map(str, row[name])) if name == "layers" else f"{row.get(name, 0.0):g}"
             for name in shown
         ]
         rows.append(

@@ -12,6 +12,7 @@ course) and the fresh dropout masks (not with --masks course).
 
 examples:
   reglab train --l2 0.7 --out figures --report report.html
+  reglab train --l1 0.1 --l2 0.3
   reglab train --keep-prob 0.86 --init lecun --seeds 10 --seed 100
   reglab train --dataset moons --test-fraction 0.2 --iterations 5000
 """
@@ -120,10 +121,12 @@ def default_record_every(iterations: int) -> int:
 
 
 def model_name(config: TrainConfig) -> str:
-    """A name in the exercise's style, e.g. ``"L2, lambda = 0.7"``."""
+    """A name in the exercise's style, e.g. ``"L2, lambda = 0.7"``, ``"L1, alpha = 0.1"``."""
     parts = []
     if config.l2 > 0:
         parts.append(f"L2, lambda = {config.l2}")
+    if config.l1 > 0:
+        parts.append(f"L1, alpha = {config.l1}")
     if config.keep_prob < 1:
         parts.append(f"dropout, keep_prob = {config.keep_prob} ({config.masks} masks)")
     return " + ".join(parts) or "no regularization"
@@ -214,6 +217,7 @@ def run(args: argparse.Namespace) -> int:
         learning_rate=args.learning_rate,
         iterations=args.iterations,
         l2=args.l2,
+        l1=args.l1,
         keep_prob=args.keep_prob,
         masks=args.masks,
         init=args.init,

@@ -10,6 +10,7 @@ from reglab.engine.initializers import initialize
 from reglab.engine.losses import (
     cross_entropy_from_logits,
     cross_entropy_from_probabilities,
+    l1_penalty,
     l2_penalty,
 )
 from reglab.engine.network import (
@@ -41,6 +42,7 @@ __all__ = [
     "forward",
     "gradient_step",
     "initialize",
+    "l1_penalty",
     "l2_penalty",
     "predict",
     "predict_proba",

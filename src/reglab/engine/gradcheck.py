@@ -24,7 +24,7 @@ import numpy as np
 
 from reglab.config import TrainConfig
 from reglab.engine.dropout import DropoutMasks, MaskSampler
-from reglab.engine.losses import cross_entropy_from_logits, l2_penalty
+from reglab.engine.losses import cross_entropy_from_logits, l1_penalty, l2_penalty
 from reglab.engine.network import Parameters, backward, forward
 from reglab.engine.training import prepare
 from reglab.errors import ParameterError
@@ -184,7 +184,7 @@ def check_gradients(
     """Check the engine's backpropagation for ``config``'s model at its initial parameters.
 
     The cost is the engine's own: mean cross-entropy from the logits plus
-    ``l2/(2m) * sum ||W||^2``, on the forward pass with ``config``'s dropout
+    ``l2/(2m) * sum ||W||^2 + (l1/m) * sum |W|``, on the forward pass with ``config``'s dropout
     masks of the first iteration (course masks: the exercise's fixed ones; fresh:
     one draw from the configuration's mask generator), held fixed. The cost is
     evaluated in extended precision (``np.longdouble``, 80-bit where the platform has
@@ -193,7 +193,9 @@ def check_gradients(
     reaches the 1e-7 threshold on its own.
 
     Args:
-        config: the model (layers, l2, keep_prob, masks, init, seed).
+        config: the model (layers, l2, l1, keep_prob, masks, init, seed). With L1, the
+            check is meaningful only for weights farther than ``epsilon`` from 0, where
+            ``|W|`` is smooth.
         X: inputs, shape ``(n_0, m)``.
         Y: 0/1 labels, shape ``(1, m)``.
         epsilon: the central-difference step.
@@ -223,18 +225,23 @@ def check_gradients(
     params = problem.initial
     n_layers = len(params.weights)
     l2 = np.array([config.l2])
+    l1 = np.array([config.l1])
 
     X_extended = X.astype(np.longdouble)
 
     def cost(named: dict[str, FloatArray]) -> Cost:
         candidate = _extended(named, n_layers)
         passed = forward(candidate, X_extended, masks)  # type: ignore[arg-type]
-        total = cross_entropy_from_logits(passed.logits, Y) + l2_penalty(candidate.weights, l2, m)
+        total = (
+            cross_entropy_from_logits(passed.logits, Y)
+            + l2_penalty(candidate.weights, l2, m)
+            + l1_penalty(candidate.weights, l1, m)
+        )
         extended: np.floating[Any] = total[0]
         return extended
 
     passed = forward(params, X, masks)
-    gradients = backward(params, passed, Y, l2)
+    gradients = backward(params, passed, Y, l2, l1=l1)
     kinks = sum(int(np.sum(np.abs(Z) < KINK)) for Z in passed.pre_activations[:-1])
     backpropagated = {}
     for l in range(n_layers):

@@ -7,13 +7,14 @@ readable NumPy reference) exactly, iteration by iteration:
 - forward: ``Z_l = W_l A_{l-1} + b_l``; hidden layers ``A_l = max(Z_l, 0)``,
   then inverted dropout ``A_l = A_l * D_l / keep_prob``; output
   ``A_L = 1 / (1 + exp(-Z_L))``;
-- backward: ``dZ_L = A_L - Y``; ``dW_l = (1/m) dZ_l A_{l-1}^T + (l2/m) W_l``,
-  ``db_l = (1/m) sum_t dZ_l``; ``dA_{l-1} = W_l^T dZ_l``, then
+- backward: ``dZ_L = A_L - Y``; ``dW_l = (1/m) dZ_l A_{l-1}^T + (l2/m) W_l
+  + (l1/m) sign(W_l)`` (sign(0) = 0), ``db_l = (1/m) sum_t dZ_l``; ``dA_{l-1} = W_l^T dZ_l``, then
   ``dA * D / keep_prob``, then ``dZ_{l-1} = dA * (A_{l-1} > 0)`` on the stored
   dropped activation;
 - update: ``W -= learning_rate * dW``, ``b -= learning_rate * db``;
 - every ``record_every`` iterations (before the update): the cost
-  ``mean(log(1 + exp(-+Z_L))) + l2/(2m) sum ||W||^2`` on the dropped-out pass,
+  ``mean(log(1 + exp(-+Z_L))) + l2/(2m) sum ||W||^2 + (l1/m) sum |W|`` on the
+  dropped-out pass,
   and the accuracy of the plain pass on the training and test sets; after the
   last update, the same cost and accuracies of the final parameters on the
   plain pass.
@@ -246,7 +247,7 @@ class Settings(NamedTuple):
     """Per-model settings, one entry per model of the batch, shape ``(K,)`` each.
 
     Attributes:
-        l2, learning_rate, keep_prob: as in :class:`reglab.config.TrainConfig`.
+        l2, l1, learning_rate, keep_prob: as in :class:`reglab.config.TrainConfig`.
         keep_scale: ``1 / keep_prob``, computed by NumPy (see :func:`_dropped`);
             exactly 1 for models without dropout, whose backward passes multiply by it too.
         modes: NO_DROPOUT, FRESH_MASKS or COURSE_MASKS.
@@ -256,6 +257,7 @@ class Settings(NamedTuple):
     """
 
     l2: FloatArray
+    l1: FloatArray
     learning_rate: FloatArray
     keep_prob: FloatArray
     keep_scale: FloatArray
@@ -1307,18 +1309,27 @@ def _update(
     learning_rate: float,
     inv_m: float,
     decay: float,
+    sparsity: float,
 ) -> None:
     """One update of a model's parameters from its summed gradient ``grad``, by ``rule``.
 
-    The gradient of each weight is ``inv_m * grad + decay * W`` (L2: ``decay = l2 / m``),
-    of each bias ``inv_m * grad``. Gradient descent: ``p -= learning_rate * gradient``.
+    The gradient of each weight is ``inv_m * grad + decay * W + sparsity * sign(W)``
+    (L2: ``decay = l2 / m``; L1: ``sparsity = l1 / m``, sign(0) = 0), of each bias
+    ``inv_m * grad``. Gradient descent: ``p -= learning_rate * gradient``. Without L1
+    the weights take a loop without the sign term: the plain models' loop, unchanged.
     """
     layers = layout.layers
     if rule == UPDATE_GRADIENT_DESCENT:
         for l in range(layers.size - 1):
             w = layout.weight_offsets[l]
-            for e in range(w, w + layers[l + 1] * layers[l]):
-                model[e] -= learning_rate * (inv_m * grad[e] + decay * model[e])
+            if sparsity == 0.0:
+                for e in range(w, w + layers[l + 1] * layers[l]):
+                    model[e] -= learning_rate * (inv_m * grad[e] + decay * model[e])
+            else:
+                for e in range(w, w + layers[l + 1] * layers[l]):
+                    model[e] -= learning_rate * (
+                        inv_m * grad[e] + decay * model[e] + sparsity * np.sign(model[e])
+                    )
             b = layout.bias_offsets[l]
             for e in range(b, b + layers[l + 1]):
                 model[e] -= learning_rate * (inv_m * grad[e])
@@ -1413,6 +1424,29 @@ def _squared_weights(params: FloatArray, layout: Layout) -> float:
 
 
 @compiled()
+def _absolute_weights(params: FloatArray, layout: Layout) -> float:
+    """``sum_l sum |W_l|``."""
+    layers = layout.layers
+    total = 0.0
+    for l in range(layers.size - 1):
+        layer = 0.0
+        for e in range(layers[l + 1] * layers[l]):
+            layer += abs(params[layout.weight_offsets[l] + e])
+        total += layer
+    return total
+
+
+@compiled()
+def _penalty(params: FloatArray, layout: Layout, l2: float, l1: float, m: int) -> float:
+    """The cost's regularization terms, ``l2/(2m) sum ||W||^2 + (l1/m) sum |W|`` (the
+    L1 term only where ``l1`` is not 0, so that models without it add nothing)."""
+    penalty: float = (1.0 / m) * (l2 / 2) * _squared_weights(params, layout)
+    if l1 != 0.0:
+        penalty += (l1 / m) * _absolute_weights(params, layout)
+    return penalty
+
+
+@compiled()
 def _train_one(
     k: int,
     cancel: IntArray,
@@ -1433,7 +1467,7 @@ def _train_one(
     layers, weight_offsets, bias_offsets, plan = (
         layout.layers, layout.weight_offsets, layout.bias_offsets, layout.plan
     )  # fmt: skip
-    l2, learning_rate = settings.l2[k], settings.learning_rate[k]
+    l2, l1, learning_rate = settings.l2[k], settings.l1[k], settings.learning_rate[k]
     keep_prob, keep_scale, mode = settings.keep_prob[k], settings.keep_scale[k], settings.modes[k]
     rng_state = settings.rng_states[k]
     cost, train_accuracy, test_accuracy = (
@@ -1459,6 +1493,7 @@ def _train_one(
                 keep[h, t] = 1 if data.course_uniforms[h, t] < keep_prob else 0
     inv_m = 1.0 / m
     decay = l2 / m
+    sparsity = l1 / m
     out = rows[n_linear]
     no = np.bool_(False)  # the loss flag of the accuracy passes, a value (see _count_correct)
     for i in range(layout.iterations):
@@ -1555,14 +1590,15 @@ def _train_one(
                     plan[l, 2],
                 )
         if recording:
-            penalty = (1.0 / m) * (l2 / 2) * _squared_weights(model, layout)
-            cost[i // record_every] = loss / m + penalty
-        _update(settings.update_rules[k], model, grad, layout, learning_rate, inv_m, decay)
+            cost[i // record_every] = loss / m + _penalty(model, layout, l2, l1, m)
+        _update(
+            settings.update_rules[k], model, grad, layout, learning_rate, inv_m, decay, sparsity
+        )
         done[k] = i + 1
     final = train_accuracy.size - 1
     correct, loss = _count_correct(model, layout, rows, acts, X, Y, keep, np.bool_(True))
     train_accuracy[final] = correct / m
-    cost[final] = loss / m + (1.0 / m) * (l2 / 2) * _squared_weights(model, layout)
+    cost[final] = loss / m + _penalty(model, layout, l2, l1, m)
     if data.has_test:
         test_accuracy[final] = (
             _count_correct(model, layout, rows, acts, data.X_test, data.Y_test, keep, no)[0]

@@ -1,4 +1,4 @@
-"""Binary cross-entropy and the L2 penalty, batched over K models.
+"""Binary cross-entropy and the L2 and L1 penalties, batched over K models.
 
 The course's cost is ``-(1/m) * nansum(y*log(a) + (1-y)*log(1-a))``. reglab
 computes the same quantity from the logits, ``log(1 + exp(-z))`` for y = 1 and
@@ -67,4 +67,22 @@ def l2_penalty(weights: Sequence[FloatArray], l2: FloatArray, m: int) -> FloatAr
     """
     squared = sum(np.sum(np.square(W), axis=(-2, -1)) for W in weights)
     penalty: FloatArray = (1.0 / m) * (l2 / 2) * squared
+    return penalty
+
+
+def l1_penalty(weights: Sequence[FloatArray], l1: FloatArray, m: int) -> FloatArray:
+    """The L1 term ``(alpha/m) * sum_l sum |W_l|`` of each model (biases are not penalized).
+
+    Its gradient is ``(alpha/m) * sign(W)``, with sign(0) = 0 (a subgradient at 0).
+
+    Args:
+        weights: per layer, shape ``(K, n_l, n_{l-1})``.
+        l1: alpha of each model, shape ``(K,)``.
+        m: number of training examples.
+
+    Returns:
+        The penalty of each model, shape ``(K,)``.
+    """
+    absolute = sum(np.sum(np.abs(W), axis=(-2, -1)) for W in weights)
+    penalty: FloatArray = (l1 / m) * absolute
     return penalty

@@ -100,7 +100,7 @@ class ForwardPass:
 
 @dataclass(frozen=True)
 class Gradients:
-    """Gradients of the mean cost (with any L2 term) for K models.
+    """Gradients of the mean cost (with any L2 and L1 terms) for K models.
 
     Attributes:
         weights: ``dW_l``, shapes as ``Parameters.weights``.
@@ -110,7 +110,7 @@ class Gradients:
 
     As in the course, ``hidden`` and ``pre_activations`` are gradients of the
     *summed* (not averaged) cross-entropy, m times those of the cost; the L2
-    term does not enter them.
+    and L1 terms do not enter them.
     """
 
     weights: list[FloatArray]
@@ -160,8 +160,11 @@ def backward(
     Y: FloatArray,
     l2: FloatArray | float = 0.0,
     keep_prob: FloatArray | None = None,
+    l1: FloatArray | float = 0.0,
 ) -> Gradients:
-    """Gradients of the mean cross-entropy plus ``l2/(2m) * sum ||W||^2`` for K models.
+    """Gradients of the mean cross-entropy plus ``l2/(2m) * sum ||W||^2`` and
+    ``(l1/m) * sum |W|`` for K models (the L1 term's gradient ``(l1/m) sign(W)``,
+    sign(0) = 0; without L1 it is not added at all).
 
     Args:
         params: the models ``cache`` was computed with.
@@ -170,6 +173,7 @@ def backward(
         l2: lambda, a scalar or one per model, shape ``(K,)``.
         keep_prob: the dropout scale to use backward; by default the one the
             forward pass used. (The course's unit check uses two different values.)
+        l1: alpha of L1, a scalar or one per model, shape ``(K,)``.
 
     Returns:
         The gradients.
@@ -177,6 +181,8 @@ def backward(
     m = Y.shape[-1]
     inv_m = 1.0 / m
     decay = (np.asarray(l2, dtype=float) / m).reshape(-1, 1, 1)
+    sparsity = (np.asarray(l1, dtype=float) / m).reshape(-1, 1, 1)
+    with_l1 = bool(np.any(sparsity != 0))
     masks = cache.masks
     scale = _dropout_scale(masks, keep_prob) if masks is not None else None
     inputs = [cache.inputs, *cache.hidden]
@@ -191,6 +197,8 @@ def backward(
         dZ_all[l] = dZ
         A_prev = inputs[l]
         dW[l] = inv_m * np.matmul(dZ, np.swapaxes(A_prev, -1, -2)) + decay * params.weights[l]
+        if with_l1:
+            dW[l] = dW[l] + sparsity * np.sign(params.weights[l])
         db[l] = inv_m * np.sum(dZ, axis=-1, keepdims=True)
         if l == 0:
             break

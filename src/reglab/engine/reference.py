@@ -16,7 +16,7 @@ import numpy as np
 
 from reglab.config import TrainConfig
 from reglab.engine.dropout import MaskSampler
-from reglab.engine.losses import cross_entropy_from_logits, l2_penalty
+from reglab.engine.losses import cross_entropy_from_logits, l1_penalty, l2_penalty
 from reglab.engine.network import accuracy, backward, forward
 from reglab.engine.training import History, TrainedModels, conclude, prepare
 from reglab.types import FloatArray
@@ -38,6 +38,7 @@ def train_reference(
     m = X.shape[1]
     params = problem.initial.copy()
     l2 = np.array([c.l2 for c in batch])
+    l1 = np.array([c.l1 for c in batch])
     learning_rate = np.array([c.learning_rate for c in batch]).reshape(-1, 1, 1)
     sampler = MaskSampler(
         [c.keep_prob for c in batch],
@@ -56,8 +57,10 @@ def train_reference(
             cache = forward(params, X, sampler.sample())
             if i % problem.record_every == 0:
                 r = i // problem.record_every
-                cost[:, r] = cross_entropy_from_logits(cache.logits, Y) + l2_penalty(
-                    params.weights, l2, m
+                cost[:, r] = (
+                    cross_entropy_from_logits(cache.logits, Y)
+                    + l2_penalty(params.weights, l2, m)
+                    + l1_penalty(params.weights, l1, m)
                 )
                 train_acc[:, r] = accuracy(params, X, Y)
                 if (
@@ -66,7 +69,7 @@ def train_reference(
                     and problem.Y_test is not None
                 ):
                     test_acc[:, r] = accuracy(params, problem.X_test, problem.Y_test)
-            grads = backward(params, cache, Y, l2)
+            grads = backward(params, cache, Y, l2, l1=l1)
             for W, dW in zip(params.weights, grads.weights, strict=True):
                 W -= learning_rate * dW
             for b, db in zip(params.biases, grads.biases, strict=True):
@@ -77,8 +80,10 @@ def train_reference(
             if problem.X_test is not None and problem.Y_test is not None
             else None
         )
-        final_cost = cross_entropy_from_logits(forward(params, X).logits, Y) + l2_penalty(
-            params.weights, l2, m
+        final_cost = (
+            cross_entropy_from_logits(forward(params, X).logits, Y)
+            + l2_penalty(params.weights, l2, m)
+            + l1_penalty(params.weights, l1, m)
         )
     history = History(recorded, cost, train_acc, test_acc)
     return conclude(problem, params, history, final_train, final_test, final_cost, on_divergence)

@@ -495,6 +495,7 @@ def train(
     )
     settings = kernel.Settings(
         l2=np.array([c.l2 for c in batch], dtype=np.float64),
+        l1=np.array([c.l1 for c in batch], dtype=np.float64),
         learning_rate=np.array([c.learning_rate for c in batch], dtype=np.float64),
         keep_prob=keep_prob,
         # The dropout scale, kept out of compiled code (see kernel._dropped); exactly 1

@@ -56,6 +56,7 @@ from reglab.engine import (
     TrainedModels,
     cross_entropy_from_logits,
     forward,
+    l1_penalty,
     l2_penalty,
 )
 from reglab.engine import train as engine_train
@@ -98,8 +99,11 @@ ModelsDone = Callable[[Sequence[int], ChunkOutcome], None]
 """Called as ``on_done(indices, outcome)`` when the models ``configs[indices]`` are trained."""
 
 
-def final_cost(params: Parameters, X: FloatArray, Y: FloatArray, l2: FloatArray) -> FloatArray:
-    """Training cost of K models' parameters: cross-entropy without dropout, plus the L2 term.
+def final_cost(
+    params: Parameters, X: FloatArray, Y: FloatArray, l2: FloatArray, l1: FloatArray | None = None
+) -> FloatArray:
+    """Training cost of K models' parameters: cross-entropy without dropout, plus the L2 and
+    L1 terms.
 
     The kernel records the same cost (``TrainedModels.final_cost``), equal to
     about 1 ulp (it sums in order, NumPy pairwise). Stores keep this NumPy value,
@@ -111,6 +115,7 @@ def final_cost(params: Parameters, X: FloatArray, Y: FloatArray, l2: FloatArray)
         X: training inputs, shape ``(n_0, m)``.
         Y: training labels, shape ``(1, m)``.
         l2: each model's lambda, shape ``(K,)``.
+        l1: each model's L1 alpha, shape ``(K,)`` (None: no L1).
 
     Returns:
         The cost of each model, shape ``(K,)``.
@@ -120,6 +125,8 @@ def final_cost(params: Parameters, X: FloatArray, Y: FloatArray, l2: FloatArray)
         cost: FloatArray = cross_entropy_from_logits(logits, Y) + l2_penalty(
             params.weights, l2, X.shape[1]
         )
+        if l1 is not None:
+            cost = cost + l1_penalty(params.weights, l1, X.shape[1])
     return cost
 
 
@@ -137,7 +144,9 @@ def outcome_of(result: TrainedModels, X: FloatArray, Y: FloatArray) -> ChunkOutc
     if result.test_accuracy is None:  # pragma: no cover - the engine always gets test data here
         raise ReglabError("the engine returned no test accuracy")
     costs = [
-        final_cost(result.parameters.model(k), X, Y, np.array([config.l2]))[0]
+        final_cost(result.parameters.model(k), X, Y, np.array([config.l2]), np.array([config.l1]))[
+            0
+        ]
         for k, config in enumerate(result.configs)
     ]
     return ChunkOutcome(

@@ -123,7 +123,8 @@ def finished_runs(
             "trained", f"{len(names)} models with a test accuracy", f"{len(trained)} models"
         )
     l2 = np.array([config.l2 for config in trained.configs], dtype=float)
-    costs = final_cost(trained.parameters, dataset.X_train, dataset.y_train, l2)
+    l1 = np.array([config.l1 for config in trained.configs], dtype=float)
+    costs = final_cost(trained.parameters, dataset.X_train, dataset.y_train, l2, l1)
     return {
         (name, config.seed): SeedRun(
             train_accuracy=float(trained.train_accuracy[k]),

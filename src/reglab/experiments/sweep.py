@@ -76,7 +76,7 @@ JSON_SCHEMA_VERSION = 1
 TIE_TOLERANCE = 1e-12
 """Mean accuracies closer than this are equal (they differ only by summation rounding)."""
 
-_LIST_FIELDS = ("l2", "keep_prob", "learning_rate", "layers", "masks")
+_LIST_FIELDS = ("l2", "keep_prob", "learning_rate", "layers", "masks", "l1")
 
 
 def _as_tuple(name: str, values: object) -> tuple[Any, ...]:
@@ -102,6 +102,7 @@ class SweepGrid:
 
     Attributes:
         l2: lambda values, each >= 0.
+        l1: alpha values of L1, each >= 0 (with ``l2``: the elastic net).
         keep_prob: keep probabilities, each in (0, 1].
         learning_rate: learning rates, each > 0.
         layers: architectures, e.g. ``((2, 20, 3, 1),)``.
@@ -128,11 +129,12 @@ class SweepGrid:
     init: InitScheme = "lecun"
     iterations: int = 30_000
     record_every: int = 1_000
+    l1: tuple[float, ...] = (0.0,)
 
     def __post_init__(self) -> None:
         # Every value is checked by its rule in reglab.config.PARAMETERS (the messages of
         # TrainConfig and the command line) and normalized there (-0.0 is 0.0: one cell).
-        for name in ("l2", "keep_prob", "learning_rate", "layers", "masks"):
+        for name in _LIST_FIELDS:
             values = tuple(
                 check(name, tuple(value) if isinstance(value, list) else value)
                 for value in _as_tuple(name, getattr(self, name))
@@ -186,7 +188,8 @@ class SweepGrid:
             )
 
     def cells(self) -> list[SweepCell]:
-        """Every grid point, in grid order (layers, learning rate, masks, keep_prob, lambda)."""
+        """Every grid point, in grid order (layers, learning rate, masks, keep_prob, lambda,
+        alpha)."""
         return [
             SweepCell(
                 layers=layers,
@@ -197,15 +200,21 @@ class SweepGrid:
                 init=self.init,
                 iterations=self.iterations,
                 record_every=self.record_every,
+                l1=l1,
             )
-            for layers, learning_rate, masks, keep_prob, l2 in itertools.product(
-                self.layers, self.learning_rate, self.masks, self.keep_prob, self.l2
+            for layers, learning_rate, masks, keep_prob, l2, l1 in itertools.product(
+                self.layers, self.learning_rate, self.masks, self.keep_prob, self.l2, self.l1
             )
         ]
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict; ``SweepGrid.from_dict(g.to_dict()) == g``."""
+        """A JSON-ready dict; ``SweepGrid.from_dict(g.to_dict()) == g``.
+
+        ``l1`` appears only when it is not the default ``[0]`` (absent means no L1), so
+        grids without L1 read as before L1.
+        """
         return {
+            **({"l1": list(self.l1)} if self.l1 != (0.0,) else {}),
             "l2": list(self.l2),
             "keep_prob": list(self.keep_prob),
             "learning_rate": list(self.learning_rate),
@@ -246,6 +255,7 @@ class SweepGrid:
 
             [sweep]
             l2 = [0, 0.01, 0.1, 0.7]
+            l1 = [0, 0.1]
             keep_prob = [1, 0.86]
             seeds = 10
             iterations = 30000
@@ -289,6 +299,7 @@ class SweepCell:
     init: InitScheme
     iterations: int
     record_every: int
+    l1: float = 0.0
 
     @classmethod
     def of(cls, config: TrainConfig) -> SweepCell:
@@ -300,11 +311,16 @@ class SweepCell:
         return TrainConfig(seed=seed, **{f.name: getattr(self, f.name) for f in fields(self)})
 
     def to_dict(self) -> dict[str, Any]:
-        """The cell's fields, JSON-ready (the store's key is built from this)."""
+        """The cell's fields, JSON-ready (the store's key is built from this).
+
+        ``l1`` appears only when it is not 0 (absent means 0): a cell without L1 has the
+        key it had before L1, so results stores written then still resume.
+        """
         return {
             "layers": list(self.layers),
             "learning_rate": self.learning_rate,
             "l2": self.l2,
+            **({"l1": self.l1} if self.l1 != 0 else {}),
             "keep_prob": self.keep_prob,
             "masks": self.masks,
             "init": self.init,
@@ -419,8 +435,10 @@ class CellResult:
     def label(self) -> str:
         """A short description for people, e.g. ``l2=0.7, keep_prob=1, learning_rate=0.3``."""
         cell = self.cell
+        l1 = f"l1={cell.l1:g}, " if cell.l1 != 0 else ""
         return (
-            f"l2={cell.l2:g}, keep_prob={cell.keep_prob:g}, learning_rate={cell.learning_rate:g}, "
+            f"l2={cell.l2:g}, {l1}keep_prob={cell.keep_prob:g}, "
+            f"learning_rate={cell.learning_rate:g}, "
             f"layers={'-'.join(str(n) for n in cell.layers)}, masks={cell.masks}"
         )
 

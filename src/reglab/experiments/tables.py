@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
+from reglab.config import TrainConfig
 from reglab.errors import ParameterError
 from reglab.experiments.exercise import Comparison
 
@@ -84,11 +85,12 @@ def conclusion_table(comparison: Comparison) -> Table:
 def models_table(comparison: Comparison) -> Table:
     """Every model's full configuration, one row per model."""
     configs = comparison.result.configs
-    keys = list(configs[0].to_dict())
+    documents = [config.to_dict() for config in configs]
+    # Every field some model's document has (l1 only when some model uses it), in field order.
+    keys = [f.name for f in fields(TrainConfig) if any(f.name in d for d in documents)]
     rows = []
-    for name, config in zip(comparison.names, configs, strict=True):
-        values = config.to_dict()
-        rows.append((name, *(_config_value(values[key]) for key in keys)))
+    for name, config, values in zip(comparison.names, configs, documents, strict=True):
+        rows.append((name, *(_config_value(values.get(key, getattr(config, key))) for key in keys)))
     return Table(("model", *keys), tuple(rows))
 
 

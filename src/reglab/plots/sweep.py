@@ -2,8 +2,8 @@
 
 Each figure is a slice of the grid through the best cell (see
 :mod:`reglab.experiments.sweep`): the fields it does not plot (learning rate,
-layers, mask mode) are held at the best cell's values, as a validation curve
-varies one setting and holds the others. Means are over seeds; bands and the
+layers, mask mode, L1's alpha) are held at the best cell's values, as a
+validation curve varies one setting and holds the others. Means are over seeds; bands and the
 ``±`` in the heatmaps are one standard deviation (ddof = 1) across seeds.
 
 Figures are :class:`matplotlib.figure.Figure` objects (no pyplot);
@@ -42,13 +42,13 @@ _LABELS = {"l2": "lambda (L2)", "keep_prob": "keep_prob (dropout)"}
 
 
 def _slice(result: SweepResult) -> list[CellResult]:
-    """The cells that share the best cell's learning rate, layers and mask mode."""
+    """The cells that share the best cell's learning rate, layers, mask mode and L1 alpha."""
     best = result.best().cell
     return [
         cell
         for cell in result.cells
-        if (cell.cell.learning_rate, cell.cell.layers, cell.cell.masks)
-        == (best.learning_rate, best.layers, best.masks)
+        if (cell.cell.learning_rate, cell.cell.layers, cell.cell.masks, cell.cell.l1)
+        == (best.learning_rate, best.layers, best.masks, best.l1)
     ]
 
 
@@ -56,7 +56,7 @@ def _held_fixed(result: SweepResult) -> str:
     best = result.best().cell
     return (
         f"learning_rate={best.learning_rate:g}, layers={'-'.join(map(str, best.layers))}, "
-        f"masks={best.masks}"
+        f"masks={best.masks}" + (f", l1={best.l1:g}" if result.grid.l1 != (0.0,) else "")
     )
 
 

@@ -1,7 +1,7 @@
 """A plain-language reading of a comparison, computed from its numbers, and its caveats.
 
 Each regularized model is compared with the first model without regularization
-(``l2 == 0`` and ``keep_prob == 1``): 'Compared with "no regularization", "L2"
+(``l2 == 0``, ``l1 == 0`` and ``keep_prob == 1``): 'Compared with "no regularization", "L2"
 lowered training accuracy by 0.9 points (200 to 198 of 211 correct) and raised
 test accuracy by 1.5 points (183 to 186 of 200 correct).' Differences are in
 percentage points, with the verb chosen by their sign.
@@ -15,7 +15,7 @@ from reglab.experiments.tables import correct_count
 
 
 def _is_plain(config: TrainConfig) -> bool:
-    return config.l2 == 0 and config.keep_prob == 1
+    return config.l2 == 0 and config.l1 == 0 and config.keep_prob == 1
 
 
 def baseline_index(comparison: Comparison) -> int | None:
