@@ -322,6 +322,21 @@ def add_model_arguments(
     return model
 
 
+def model_config(args: argparse.Namespace, layers: tuple[int, ...], **more: Any) -> TrainConfig:
+    """The :class:`TrainConfig` of :func:`add_model_arguments`' options, with ``layers`` and
+    a command's ``more`` fields (e.g. the optimizer's)."""
+    return TrainConfig(
+        layers=layers,
+        l2=args.l2,
+        l1=args.l1,
+        keep_prob=args.keep_prob,
+        masks=args.masks,
+        init=args.init,
+        seed=args.seed,
+        **more,
+    )
+
+
 def add_json_argument(parser: argparse.ArgumentParser) -> None:
     """Add ``--json``."""
     parser.add_argument(

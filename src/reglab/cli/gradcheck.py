@@ -28,6 +28,7 @@ from reglab.cli.common import (
     dataset_lines,
     format_table,
     load_data,
+    model_config,
     print_json,
     status,
 )
@@ -60,15 +61,7 @@ def run(args: argparse.Namespace) -> int:
         args.layers if args.layers is not None else (dataset.n_features, *HIDDEN_LAYERS, 1)
     )
     check_input_layer(layers, dataset)
-    config = TrainConfig(
-        layers=layers,
-        l2=args.l2,
-        l1=args.l1,
-        keep_prob=args.keep_prob,
-        masks=args.masks,
-        init=args.init,
-        seed=args.seed,
-    )
+    config = model_config(args, layers)
     if args.json:
         status(f"dataset {dataset.name}: {dataset.source}")
     check = check_gradients(config, dataset.X_train, dataset.y_train)

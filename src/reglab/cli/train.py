@@ -40,6 +40,7 @@ from reglab.cli.common import (
     dataset_lines,
     format_table,
     load_data,
+    model_config,
     option,
     print_json,
     progress_bar,
@@ -212,16 +213,11 @@ def run(args: argparse.Namespace) -> int:
         if args.record_every is not None
         else default_record_every(args.iterations)
     )
-    config = TrainConfig(
-        layers=layers,
+    config = model_config(
+        args,
+        layers,
         learning_rate=args.learning_rate,
         iterations=args.iterations,
-        l2=args.l2,
-        l1=args.l1,
-        keep_prob=args.keep_prob,
-        masks=args.masks,
-        init=args.init,
-        seed=args.seed,
         record_every=record_every,
     )
     largest_call = 1 if args.seeds is None else min(args.seeds, DEFAULT_CHUNK_SIZE)
