@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import socket
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -22,17 +21,10 @@ from reglab.errors import OptionalDependencyError, ParameterError, ReglabError
 from reglab.experiments.seeds import honest_exercise_models, seed_study
 from reglab.experiments.store import ResultStore
 from reglab.experiments.sweep import SweepGrid, SweepProgress, SweepResult, sweep
+from sweep_helpers import BACKEND_GRID as GRID
+from sweep_helpers import stored_cells
 
 distributed = pytest.importorskip("distributed")
-
-GRID = SweepGrid(
-    l2=(0.0, 0.7),
-    keep_prob=(1.0, 0.8),
-    masks=("fresh", "course"),
-    seeds=3,
-    iterations=200,
-    record_every=50,
-)
 
 
 @pytest.fixture(scope="module")
@@ -267,24 +259,11 @@ def _sweep_on(cluster: Cluster, store: Path) -> subprocess.Popen[str]:
 
 def _wait_for_a_stored_cell(store: Path, sweep_process: subprocess.Popen[str]) -> None:
     deadline = time.monotonic() + 120
-    while _stored_cells(store) < 1:
+    while stored_cells(store) < 1:
         if sweep_process.poll() is not None:
             pytest.fail(f"the sweep ended before the kill: {sweep_process.communicate()[1]}")
         assert time.monotonic() < deadline, "the sweep stored no cell within 120 s"
         time.sleep(0.05)
-
-
-def _stored_cells(path: Path) -> int:
-    if not path.exists():
-        return 0
-    try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-        try:
-            return int(connection.execute("SELECT COUNT(*) FROM cells").fetchone()[0])
-        finally:
-            connection.close()
-    except sqlite3.Error:
-        return 0
 
 
 def _reglab_lines(stderr: str) -> list[str]:
@@ -307,10 +286,10 @@ def test_a_lost_worker_is_one_line_and_the_sweep_waits_for_another(
     first.wait()
     time.sleep(3)  # the sweep notices, says so, and waits: nothing runs in its own process
     assert running.poll() is None
-    kept = _stored_cells(store)
+    kept = stored_cells(store)
     assert kept < LOSS_GRID.n_cells
     time.sleep(2)
-    assert _stored_cells(store) == kept, "no cell may be computed while no worker is left"
+    assert stored_cells(store) == kept, "no cell may be computed while no worker is left"
     cluster.add_worker()
     stdout, stderr = running.communicate(timeout=180)
     assert running.returncode == 0, stderr
@@ -340,7 +319,7 @@ def test_a_lost_scheduler_is_one_line_exit_1_and_the_saved_cells_stay(
         f"reglab: error: lost the dask scheduler {cluster.address}; stopping "
         "(what was saved stays saved)"
     ]
-    kept = _stored_cells(store)
+    kept = stored_cells(store)
     assert 1 <= kept < LOSS_GRID.n_cells
     resumed = sweep(moons, LOSS_GRID, store=store, resume=True)
     assert resumed.n_from_store == kept * LOSS_GRID.n_seeds
@@ -367,4 +346,4 @@ def test_a_chunk_whose_workers_keep_dying_stops_the_sweep_with_exit_1(
         + r"; stopping \(what was saved stays saved\)",
         line,
     ), line
-    assert 1 <= _stored_cells(store) < LOSS_GRID.n_cells
+    assert 1 <= stored_cells(store) < LOSS_GRID.n_cells

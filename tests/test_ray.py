@@ -22,16 +22,8 @@ from reglab.data.dataset import Dataset
 from reglab.data.sources import load_dataset
 from reglab.experiments.seeds import honest_exercise_models, seed_study
 from reglab.experiments.store import ResultStore
-from reglab.experiments.sweep import SweepGrid, SweepProgress, SweepResult, sweep
-
-GRID = SweepGrid(
-    l2=(0.0, 0.7),
-    keep_prob=(1.0, 0.8),
-    masks=("fresh", "course"),
-    seeds=3,
-    iterations=200,
-    record_every=50,
-)
+from reglab.experiments.sweep import SweepProgress, SweepResult, sweep
+from sweep_helpers import BACKEND_GRID as GRID
 
 
 def _ray() -> ModuleType:

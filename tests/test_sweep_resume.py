@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -18,6 +17,7 @@ from reglab.data.sources import load_dataset
 from reglab.experiments import backends
 from reglab.experiments.store import ResultStore, StoredCell
 from reglab.experiments.sweep import SweepGrid, sweep
+from sweep_helpers import stored_cells
 
 GRID_CODE = (
     "SweepGrid(l2=(0.0, 0.1, 0.7, 3.0), keep_prob=(1.0, 0.8), seeds=3, "
@@ -53,20 +53,6 @@ SWEEP_SCRIPT = textwrap.dedent(
 @pytest.fixture(scope="module")
 def moons() -> Dataset:
     return load_dataset(dataset="moons")
-
-
-def stored_cells(path: Path) -> int:
-    """Cells committed so far, read by a separate read-only connection (0 if not readable yet)."""
-    if not path.exists():
-        return 0
-    try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
-        try:
-            return int(connection.execute("SELECT COUNT(*) FROM cells").fetchone()[0])
-        finally:
-            connection.close()
-    except sqlite3.Error:
-        return 0
 
 
 def contents(path: Path) -> dict[str, tuple[object, ...]]:
