@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("sklearn")
 
-from sklearn.datasets import make_moons
+from sklearn.datasets import make_blobs, make_moons
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -117,6 +117,29 @@ def test_any_two_labels_rows_as_examples_and_scikit_learns_layout() -> None:
     np.testing.assert_array_equal(predicted, np.where(probabilities[:, 1] > 0.5, "red", "blue"))
     np.testing.assert_array_equal(predicted == "red", decision > 0)
     assert estimator.score(X, labels) > 0.95
+
+
+def test_three_classes_and_more_have_a_softmax_head_over_the_same_engine() -> None:
+    X, y = make_blobs(n_samples=150, centers=4, cluster_std=1.0, random_state=0)
+    names = np.array(["north", "east", "south", "west"])[y]
+    estimator = MLPClassifier((8,), max_iter=500, random_state=2).fit(X, names)
+    assert list(estimator.classes_) == ["east", "north", "south", "west"]
+    assert (estimator.n_outputs_, estimator.out_activation_) == (4, "softmax")
+    assert [c.shape for c in estimator.coefs_] == [(2, 8), (8, 4)]
+    probabilities = estimator.predict_proba(X)
+    decision = estimator.decision_function(X)
+    predicted = estimator.predict(X)
+    assert probabilities.shape == decision.shape == (150, 4)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=0, atol=1e-14)
+    np.testing.assert_array_equal(predicted, estimator.classes_[np.argmax(decision, axis=1)])
+    assert estimator.score(X, names) > 0.9
+
+    # The engine's model, with the labels as indices 0..C-1 of the sorted classes.
+    codes = np.searchsorted(estimator.classes_, names).astype(float).reshape(1, -1)
+    engine = train([estimator.config_], X.T, codes)
+    for coef, W in zip(estimator.coefs_, engine.parameters.weights, strict=True):
+        np.testing.assert_array_equal(coef, W[0].T)
+    np.testing.assert_array_equal(estimator.loss_curve_, engine.history.cost[0])
 
 
 def test_the_random_state_decides_the_model() -> None:

@@ -21,7 +21,6 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils import Tags
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, check_random_state, validate_data
@@ -47,9 +46,6 @@ ESTIMATOR_NAMES = {"iterations": "max_iter", "seed": "random_state"}
 
 MAX_HIDDEN_LAYERS = MAX_LAYERS - 2
 """The most hidden layers: reglab's cap on layers, less the input and the output."""
-
-MULTICLASS = False
-"""Whether the engine has a softmax head for three classes or more."""
 
 
 def hidden_sizes(value: object) -> tuple[int, ...]:
@@ -87,10 +83,11 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     classifier.
 
     Hidden layers are LINEAR -> RELU; two classes share one sigmoid output unit (the
-    exercise's network). Training is full-batch gradient descent on the mean cross-entropy,
-    plus the L2 term ``l2/(2m) * sum ||W||^2`` and the L1 term ``(l1/m) * sum |W|``
-    (biases are not penalized; ``l2`` equals scikit-learn's ``alpha`` at full batch), with
-    inverted dropout on the hidden layers when ``keep_prob < 1``.
+    exercise's network), C >= 3 classes have C softmax units. Training is full-batch
+    gradient descent on the mean cross-entropy, plus the L2 term ``l2/(2m) * sum ||W||^2``
+    and the L1 term ``(l1/m) * sum |W|`` (biases are not penalized; ``l2`` equals
+    scikit-learn's ``alpha`` at full batch), with inverted dropout on the hidden layers when
+    ``keep_prob < 1``.
 
     Parameters:
         hidden_layer_sizes: the hidden layers' widths, e.g. ``(20, 3)`` (the exercise's).
@@ -196,11 +193,6 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 "y must hold at least two classes to learn to tell apart. "
                 f"Received: one class, {classes.tolist()[0]!r}"
             )
-        if len(classes) > 2 and not MULTICLASS:
-            raise DataError(
-                "Only binary classification is supported (by this version of reglab's engine): "
-                f"y must hold two classes. Received: {len(classes)} classes"
-            )
         n_outputs = 1 if len(classes) == 2 else len(classes)
         config = self.training_config(X_rows.shape[1], n_outputs)
         result = train([config], X_rows.T, codes.reshape(1, -1).astype(np.float64))
@@ -253,9 +245,3 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         indices = np.asarray(network.predict(self._parameters(), columns)[0, 0])
         labels: NDArray[Any] = self.classes_[indices.astype(np.intp)]
         return labels
-
-    def __sklearn_tags__(self) -> Tags:
-        tags = super().__sklearn_tags__()
-        assert tags.classifier_tags is not None  # a ClassifierMixin's tags have them
-        tags.classifier_tags.multi_class = MULTICLASS
-        return tags
