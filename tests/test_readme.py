@@ -26,8 +26,13 @@ def test_the_quick_start_test_command_is_what_ci_runs() -> None:
     assert quick_start[1] in ci
 
 
+def section(heading: str) -> str:
+    """The README's text under ``## heading``, up to the next section."""
+    return README.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
 def test_the_library_example_runs() -> None:
-    (example,) = code_blocks("python")
+    (example,) = re.findall(r"```python\n(.*?)```", section("As a library"), flags=re.DOTALL)
     # A fresh interpreter, as a reader would run it; the example prints what it computes.
     done = subprocess.run(
         [sys.executable, "-c", example], capture_output=True, text=True, timeout=600, check=False
@@ -51,3 +56,15 @@ def test_the_bad_input_examples_print_what_the_readme_says(
         examples[0][1].split(": ", 2)[2].split(" (see")[0]
         == (examples[1][1].split(": ", 2)[2].split(" (see")[0])
     )
+
+
+def test_the_pipeline_example_runs() -> None:
+    pytest.importorskip("sklearn")
+    example = re.findall(r"```python\n(.*?)```", section("In your own pipeline"), re.DOTALL)[0]
+    done = subprocess.run(
+        [sys.executable, "-c", example], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    best, score = done.stdout.splitlines()
+    assert best.startswith("{'mlpclassifier__keep_prob': ") and "'mlpclassifier__l2': " in best
+    assert 0.8 < float(score) <= 1.0
