@@ -19,6 +19,7 @@ import pytest
 import scipy.io
 
 from reglab.cli import main
+from reglab.constraints import OUTPUT_RULE
 
 SHORT_RUN = ["--iterations", "200", "--record-every", "100"]
 
@@ -60,10 +61,10 @@ OPTION_ERRORS = [
     ("--layers", "2", "layers", LAYER_SIZES, "(2,)"),
     (
         "--layers",
-        "2,20,3",
+        "2,20,3,2",
         "layers",
-        "a sequence ending in 1 (one sigmoid output unit)",
-        "(2, 20, 3)",
+        OUTPUT_RULE,
+        "(2, 20, 3, 2)",
     ),
     ("--record-every", "0", "record_every", "an integer in [1, 1,000,000,000] (reglab's cap)", "0"),
     ("--masks", "other", "masks", "one of fresh, course", "'other'"),

@@ -5,16 +5,17 @@ math of :mod:`reglab.engine.network` and :mod:`reglab.engine.losses` (the
 readable NumPy reference) exactly, iteration by iteration:
 
 - forward: ``Z_l = W_l A_{l-1} + b_l``; hidden layers ``A_l = max(Z_l, 0)``,
-  then inverted dropout ``A_l = A_l * D_l / keep_prob``; output
-  ``A_L = 1 / (1 + exp(-Z_L))``;
-- backward: ``dZ_L = A_L - Y``; ``dW_l = (1/m) dZ_l A_{l-1}^T + (l2/m) W_l
-  + (l1/m) sign(W_l)`` (sign(0) = 0), ``db_l = (1/m) sum_t dZ_l``; ``dA_{l-1} = W_l^T dZ_l``, then
+  then inverted dropout ``A_l = A_l * D_l / keep_prob``; output (the head)
+  ``A_L = 1 / (1 + exp(-Z_L))`` for one unit, ``softmax(Z_L)`` for C >= 3;
+- backward: ``dZ_L = A_L - Y`` (softmax: ``A_L - onehot(Y)``);
+  ``dW_l = (1/m) dZ_l A_{l-1}^T + (l2/m) W_l + (l1/m) sign(W_l)`` (sign(0) = 0),
+  ``db_l = (1/m) sum_t dZ_l``; ``dA_{l-1} = W_l^T dZ_l``, then
   ``dA * D / keep_prob``, then ``dZ_{l-1} = dA * (A_{l-1} > 0)`` on the stored
   dropped activation;
 - update: ``W -= learning_rate * dW``, ``b -= learning_rate * db``;
 - every ``record_every`` iterations (before the update): the cost
   ``mean(log(1 + exp(-+Z_L))) + l2/(2m) sum ||W||^2 + (l1/m) sum |W|`` on the
-  dropped-out pass,
+  dropped-out pass (softmax: ``mean(log sum_c exp(Z_c) - Z_y)`` + the same terms),
   and the accuracy of the plain pass on the training and test sets; after the
   last update, the same cost and accuracies of the final parameters on the
   plain pass.
@@ -194,7 +195,9 @@ def layer_plan(layers: tuple[int, ...], blas: BoolArray) -> IntArray:
 
 HEAD_SIGMOID = 0
 """One sigmoid unit with binary cross-entropy (labels 0/1): the exercise's head."""
-HEADS = {"sigmoid": HEAD_SIGMOID}
+HEAD_SOFTMAX = 1
+"""C >= 3 softmax units with cross-entropy ``-log p(true class)`` (labels 0..C-1)."""
+HEADS = {"sigmoid": HEAD_SIGMOID, "softmax": HEAD_SOFTMAX}
 """Output heads by name: the code :class:`Layout` carries (see :func:`_head_delta`)."""
 
 UPDATE_GRADIENT_DESCENT = 0
@@ -1248,10 +1251,42 @@ def _log1p_exp(x: float) -> float:
 
 
 @compiled()
+def _softmax_delta(
+    acts: FloatArray,
+    out: int,
+    n_out: int,
+    dz: FloatArray,
+    d: int,
+    Y: FloatArray,
+    start: int,
+    width: int,
+) -> None:
+    """``dz[d + c] = softmax(acts[out..])_c - (Y == c)`` over a chunk: the softmax head's dZ.
+
+    Each column's exps are shifted by its largest logit (none overflows) and go
+    through ``dz`` before their sum divides them.
+    """
+    for t in range(width):
+        largest = acts[out, t]
+        for c in range(1, n_out):
+            largest = max(largest, acts[out + c, t])
+        total = 0.0
+        for c in range(n_out):
+            e = exp(acts[out + c, t] - largest)
+            dz[d + c, t] = e
+            total += e
+        scale = 1.0 / total
+        label = Y[0, _unsigned_column(start, t)]
+        for c in range(n_out):
+            dz[d + c, t] = dz[d + c, t] * scale - (1.0 if label == c else 0.0)
+
+
+@compiled()
 def _head_delta(
     head: int,
     acts: FloatArray,
     out: int,
+    n_out: int,
     dz: FloatArray,
     d: int,
     Y: FloatArray,
@@ -1260,42 +1295,72 @@ def _head_delta(
 ) -> None:
     """The output head's ``dZ_L`` (the loss's gradient in the logits) over a chunk, into ``dz``.
 
-    Sigmoid with cross-entropy: ``dZ_L = sigmoid(Z_L) - Y``.
+    Sigmoid with cross-entropy: ``dZ_L = sigmoid(Z_L) - Y``. Softmax with
+    cross-entropy: ``dZ_L = softmax(Z_L) - onehot(Y)`` (:func:`_softmax_delta`).
     """
     if head == HEAD_SIGMOID:
         _output_delta(acts, out, dz, d, Y, start, width)
+    elif head == HEAD_SOFTMAX:
+        _softmax_delta(acts, out, n_out, dz, d, Y, start, width)
 
 
 @compiled()
 def _head_loss(
-    head: int, acts: FloatArray, out: int, Y: FloatArray, start: int, width: int, total: float
+    head: int,
+    acts: FloatArray,
+    out: int,
+    n_out: int,
+    Y: FloatArray,
+    start: int,
+    width: int,
+    total: float,
 ) -> float:
     """``total`` plus the output head's loss of each example of a chunk, from the logits.
 
     (A running sum, one example at a time, so chunking never changes its rounding.)
 
     Sigmoid with cross-entropy: ``log(1 + exp(-Z_L))`` where y = 1, ``log(1 + exp(Z_L))`` where 0.
+    Softmax: ``log(sum_c exp(z_c)) - z_y``, as ``(max z - z_y) + log(sum_c exp(z_c - max z))``.
     """
     loss = total
     if head == HEAD_SIGMOID:
         for t in range(width):
             z = acts[out, t]
             loss += _log1p_exp(-z if Y[0, _unsigned_column(start, t)] == 1.0 else z)
+    elif head == HEAD_SOFTMAX:
+        for t in range(width):
+            largest = acts[out, t]
+            for c in range(1, n_out):
+                largest = max(largest, acts[out + c, t])
+            exps = 0.0
+            for c in range(n_out):
+                exps += np.exp(acts[out + c, t] - largest)
+            label = int(Y[0, _unsigned_column(start, t)])
+            loss += (largest - acts[out + label, t]) + np.log(exps)
     return loss
 
 
 @compiled()
 def _head_correct(
-    head: int, acts: FloatArray, out: int, Y: FloatArray, start: int, width: int
+    head: int, acts: FloatArray, out: int, n_out: int, Y: FloatArray, start: int, width: int
 ) -> int:
     """How many examples of a chunk the output head classifies right, from the logits.
 
-    Sigmoid: class 1 where ``sigmoid(Z_L) > 0.5``.
+    Sigmoid: class 1 where ``sigmoid(Z_L) > 0.5``. Softmax: the largest logit's class,
+    the lowest index on ties (``np.argmax``'s rule).
     """
     correct = 0
     if head == HEAD_SIGMOID:
         for t in range(width):
             if (_sigmoid(acts[out, t]) > 0.5) == (Y[0, _unsigned_column(start, t)] == 1.0):
+                correct += 1
+    elif head == HEAD_SOFTMAX:
+        for t in range(width):
+            best = 0
+            for c in range(1, n_out):
+                if acts[out + c, t] > acts[out + best, t]:
+                    best = c
+            if Y[0, _unsigned_column(start, t)] == best:
                 correct += 1
     return correct
 
@@ -1394,7 +1459,8 @@ def _count_correct(
     ``False`` here would compile the whole forward pass a second time.
     """
     m = X.shape[1]
-    out = rows[layout.layers.size - 1]
+    n_linear = layout.layers.size - 1
+    out, n_out = rows[n_linear], layout.layers[n_linear]
     correct = 0
     loss = 0.0
     chunk = acts.shape[1]
@@ -1403,9 +1469,9 @@ def _count_correct(
         _forward_chunk(
             params, layout, rows, acts, X, start, width, keep, np.float64(1.0), np.bool_(False)
         )
-        correct += _head_correct(layout.head, acts, out, Y, start, width)
+        correct += _head_correct(layout.head, acts, out, n_out, Y, start, width)
         if with_loss:
-            loss = _head_loss(layout.head, acts, out, Y, start, width, loss)
+            loss = _head_loss(layout.head, acts, out, n_out, Y, start, width, loss)
     return correct, loss
 
 
@@ -1494,7 +1560,7 @@ def _train_one(
     inv_m = 1.0 / m
     decay = l2 / m
     sparsity = l1 / m
-    out = rows[n_linear]
+    out, n_out = rows[n_linear], layers[n_linear]
     no = np.bool_(False)  # the loss flag of the accuracy passes, a value (see _count_correct)
     for i in range(layout.iterations):
         if cancel[0] != 0:
@@ -1523,8 +1589,8 @@ def _train_one(
             # acts less the input's.
             d = out - layers[0]
             if recording:
-                loss = _head_loss(layout.head, acts, out, Y, start, width, loss)
-            _head_delta(layout.head, acts, out, dz, d, Y, start, width)
+                loss = _head_loss(layout.head, acts, out, n_out, Y, start, width, loss)
+            _head_delta(layout.head, acts, out, n_out, dz, d, Y, start, width)
             for l in range(n_linear - 1, -1, -1):
                 if l == 1 and fuse_first:
                     _backward_first_layers(
