@@ -64,6 +64,8 @@ def assert_same(a: SavedModel, b: SavedModel) -> None:
         ((3, 4, 4, 1), ("no", "yes")),
         ((1, 1), (False, True)),
         ((4, 20, 3, 1), (-1.5, 2.25)),
+        ((2, 8, 3), ("a", "b", "c")),
+        ((3, 5, 4, 10), tuple(range(10))),
     ],
 )
 def test_a_saved_model_loads_bit_for_bit(
@@ -109,6 +111,20 @@ def test_a_trained_model_saves_its_configuration_and_data(tmp_path: Path) -> Non
     assert_same(model, loaded)
     params = result.parameters
     np.testing.assert_array_equal(loaded.predict_proba(X.T)[:, 1], predict_proba(params, X)[0, 0])
+
+
+def test_a_softmax_model_predicts_as_the_engine_does(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2, 60))
+    Y = np.argmax(np.stack([X[0], X[1], -X[0] - X[1]]), axis=0)[np.newaxis].astype(float)
+    result = train([TrainConfig(layers=(2, 6, 3), iterations=200, init="he", seed=1)], X, Y)
+    model = load_model(save_model(tmp_path / "s.safetensors", SavedModel.from_trained(result)))
+    assert model.classes == (0, 1, 2) and model.n_classes == 3
+    probabilities = model.predict_proba(X.T)
+    assert probabilities.shape == (60, 3)
+    np.testing.assert_array_equal(probabilities, predict_proba(result.parameters, X)[0].T)
+    accuracy = np.mean(model.predict(X.T) == Y[0])
+    assert accuracy == result.train_accuracy[0] and accuracy > 0.5
 
 
 @pytest.mark.parametrize(

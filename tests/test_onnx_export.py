@@ -19,6 +19,14 @@ from reglab.models.onnx_export import OPSET, to_onnx
 
 SHAPES = [(2, 1), (2, 20, 3, 1), (5, 8, 1), (1, 3, 3, 3, 1), (7, 64, 32, 1)]
 CLASSES = [(0, 1), ("spam", "ham"), (False, True), (-0.5, 2.0)]
+SOFTMAX_SHAPES = [(2, 3), (2, 20, 3, 3), (4, 16, 5), (3, 8, 8, 10)]
+
+
+def softmax_classes(n: int, seed: int) -> tuple[object, ...]:
+    """C labels of one of three kinds: 0..C-1, strings, floats."""
+    return [tuple(range(n)), tuple(f"class {c}" for c in range(n)), tuple(c / 2 for c in range(n))][
+        seed % 3
+    ]
 
 
 def random_model(layers: tuple[int, ...], classes: tuple[object, ...], seed: int) -> SavedModel:
@@ -55,6 +63,25 @@ def test_the_graph_gives_reglabs_probabilities_and_labels(
     np.testing.assert_allclose(probabilities, model.predict_proba(X), rtol=0, atol=1e-12)
     assert label.shape == (200,)
     expected = model.predict(X)
+    if isinstance(classes[0], str):
+        label = label.astype(str)
+    assert label.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("layers", SOFTMAX_SHAPES)
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_softmax_graph_gives_reglabs_probabilities_and_labels(
+    layers: tuple[int, ...], seed: int
+) -> None:
+    n_classes = layers[-1]
+    classes = softmax_classes(n_classes, seed)
+    model = random_model(layers, classes, seed)
+    X = np.random.default_rng(200 + seed).normal(scale=2.0, size=(300, layers[0]))
+    label, probabilities = run_onnx(to_onnx(model).SerializeToString(), X)
+    assert probabilities.dtype == np.float64 and probabilities.shape == (300, n_classes)
+    np.testing.assert_allclose(probabilities, model.predict_proba(X), rtol=0, atol=1e-12)
+    expected = model.predict(X)
+    assert len(set(expected.tolist())) >= 2  # the labels are not all one: the test can fail
     if isinstance(classes[0], str):
         label = label.astype(str)
     assert label.tolist() == expected.tolist()

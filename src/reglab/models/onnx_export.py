@@ -86,13 +86,14 @@ def _graph(onnx: Any, model: SavedModel) -> Any:
             helper.make_node("Sub", ["one", "p"], ["q"]),
             helper.make_node("Concat", ["q", "p"], ["probabilities"], axis=1),
         ]
+        scores = "probabilities"  # ArgMax's first maximum: 1 exactly when p > 0.5 (1 - p is exact)
     else:
         nodes.append(helper.make_node("Softmax", [f"Z{last}"], ["probabilities"], axis=1))
+        scores = f"Z{last}"  # the engine's rule: the largest logit, the lowest index on ties
     classes, label_type = _label_tensor(onnx, model.classes)
     initializers.append(classes)
-    # ArgMax takes the first maximum: binary, index 1 exactly when p > 0.5 (1 - p is exact there)
     nodes += [
-        helper.make_node("ArgMax", ["probabilities"], ["index"], axis=1, keepdims=0),
+        helper.make_node("ArgMax", [scores], ["index"], axis=1, keepdims=0),
         helper.make_node("Gather", ["classes", "index"], ["label"], axis=0),
     ]
     graph = helper.make_graph(

@@ -152,28 +152,31 @@ class SavedModel:
             raise DataError("inputs must be finite. Received: NaN or infinite values")
         return X
 
+    def _parameters(self) -> Any:
+        from reglab.engine.network import Parameters
+
+        return Parameters(
+            [W[np.newaxis] for W in self.weights], [b[np.newaxis] for b in self.biases]
+        )
+
     def predict_proba(self, X_rows: Any) -> FloatArray:
         """Class probabilities ``(n, n_classes)`` of rows ``(n, n_features)``; binary
         ``[1 - p, p]`` (scikit-learn's layout), p the sigmoid's output."""
-        from reglab.engine.network import Parameters, predict_proba
+        from reglab.engine.network import predict_proba
 
         X = self.check_rows(X_rows)
-        params = Parameters(
-            [W[np.newaxis] for W in self.weights], [b[np.newaxis] for b in self.biases]
-        )
-        output = predict_proba(params, np.ascontiguousarray(X.T))[0]  # (n_L, n)
+        output = predict_proba(self._parameters(), np.ascontiguousarray(X.T))[0]  # (n_L, n)
         if output.shape[0] == 1:
             p = output[0]
             return np.ascontiguousarray(np.stack([1.0 - p, p], axis=1))
         return np.ascontiguousarray(output.T)
 
     def predict(self, X_rows: Any) -> NDArray[Any]:
-        """The label of each row, ``(n,)``: binary ``classes[1]`` where p > 0.5 (the
-        course's rule), else the most probable class (the lowest index on ties)."""
-        probabilities = self.predict_proba(X_rows)
-        if self.n_classes == 2:
-            index = (probabilities[:, 1] > 0.5).astype(np.int64)
-        else:
-            index = np.argmax(probabilities, axis=1)
+        """The label of each row, ``(n,)``: the engine's class (binary ``classes[1]`` where
+        p > 0.5, the course's rule; softmax the largest logit, the lowest index on ties)."""
+        from reglab.engine.network import predict
+
+        X = self.check_rows(X_rows)
+        index = predict(self._parameters(), np.ascontiguousarray(X.T))[0, 0]
         labels: NDArray[Any] = np.asarray(self.classes)[index]
         return labels
