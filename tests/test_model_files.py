@@ -7,12 +7,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from safetensors.numpy import save
 
 import reglab
@@ -135,6 +138,8 @@ def test_a_softmax_model_predicts_as_the_engine_does(tmp_path: Path) -> None:
         ({"classes": (1, 1)}, "classes"),
         ({"classes": ([0], [1])}, "classes"),
         ({"classes": (float("nan"), 1.0)}, "classes"),
+        ({"classes": (0, 2**63)}, "classes"),
+        ({"n_features": True}, "n_features"),
         ({"n_features": 3}, "n_features"),
         ({"data_sha256": "xyz"}, "data_sha256"),
         ({"weights": (np.zeros((4, 2)), np.zeros((1, 5)))}, "W1"),
@@ -321,3 +326,27 @@ def test_a_model_path_that_is_no_file_is_refused(
     assert main(["predict", path, "--data", "rows.csv"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "a model file must be" in err and received in err
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.sampled_from(["layers", "l2", "seed", "x"]), children, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=st.sampled_from(METADATA_KEYS), value=json_values)
+def test_any_json_in_any_key_loads_or_is_a_data_error(key: str, value: object) -> None:
+    """No value of the header ends in another exception (a traceback at the command line)."""
+    data = _crafted(_set(key, json.dumps(value)))
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "m.safetensors"
+        path.write_bytes(data)
+        try:
+            load_model(path)
+        except DataError as error:
+            assert "\n" not in str(error) and "a model file must" in str(error)

@@ -184,7 +184,11 @@ def _metadata(file: Path, data: bytes) -> dict[str, str]:
         found = metadata.get("format") if isinstance(metadata, dict) else None
         raise ModelFileError(file, not_model, f"format {found!r}" if found else "no format key")
     version = metadata.get("format_version")
-    number = int(version) if isinstance(version, str) and version.isdigit() else None
+    number = (
+        int(version)
+        if isinstance(version, str) and version.isascii() and version.isdigit()
+        else None
+    )
     if number is None or number < 1:
         raise ModelFileError(file, "have a format_version >= 1", repr(version))
     if number > FORMAT_VERSION:

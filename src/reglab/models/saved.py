@@ -27,6 +27,8 @@ Label: TypeAlias = str | int | float | bool
 """A class label: a JSON scalar (what a model file can hold and any tool can read back)."""
 
 SHA256 = re.compile(r"[0-9a-f]{64}")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+"""Integer labels are int64 in NumPy and ONNX."""
 
 
 def class_count(layers: tuple[int, ...]) -> int:
@@ -47,6 +49,8 @@ def check_classes(classes: object, n_classes: int) -> tuple[Label, ...]:
         raise ParameterError("classes", rule, list(classes))
     if any(isinstance(label, float) and not math.isfinite(label) for label in classes):
         raise ParameterError("classes", rule + ", finite", list(classes))
+    if any(type(label) is int and not INT64_MIN <= label <= INT64_MAX for label in classes):
+        raise ParameterError("classes", rule + ", integers of 64 bits", list(classes))
     if len(set(classes)) != n_classes:
         raise ParameterError("classes", rule, list(classes))
     return tuple(classes)
@@ -100,7 +104,7 @@ class SavedModel:
                 if not np.all(np.isfinite(array)):
                     raise ParameterError(name, "finite", "NaN or infinite values")
                 array.setflags(write=False)
-        if self.n_features != layers[0]:
+        if type(self.n_features) is not int or self.n_features != layers[0]:
             raise ParameterError("n_features", f"layers[0] = {layers[0]}", self.n_features)
         if self.data_sha256 is not None and not (
             isinstance(self.data_sha256, str) and SHA256.fullmatch(self.data_sha256)
