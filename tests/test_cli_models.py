@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 from reglab.cli import main
+from reglab.config import TrainConfig
 from reglab.data.sources import load_dataset
-from reglab.models import load_model
+from reglab.models import SavedModel, load_model, save_model
 
 QUICK = ["--dataset", "moons", "--iterations", "300", "--record-every", "100"]
 
@@ -187,3 +188,45 @@ def test_export_refuses_a_device_destination(
 ) -> None:
     assert main(["export", str(trained), "/dev/full"]) == 2
     assert "out must be a regular file or a new path" in capsys.readouterr().err
+
+
+def test_predict_a_softmax_model_with_text_labels(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rng = np.random.default_rng(5)
+    model = SavedModel(
+        config=TrainConfig(layers=(2, 4, 3)),
+        weights=(rng.normal(size=(4, 2)), rng.normal(size=(3, 4))),
+        biases=(rng.normal(size=(4, 1)), rng.normal(size=(3, 1))),
+        classes=("red", "green", "blue"),
+        n_features=2,
+        data_sha256=None,
+        reglab_version="0.3.1",
+    )
+    path = save_model(tmp_path / "colours.safetensors", model)
+    X = rng.normal(scale=3.0, size=(40, 2))
+    truth = model.predict(X)
+    truth[:10] = "red"  # some rows wrong, unless the model said red
+    rows = tmp_path / "rows.csv"
+    rows.write_text(
+        "x,y,colour\n"
+        + "".join(f"{a!r},{b!r},{c}\n" for (a, b), c in zip(X.tolist(), truth, strict=True))
+    )
+    assert main(["predict", str(path), "--data", str(rows), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["predictions"] == model.predict(X).tolist()
+    assert document["probabilities"] == model.predict_proba(X).tolist()
+    assert document["accuracy"] == np.mean(model.predict(X) == truth)
+    assert len(set(document["predictions"])) >= 2
+    assert main(["predict", str(path), "--data", str(rows)]) == 0
+    assert capsys.readouterr().out.splitlines()[0].split() == [
+        "row",
+        "label",
+        "prediction",
+        "p(red)",
+        "p(green)",
+        "p(blue)",
+    ]
+    rows.write_text("1,2,purple\n")
+    assert main(["predict", str(path), "--data", str(rows)]) == 2
+    assert "classes red, green, blue. Received: 'purple'" in capsys.readouterr().err
