@@ -12,9 +12,12 @@ from typing import Any
 import numpy as np
 import pytest
 
+import reglab
+
 pytest.importorskip("sklearn")
 
 from sklearn.datasets import make_blobs, make_moons
+from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -139,6 +142,33 @@ def test_three_classes_and_more_have_a_softmax_head_over_the_same_engine() -> No
     for coef, W in zip(estimator.coefs_, engine.parameters.weights, strict=True):
         np.testing.assert_array_equal(coef, W[0].T)
     np.testing.assert_array_equal(estimator.loss_curve_, engine.history.cost[0])
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [["no", "yes"], [3, 7], [1.0, 2.0], [True, False], ["a", "b", "c"]],
+    ids=["text", "integers", "reals", "booleans", "three"],
+)
+def test_a_saved_estimator_loads_and_predicts_bit_for_bit(
+    tmp_path: Path, labels: list[Any]
+) -> None:
+    X, y = make_blobs(n_samples=60, centers=len(labels), random_state=1)
+    y_labels = np.array(labels)[y]
+    estimator = MLPClassifier((5,), max_iter=200, keep_prob=0.9, random_state=0).fit(X, y_labels)
+    path = estimator.save(tmp_path / "model.safetensors")
+    loaded = reglab.load_model(path)
+    assert loaded.classes == tuple(sorted(labels)) and type(loaded.classes[0]) is type(labels[0])
+    assert loaded.config == estimator.config_ and loaded.n_features == 2
+    np.testing.assert_array_equal(loaded.predict_proba(X), estimator.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict(X), estimator.predict(X))
+    for W, coef in zip(loaded.weights, estimator.coefs_, strict=True):
+        np.testing.assert_array_equal(W, coef.T)
+
+
+def test_saving_needs_a_fitted_estimator(tmp_path: Path) -> None:
+    with pytest.raises(NotFittedError):
+        MLPClassifier().save(tmp_path / "model.safetensors")
+    assert not (tmp_path / "model.safetensors").exists()
 
 
 def test_the_random_state_decides_the_model() -> None:

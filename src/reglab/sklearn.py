@@ -13,8 +13,10 @@ Needs the optional extra: ``pip install "reglab[sklearn]"``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from numbers import Integral, Real
+from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
@@ -39,7 +41,9 @@ from reglab.engine import network
 from reglab.engine.network import Parameters
 from reglab.engine.training import train
 from reglab.errors import DataError, ParameterError
+from reglab.models import SavedModel, save_model
 from reglab.types import FloatArray
+from reglab.version import __version__
 
 ESTIMATOR_NAMES = {"iterations": "max_iter", "seed": "random_state"}
 """A TrainConfig field -> the estimator's parameter, where the names differ."""
@@ -207,6 +211,25 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.n_outputs_ = n_outputs
         self.out_activation_ = "logistic" if n_outputs == 1 else "softmax"
         return self
+
+    def saved_model(self) -> SavedModel:
+        """The fitted model as a :class:`~reglab.models.SavedModel` (the engine's layout,
+        the classes as plain Python labels; no data file, so no ``data_sha256``)."""
+        check_is_fitted(self)
+        return SavedModel(
+            config=self.config_,
+            weights=tuple(W.T for W in self.coefs_),
+            biases=tuple(b.reshape(-1, 1) for b in self.intercepts_),
+            classes=tuple(self.classes_.tolist()),
+            n_features=self.config_.layers[0],
+            data_sha256=None,
+            reglab_version=__version__,
+        )
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the fitted model to ``path``, a reglab model file (docs/model-file.md) that
+        ``reglab.load_model`` and ``reglab predict`` read; returns the path."""
+        return save_model(path, self.saved_model())
 
     def _parameters(self) -> Parameters:
         """The fitted model in the engine's layout, a batch of one."""
