@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,9 @@ import reglab
 pytest.importorskip("sklearn")
 
 from sklearn.datasets import make_blobs, make_moons
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.neural_network import MLPClassifier as SklearnMLP
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import generate_invalid_param_val, make_constraint
@@ -28,6 +30,7 @@ from reglab.config import TrainConfig
 from reglab.data.dataset import Dataset
 from reglab.data.football import load_football
 from reglab.engine import train
+from reglab.engine.initializers import initialize
 from reglab.errors import DataError, ParameterError
 from reglab.sklearn import MLPClassifier
 
@@ -91,6 +94,38 @@ def test_the_exercises_rows_through_the_estimator(football: Dataset, row: str) -
     ):
         np.testing.assert_array_equal(coef, W[0].T)
         np.testing.assert_array_equal(intercept, b[0, :, 0])
+
+
+def test_scikit_learns_mlp_at_full_batch_trains_the_same_model(football: Dataset) -> None:
+    """The README's mapping, run: scikit-learn's MLPClassifier (plain SGD, one batch of all
+    211 examples, alpha = lambda) from the course's initial weights follows the estimator's
+    L2 model step for step (3,000 of the exercise's 30,000 iterations)."""
+    X, y = football.X_train.T, football.y_train.ravel().astype(int)
+    ours = MLPClassifier(init="course", l2=0.7, max_iter=3_000).fit(X, y)
+    theirs = SklearnMLP(
+        (20, 3),
+        alpha=0.7,
+        solver="sgd",
+        batch_size=211,
+        momentum=0.0,
+        learning_rate_init=0.3,
+        max_iter=1,
+        shuffle=False,
+        tol=0.0,
+        n_iter_no_change=3_001,
+        warm_start=True,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter reached, as asked
+        theirs.fit(X, y)  # builds the fitted state; its weights are replaced next
+        weights, biases = initialize((2, 20, 3, 1), "course")
+        theirs.coefs_ = [W.T.copy() for W in weights]
+        theirs.intercepts_ = [b.ravel().copy() for b in biases]
+        theirs.loss_curve_ = []
+        theirs.set_params(max_iter=3_000).fit(X, y)
+    np.testing.assert_allclose(theirs.loss_curve_, ours.loss_curve_, rtol=1e-12, atol=0)
+    for their_coef, our_coef in zip(theirs.coefs_, ours.coefs_, strict=True):
+        np.testing.assert_allclose(their_coef, our_coef, rtol=0, atol=1e-12)
 
 
 def _moons(n_samples: int = 200) -> tuple[np.ndarray, np.ndarray]:
