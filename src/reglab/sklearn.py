@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, ClassVar
@@ -165,8 +166,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.random_state = random_state
 
     def training_config(self, n_features: int, n_outputs: int) -> TrainConfig:
-        """The engine's configuration for these parameters (reglab's one line when one is
-        bad, naming the estimator's parameter)."""
+        """The engine's configuration for these parameters and data of ``n_features``
+        features and ``n_outputs`` output units; reglab's one line when a parameter is bad,
+        naming the estimator's parameter. (A ``random_state`` that is not an integer gives
+        a new seed at each call.)"""
         layers = (n_features, *hidden_sizes(self.hidden_layer_sizes), n_outputs)
         try:
             return TrainConfig(
@@ -187,6 +190,7 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> MLPClassifier:
         """Train on ``X`` ``(n_samples, n_features)`` and labels ``y`` ``(n_samples,)``."""
+        checked = self.training_config(1, 1)  # the parameters first, as scikit-learn does
         X_rows, labels = validate_data(self, X, y, dtype=np.float64)
         check_classification_targets(labels)
         encoder = LabelEncoder()
@@ -198,7 +202,8 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 f"Received: one class, {classes.tolist()[0]!r}"
             )
         n_outputs = 1 if len(classes) == 2 else len(classes)
-        config = self.training_config(X_rows.shape[1], n_outputs)
+        layers = (X_rows.shape[1], *checked.layers[1:-1], n_outputs)
+        config = replace(checked, layers=layers)
         result = train([config], X_rows.T, codes.reshape(1, -1).astype(np.float64))
         params = result.parameters
         self.classes_ = classes
