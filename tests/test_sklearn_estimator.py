@@ -206,6 +206,35 @@ def test_saving_needs_a_fitted_estimator(tmp_path: Path) -> None:
     assert not (tmp_path / "model.safetensors").exists()
 
 
+REACHES_THE_ENGINE = {
+    "hidden_layer_sizes": ((4, 2), "layers", (2, 4, 2, 1)),
+    "learning_rate": (0.1, "learning_rate", 0.1),
+    "max_iter": (7, "iterations", 7),
+    "l2": (0.3, "l2", 0.3),
+    "l1": (0.1, "l1", 0.1),
+    "keep_prob": (0.8, "keep_prob", 0.8),
+    "masks": ("course", "masks", "course"),
+    "init": ("he", "init", "he"),
+    "random_state": (9, "seed", 9),
+}
+"""Each parameter -> (a value, the TrainConfig field it sets, the field's value)."""
+
+
+@pytest.mark.parametrize("name", list(REACHES_THE_ENGINE))
+def test_each_parameter_reaches_the_engine(name: str) -> None:
+    X, y = _moons(30)
+    value, field, expected = REACHES_THE_ENGINE[name]
+    estimator = MLPClassifier((3,), max_iter=20, random_state=1).set_params(**{name: value})
+    estimator.fit(X, y)
+    assert getattr(estimator.config_, field) == expected
+    default = MLPClassifier((3,), max_iter=20, random_state=1).fit(X, y).config_
+    assert getattr(default, field) != expected  # the value was not the default already
+    engine = train([estimator.config_], X.T, y.reshape(1, -1).astype(float))
+    for coef, W in zip(estimator.coefs_, engine.parameters.weights, strict=True):
+        np.testing.assert_array_equal(coef, W[0].T)
+    assert set(REACHES_THE_ENGINE) == set(MLPClassifier().get_params())
+
+
 def test_the_random_state_decides_the_model() -> None:
     X, y = _moons(60)
 
