@@ -1324,7 +1324,9 @@ def _update(
     decay: float,
     sparsity: float,
     state: FloatArray,
-    constants: FloatArray,
+    beta1: float,
+    beta2: float,
+    epsilon: float,
     step: int,
 ) -> None:
     """One update of a model's parameters from its summed gradient ``grad``, by ``rule``.
@@ -1335,7 +1337,7 @@ def _update(
     the weights take a loop without the sign term: the plain models' loop, unchanged.
     Momentum and Adam first write that gradient into ``grad``, then run their rule
     (:func:`_momentum_or_adam`) on ``state`` (``(2, P)``: ``v``, ``s``) with
-    ``constants`` (beta1, beta2, epsilon) and ``step``, the update's number from 1.
+    beta1, beta2, epsilon and ``step``, the update's number from 1.
     """
     layers = layout.layers
     plain = rule == UPDATE_GRADIENT_DESCENT
@@ -1359,7 +1361,7 @@ def _update(
             else:
                 grad[e] = inv_m * grad[e]
     if not plain:
-        _momentum_or_adam(rule, model, grad, learning_rate, state, constants, step)
+        _momentum_or_adam(rule, model, grad, learning_rate, state, beta1, beta2, epsilon, step)
 
 
 @compiled()
@@ -1369,11 +1371,12 @@ def _momentum_or_adam(
     gradient: FloatArray,
     learning_rate: float,
     state: FloatArray,
-    constants: FloatArray,
+    beta1: float,
+    beta2: float,
+    epsilon: float,
     step: int,
 ) -> None:
     """Momentum or Adam on every parameter from the full ``gradient`` ``(P,)`` (:func:`_update`)."""
-    beta1, beta2, epsilon = constants[0], constants[1], constants[2]
     v, s = state[0], state[1]
     if rule == UPDATE_MOMENTUM:
         for e in range(model.size):
@@ -1528,7 +1531,7 @@ def _train_one(
     keep_prob, keep_scale, mode = settings.keep_prob[k], settings.keep_scale[k], settings.modes[k]
     rng_state = settings.rng_states[k]
     rule = settings.update_rules[k]
-    constants = np.array([settings.beta1[k], settings.beta2[k], settings.epsilon[k]])
+    beta1, beta2, epsilon = settings.beta1[k], settings.beta2[k], settings.epsilon[k]
     cost, train_accuracy, test_accuracy = (
         records.cost[k], records.train_accuracy[k], records.test_accuracy[k]
     )  # fmt: skip
@@ -1652,8 +1655,9 @@ def _train_one(
             cost[i // record_every] = loss / m + _penalty(model, layout, l2, l1, m)
         step = i + 1  # the update's number, from 1
         _update(
-            rule, model, grad, layout, learning_rate, inv_m, decay, sparsity, state, constants, step
-        )
+            rule, model, grad, layout, learning_rate, inv_m, decay, sparsity, state,
+            beta1, beta2, epsilon, step,
+        )  # fmt: skip
         done[k] = i + 1
     final = train_accuracy.size - 1
     correct, loss = _count_correct(model, layout, rows, acts, X, Y, keep, np.bool_(True))
