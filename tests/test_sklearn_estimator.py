@@ -37,6 +37,7 @@ from reglab.sklearn import MLPClassifier
 CHECKED = [
     MLPClassifier(max_iter=300, random_state=0),
     MLPClassifier((8,), max_iter=300, l2=0.1, keep_prob=0.9, init="he", random_state=1),
+    MLPClassifier((8,), learning_rate=0.01, max_iter=300, optimizer="adam", random_state=2),
 ]
 """Small max_iter: scikit-learn's checks fit a few hundred times."""
 
@@ -215,6 +216,10 @@ REACHES_THE_ENGINE = {
     "keep_prob": (0.8, "keep_prob", 0.8),
     "masks": ("course", "masks", "course"),
     "init": ("he", "init", "he"),
+    "optimizer": ("adam", "optimizer", "adam"),
+    "beta1": (0.8, "beta1", 0.8),
+    "beta2": (0.99, "beta2", 0.99),
+    "epsilon": (1e-6, "epsilon", 1e-6),
     "random_state": (9, "seed", 9),
 }
 """Each parameter -> (a value, the TrainConfig field it sets, the field's value)."""
@@ -289,6 +294,8 @@ def test_the_feature_names_are_kept() -> None:
         ({"keep_prob": 1.5}, "keep_prob must be in (0, 1]. Received: keep_prob=1.5"),
         ({"learning_rate": 0}, "learning_rate must be a finite number > 0. "),
         ({"masks": "fixed"}, "masks must be one of fresh, course. Received: masks='fixed'"),
+        ({"optimizer": "sgd"}, "optimizer must be one of gd, momentum, adam. "),
+        ({"beta2": 1.0}, "beta2 must be in [0, 1). Received: beta2=1.0"),
         ({"random_state": -1}, "random_state must be an integer in [0, 2**63 - 1]"),
         ({"random_state": "a"}, "random_state must be None, an integer in [0, 2**63 - 1] or"),
         ({"hidden_layer_sizes": (20, 0)}, "hidden_layer_sizes must be an integer or a sequence"),

@@ -35,6 +35,7 @@ from reglab.config import (
     MAX_LAYER_WIDTH,
     MAX_LAYERS,
     MAX_SEED,
+    OPTIMIZERS,
     TrainConfig,
 )
 from reglab.constraints import is_integer
@@ -107,6 +108,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             ``random_state``), ``"he"``, ``"xavier"``, or ``"course"`` (the exercise's own
             draw, which ignores ``random_state``: with the exercise's settings it reproduces
             the exercise's models).
+        optimizer: the update rule: ``"gd"`` (plain gradient descent, the exercise's),
+            ``"momentum"`` or ``"adam"`` (the course's conventions; see TrainConfig).
+        beta1, beta2, epsilon: momentum's and Adam's decays, Adam's epsilon.
         random_state: seeds the initialization and the fresh masks: an integer in
             [0, 2**63 - 1], a ``numpy.random.RandomState`` or None (a seed drawn from NumPy's
             global generator at each ``fit``).
@@ -133,6 +137,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         "keep_prob": [Interval(Real, 0, 1, closed="right")],
         "masks": [StrOptions(set(MASK_MODES))],
         "init": [StrOptions(set(INIT_SCHEMES))],
+        "optimizer": [StrOptions(set(OPTIMIZERS))],
+        "beta1": [Interval(Real, 0, 1, closed="left")],
+        "beta2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
         "random_state": [
             Interval(Integral, 0, MAX_SEED, closed="both"),
             np.random.RandomState,
@@ -153,6 +161,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         keep_prob: float = 1.0,
         masks: str = "fresh",
         init: str = "lecun",
+        optimizer: str = "gd",
+        beta1: float = 0.9,
+        beta2: float = 0.999,
+        epsilon: float = 1e-8,
         random_state: int | np.random.RandomState | None = None,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -163,6 +175,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.keep_prob = keep_prob
         self.masks = masks
         self.init = init
+        self.optimizer = optimizer
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
         self.random_state = random_state
 
     def training_config(self, n_features: int, n_outputs: int) -> TrainConfig:
@@ -181,6 +197,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 keep_prob=self.keep_prob,
                 masks=self.masks,  # type: ignore[arg-type]  # checked by TrainConfig
                 init=self.init,  # type: ignore[arg-type]
+                optimizer=self.optimizer,  # type: ignore[arg-type]
+                beta1=self.beta1,
+                beta2=self.beta2,
+                epsilon=self.epsilon,
                 seed=engine_seed(self.random_state),
                 record_every=1,
             )
