@@ -9,10 +9,15 @@ import numpy as np
 import pytest
 
 from reglab.cli import main
+from reglab.config import TrainConfig
 from reglab.data.csv_files import parse_csv
+from reglab.data.dataset import Dataset
 from reglab.data.generators import GENERATORS, gauss, spiral
 from reglab.data.sources import load_dataset
+from reglab.engine.training import TrainedModels, train
 from reglab.errors import DataError, ParameterError
+from reglab.plots.boundaries import plot_decision_boundaries
+from reglab.plots.style import CLASS_CMAP, class_cmap, class_colors
 
 QUICK = ["--iterations", "300", "--record-every", "100"]
 
@@ -157,3 +162,64 @@ def test_a_sweep_on_three_classes_with_seeds(
     # Resumed: every cell comes from the store, nothing trains again.
     assert main([*arguments, "--seeds", "2", "--iterations", "200", "--resume"]) == 0
     assert "nothing trained" in capsys.readouterr().err
+
+
+def _three_class_models() -> tuple[Dataset, TrainedModels]:
+    data = gauss(seed=2, classes=3)
+    configs = [
+        TrainConfig(layers=(2, 8, 3), iterations=200, record_every=100, seed=s) for s in (0, 1)
+    ]
+    return data, train(configs, data.X_train, data.y_train, data.X_test, data.y_test)
+
+
+def test_boundaries_colour_each_of_c_classes() -> None:
+    data, result = _three_class_models()
+    figure = plot_decision_boundaries(result.parameters, data, ["a", "b"])
+    ax = figure.axes[0]
+    [image] = ax.get_images()
+    values = np.asarray(image.get_array())
+    assert set(np.unique(values)) == {0.0, 1.0, 2.0}
+    colors = class_colors(3)
+    assert [image.cmap(image.norm(c)) for c in range(3)] == colors
+    assert len(set(colors)) == 3
+    scatters = ax.collections
+    assert len(scatters) == 6  # train and test, three labels each
+    for k, collection in enumerate(scatters):
+        labels = data.y_train if k < 3 else data.y_test
+        assert collection.get_label().endswith(f"y = {k % 3} ({int((labels == k % 3).sum())})")
+        np.testing.assert_allclose(
+            collection.get_facecolors()[0] if k < 3 else collection.get_edgecolors()[0],
+            colors[k % 3],
+        )
+
+
+def test_probability_regions_show_the_predicted_class_s_probability() -> None:
+    data, result = _three_class_models()
+    figure = plot_decision_boundaries(result.parameters, data, ["a", "b"], show="probability")
+    values = np.asarray(figure.axes[0].get_images()[0].get_array())
+    assert values.min() >= 1 / 3 - 1e-12 and values.max() <= 1.0
+    assert figure.axes[-1].get_ylabel() == "predicted probability of the predicted class"
+
+
+def test_binary_regions_keep_the_exercise_s_colours() -> None:
+    assert class_cmap(2) is CLASS_CMAP
+    assert class_colors(2) == [CLASS_CMAP(0.0), CLASS_CMAP(1.0)]
+
+
+def test_boundaries_refuse_models_that_do_not_fit_the_classes() -> None:
+    _, result = _three_class_models()
+    moons = GENERATORS["moons"]()
+    assert moons.n_classes == 2
+    with pytest.raises(ParameterError, match="output layer fits the dataset's 2 classes"):
+        plot_decision_boundaries(result.parameters, moons, ["a", "b"])
+
+
+def test_the_report_of_three_classes_counts_each_label(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report = tmp_path / "report.html"
+    code = main(["train", "--dataset", "gauss", "--classes", "3", *QUICK, "--report", str(report)])
+    assert code == 0, capsys.readouterr().err
+    html = report.read_text()
+    assert "3 (softmax output)" in html
+    assert "per label 0..2: " in html
