@@ -1273,25 +1273,34 @@ def _softmax_delta(
     Y: FloatArray,
     start: int,
     width: int,
+    head_rows: FloatArray,
 ) -> None:
     """``dz[d + c] = softmax(acts[out..])_c - (Y == c)`` over a chunk: the softmax head's dZ.
 
     Each column's exps are shifted by its largest logit (none overflows) and go
-    through ``dz`` before their sum divides them.
+    through ``dz`` before their sum divides them. Every pass runs along a row (a
+    class) of the chunk, so that it vectorizes like the sigmoid's; ``head_rows`` ``(2,
+    chunk)`` holds each column's largest logit, then its sum's reciprocal.
     """
     for t in range(width):
-        largest = acts[out, t]
-        for c in range(1, n_out):
-            largest = max(largest, acts[out + c, t])
-        total = 0.0
-        for c in range(n_out):
-            e = exp(acts[out + c, t] - largest)
+        head_rows[0, t] = acts[out, t]
+    for c in range(1, n_out):
+        for t in range(width):
+            z = acts[out + c, t]
+            head_rows[0, t] = z if z > head_rows[0, t] else head_rows[0, t]
+    for t in range(width):
+        head_rows[1, t] = 0.0
+    for c in range(n_out):
+        for t in range(width):
+            e = exp(acts[out + c, t] - head_rows[0, t])
             dz[d + c, t] = e
-            total += e
-        scale = 1.0 / total
-        label = Y[0, _unsigned_column(start, t)]
-        for c in range(n_out):
-            dz[d + c, t] = dz[d + c, t] * scale - (1.0 if label == c else 0.0)
+            head_rows[1, t] += e
+    for t in range(width):
+        head_rows[1, t] = 1.0 / head_rows[1, t]
+    for c in range(n_out):
+        for t in range(width):
+            hit = 1.0 if Y[0, _unsigned_column(start, t)] == c else 0.0
+            dz[d + c, t] = dz[d + c, t] * head_rows[1, t] - hit
 
 
 @compiled()
@@ -1305,8 +1314,10 @@ def _head_delta(
     Y: FloatArray,
     start: int,
     width: int,
+    head_rows: FloatArray,
 ) -> None:
-    """The output head's ``dZ_L`` (the loss's gradient in the logits) over a chunk, into ``dz``.
+    """The output head's ``dZ_L`` (the loss's gradient in the logits) over a chunk, into ``dz``
+    (``head_rows``: the softmax's workspace, :func:`_softmax_delta`).
 
     Sigmoid with cross-entropy: ``dZ_L = sigmoid(Z_L) - Y``. Softmax with
     cross-entropy: ``dZ_L = softmax(Z_L) - onehot(Y)`` (:func:`_softmax_delta`).
@@ -1314,7 +1325,7 @@ def _head_delta(
     if head == HEAD_SIGMOID:
         _output_delta(acts, out, dz, d, Y, start, width)
     elif head == HEAD_SOFTMAX:
-        _softmax_delta(acts, out, n_out, dz, d, Y, start, width)
+        _softmax_delta(acts, out, n_out, dz, d, Y, start, width, head_rows)
 
 
 @compiled()
@@ -1584,11 +1595,13 @@ def _train_one(
     grad: FloatArray,
     keep: ByteArray,
     scratch: FloatArray,
+    head_rows: FloatArray,
     state: FloatArray,
 ) -> None:
     """Model k's iterations (its row of ``params``, updated in place), ``done[k]`` counting them.
 
-    ``state``: the update rule's (see :func:`_update`), zeros at the start."""
+    ``head_rows``: the softmax head's workspace (:func:`_softmax_delta`); ``state``: the
+    update rule's (see :func:`_update`), zeros at the start."""
     X, Y = data.X, data.Y
     layers, weight_offsets, bias_offsets, plan = (
         layout.layers, layout.weight_offsets, layout.bias_offsets, layout.plan
@@ -1652,7 +1665,7 @@ def _train_one(
             d = out - layers[0]
             if recording:
                 loss = _head_loss(layout.head, acts, out, n_out, Y, start, width, loss)
-            _head_delta(layout.head, acts, out, n_out, dz, d, Y, start, width)
+            _head_delta(layout.head, acts, out, n_out, dz, d, Y, start, width, head_rows)
             for l in range(n_linear - 1, -1, -1):
                 if l == 1 and fuse_first:
                     _backward_first_layers(
@@ -1779,10 +1792,11 @@ def train_model(
         if layout.plan[l, 1] == GRADIENT_BLAS:
             largest_blas_layer = max(largest_blas_layer, layers[l] * layers[l + 1])
     scratch = np.empty(largest_blas_layer)
+    head_rows = np.empty((2, chunk))  # the softmax head's workspace
     # The update rule's state: momentum's and Adam's v and s (gradient descent has none).
     plain = settings.update_rules[k] == UPDATE_GRADIENT_DESCENT
     state = np.zeros((2, 0 if plain else params.shape[1]))
     _train_one(
         k, cancel, done, params, layout, data, settings, records, acts, dz, grad, keep, scratch,
-        state,
+        head_rows, state,
     )  # fmt: skip
