@@ -195,8 +195,11 @@ def nan_in_csv(tmp: Path) -> tuple[Path, str]:
 
 def labels_in_csv(tmp: Path) -> tuple[Path, str]:
     path = tmp / "labels.csv"
-    path.write_text("0.1,0.2,0\n0.3,0.4,1\n0.5,0.6,2\n")
-    return path, f"{path}, line 3, column 3: labels must be 0 or 1. Received: '2'"
+    path.write_text("0.1,0.2,0\n0.3,0.4,1\n0.5,0.6,2.5\n")
+    return path, (
+        f"{path}, line 3, column 3: labels must be class indices 0..C-1 (0 or 1 for two "
+        "classes). Received: '2.5'"
+    )
 
 
 def unknown_suffix(tmp: Path) -> tuple[Path, str]:

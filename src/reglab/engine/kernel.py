@@ -1260,25 +1260,34 @@ def _softmax_delta(
     Y: FloatArray,
     start: int,
     width: int,
+    head_rows: FloatArray,
 ) -> None:
     """``dz[d + c] = softmax(acts[out..])_c - (Y == c)`` over a chunk: the softmax head's dZ.
 
     Each column's exps are shifted by its largest logit (none overflows) and go
-    through ``dz`` before their sum divides them.
+    through ``dz`` before their sum divides them. Every pass runs along a row (a
+    class) of the chunk, so that it vectorizes like the sigmoid's; ``head_rows`` ``(2,
+    chunk)`` holds each column's largest logit, then its sum's reciprocal.
     """
     for t in range(width):
-        largest = acts[out, t]
-        for c in range(1, n_out):
-            largest = max(largest, acts[out + c, t])
-        total = 0.0
-        for c in range(n_out):
-            e = exp(acts[out + c, t] - largest)
+        head_rows[0, t] = acts[out, t]
+    for c in range(1, n_out):
+        for t in range(width):
+            z = acts[out + c, t]
+            head_rows[0, t] = z if z > head_rows[0, t] else head_rows[0, t]
+    for t in range(width):
+        head_rows[1, t] = 0.0
+    for c in range(n_out):
+        for t in range(width):
+            e = exp(acts[out + c, t] - head_rows[0, t])
             dz[d + c, t] = e
-            total += e
-        scale = 1.0 / total
-        label = Y[0, _unsigned_column(start, t)]
-        for c in range(n_out):
-            dz[d + c, t] = dz[d + c, t] * scale - (1.0 if label == c else 0.0)
+            head_rows[1, t] += e
+    for t in range(width):
+        head_rows[1, t] = 1.0 / head_rows[1, t]
+    for c in range(n_out):
+        for t in range(width):
+            hit = 1.0 if Y[0, _unsigned_column(start, t)] == c else 0.0
+            dz[d + c, t] = dz[d + c, t] * head_rows[1, t] - hit
 
 
 @compiled()
@@ -1292,8 +1301,10 @@ def _head_delta(
     Y: FloatArray,
     start: int,
     width: int,
+    head_rows: FloatArray,
 ) -> None:
-    """The output head's ``dZ_L`` (the loss's gradient in the logits) over a chunk, into ``dz``.
+    """The output head's ``dZ_L`` (the loss's gradient in the logits) over a chunk, into ``dz``
+    (``head_rows``: the softmax's workspace, :func:`_softmax_delta`).
 
     Sigmoid with cross-entropy: ``dZ_L = sigmoid(Z_L) - Y``. Softmax with
     cross-entropy: ``dZ_L = softmax(Z_L) - onehot(Y)`` (:func:`_softmax_delta`).
@@ -1301,7 +1312,7 @@ def _head_delta(
     if head == HEAD_SIGMOID:
         _output_delta(acts, out, dz, d, Y, start, width)
     elif head == HEAD_SOFTMAX:
-        _softmax_delta(acts, out, n_out, dz, d, Y, start, width)
+        _softmax_delta(acts, out, n_out, dz, d, Y, start, width, head_rows)
 
 
 @compiled()
@@ -1527,6 +1538,7 @@ def _train_one(
     grad: FloatArray,
     keep: ByteArray,
     scratch: FloatArray,
+    head_rows: FloatArray,
 ) -> None:
     """Model k's iterations (its row of ``params``, updated in place), ``done[k]`` counting them."""
     X, Y = data.X, data.Y
@@ -1590,7 +1602,7 @@ def _train_one(
             d = out - layers[0]
             if recording:
                 loss = _head_loss(layout.head, acts, out, n_out, Y, start, width, loss)
-            _head_delta(layout.head, acts, out, n_out, dz, d, Y, start, width)
+            _head_delta(layout.head, acts, out, n_out, dz, d, Y, start, width, head_rows)
             for l in range(n_linear - 1, -1, -1):
                 if l == 1 and fuse_first:
                     _backward_first_layers(
@@ -1715,6 +1727,8 @@ def train_model(
         if layout.plan[l, 1] == GRADIENT_BLAS:
             largest_blas_layer = max(largest_blas_layer, layers[l] * layers[l + 1])
     scratch = np.empty(largest_blas_layer)
+    head_rows = np.empty((2, chunk))  # the softmax head's workspace
     _train_one(
-        k, cancel, done, params, layout, data, settings, records, acts, dz, grad, keep, scratch
-    )
+        k, cancel, done, params, layout, data, settings, records, acts, dz, grad, keep, scratch,
+        head_rows,
+    )  # fmt: skip
