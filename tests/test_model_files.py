@@ -90,6 +90,23 @@ def test_reglab_load_model_is_the_models_one_and_loads_lazily() -> None:
     assert done.stdout.strip() == "False False"
 
 
+@pytest.mark.parametrize(
+    "classes",
+    [
+        np.array([3, 7]),
+        np.array(["no", "yes"]),
+        (np.float64(0.5), np.float64(1.5)),
+        np.array([0, 1]) == 1,
+    ],
+)
+def test_numpy_classes_are_kept_as_python_scalars(tmp_path: Path, classes: object) -> None:
+    """An estimator's ``classes_`` array saves as it is, and loads as the same labels."""
+    model = random_model(classes=classes)  # type: ignore[arg-type]
+    assert all(type(label) in (int, str, float, bool) for label in model.classes)
+    assert load_model(save_model(tmp_path / "m.safetensors", model)).classes == model.classes
+    assert model.classes == tuple(np.asarray(classes).tolist())
+
+
 def test_predictions_are_the_engines_in_scikit_learns_layout() -> None:
     model = random_model((3, 6, 2, 1), ("cat", "dog"), seed=9)
     X = np.random.default_rng(2).normal(size=(50, 3))
