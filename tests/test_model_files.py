@@ -345,13 +345,17 @@ def test_a_model_path_that_is_no_file_is_refused(
     assert err.count("\n") == 1 and "a model file must be" in err and received in err
 
 
-json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
-    lambda children: (
-        st.lists(children, max_size=4)
-        | st.dictionaries(st.sampled_from(["layers", "l2", "seed", "x"]), children, max_size=3)
-    ),
-    max_leaves=8,
+json_scalars = (
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8)
+)
+json_values = (
+    json_scalars
+    | st.lists(json_scalars | st.lists(json_scalars, max_size=3), max_size=4)
+    | st.dictionaries(
+        st.sampled_from(["layers", "l2", "seed", "x"]),
+        json_scalars | st.lists(json_scalars, max_size=4),
+        max_size=3,
+    )
 )
 
 
