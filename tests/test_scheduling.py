@@ -156,6 +156,9 @@ def test_a_cancelled_model_stops_before_its_next_iteration() -> None:
             keep_scale=np.ones(1),
             modes=np.array([kernel.NO_DROPOUT]),
             update_rules=np.array([kernel.UPDATE_GRADIENT_DESCENT]),
+            beta1=np.full(1, 0.9),
+            beta2=np.full(1, 0.999),
+            epsilon=np.full(1, 1e-8),
             rng_states=np.zeros((1, 4), dtype=np.uint64),
         ),
         kernel.Records(

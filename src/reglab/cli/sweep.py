@@ -44,7 +44,14 @@ from reglab.cli.common import (
     wants_progress,
     with_output_width,
 )
-from reglab.config import BACKENDS, DEFAULT_CHUNK_SIZE, INIT_SCHEMES, MAX_ITERATIONS, MAX_MODELS
+from reglab.config import (
+    BACKENDS,
+    DEFAULT_CHUNK_SIZE,
+    DEFAULTS_OMITTED,
+    INIT_SCHEMES,
+    MAX_ITERATIONS,
+    MAX_MODELS,
+)
 from reglab.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -113,6 +120,30 @@ def register(subparsers: Subparsers) -> None:
         metavar="MODES",
         type=list_option("masks"),
         help="dropout mask modes: fresh, course (default fresh)",
+    )
+    grid.add_argument(
+        "--optimizer",
+        metavar="RULES",
+        type=list_option("optimizer"),
+        help="update rules: gd, momentum, adam (default gd; see reglab train --help)",
+    )
+    grid.add_argument(
+        "--beta1",
+        metavar="VALUES",
+        type=list_option("beta1"),
+        help="momentum's and Adam's beta1 values in [0, 1) (default 0.9)",
+    )
+    grid.add_argument(
+        "--beta2",
+        metavar="VALUES",
+        type=list_option("beta2"),
+        help="Adam's beta2 values in [0, 1) (default 0.999)",
+    )
+    grid.add_argument(
+        "--epsilon",
+        metavar="VALUES",
+        type=list_option("epsilon"),
+        help="Adam's epsilon values > 0 (default 1e-08)",
     )
     grid.add_argument(
         "--seeds",
@@ -248,6 +279,10 @@ def grid_from_args(args: argparse.Namespace) -> SweepGrid:
         "iterations",
         "record_every",
         "init",
+        "optimizer",
+        "beta1",
+        "beta2",
+        "epsilon",
     ):
         value = getattr(args, name)
         if value is not None:
@@ -264,26 +299,35 @@ def _percent(mean: float | None, std: float | None) -> str:
     return text + (f" ± {100 * std:.1f}" if std is not None else "")
 
 
+def _cell_text(name: str, row: dict[str, Any]) -> str:
+    """A table cell: layers as 2-20-3-1, numbers in %g, a field absent from the row at its
+    default (:data:`reglab.config.DEFAULTS_OMITTED`)."""
+    value = row.get(name, DEFAULTS_OMITTED.get(name))
+    if name == "layers":
+        return "-".join(map(str, value))
+    return value if isinstance(value, str) else f"{value:g}"
+
+
 def table_lines(result: SweepResult) -> list[str]:
     """The table: the varying fields, then mean ± std of train, test and gap (percent)."""
     grid = result.grid
     shown = [
         name
-        for name in ("layers", "learning_rate", "masks", "keep_prob", "l2", "l1")
+        for name in (
+            "layers", "learning_rate", "masks", "keep_prob", "l2", "l1",
+            "optimizer", "beta1", "beta2", "epsilon",
+        )
         if len(getattr(grid, name)) > 1
         or name in ("l2", "keep_prob")
-        or (name == "l1" and grid.l1 != (0.0,))
-    ]
+        or (name in DEFAULTS_OMITTED and getattr(grid, name) != (DEFAULTS_OMITTED[name],))
+    ]  # fmt: skip
     recommendation = result.recommendation()
     tied = {id(cell) for cell in recommendation.within_noise}
     header = ["", *shown, "train %", "test %", "gap (train - test)", "diverged"]
     rows = []
     for cell, row in zip(result.cells, result.rows(), strict=True):
         mark = "*" if cell is recommendation.best else "~" if id(cell) in tied else ""
-        fields = [
-            "-".join(map(str, row[name])) if name == "layers" else f"{row.get(name, 0.0):g}"
-            for name in shown
-        ]
+        fields = [_cell_text(name, row) for name in shown]
         rows.append(
             [
                 mark,

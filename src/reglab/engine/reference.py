@@ -1,10 +1,10 @@
 """The training loop in plain NumPy: the test oracle for the compiled kernel, nothing else.
 
 :func:`train_reference` is :func:`reglab.engine.train` written with the
-readable functions of :mod:`reglab.engine.network`, :mod:`reglab.engine.losses`
-and :class:`reglab.engine.dropout.MaskSampler`, K models stacked. It is what
-the kernel must reproduce (tests/test_kernel.py compares them to rtol 1e-12).
-It is slow; no part of reglab trains with it.
+readable functions of :mod:`reglab.engine.network`, :mod:`reglab.engine.losses`,
+:mod:`reglab.engine.optimizers` and :class:`reglab.engine.dropout.MaskSampler`,
+K models stacked. It is what the kernel must reproduce (tests/test_kernel.py
+compares them to rtol 1e-12). It is slow; no part of reglab trains with it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from reglab.config import TrainConfig
 from reglab.engine.dropout import MaskSampler
 from reglab.engine.losses import cross_entropy_from_logits, l1_penalty, l2_penalty
 from reglab.engine.network import accuracy, backward, forward
+from reglab.engine.optimizers import initial_state, update
 from reglab.engine.training import History, TrainedModels, conclude, prepare
 from reglab.types import FloatArray
 
@@ -39,7 +40,12 @@ def train_reference(
     params = problem.initial.copy()
     l2 = np.array([c.l2 for c in batch])
     l1 = np.array([c.l1 for c in batch])
-    learning_rate = np.array([c.learning_rate for c in batch]).reshape(-1, 1, 1)
+    rules = [c.optimizer for c in batch]
+    constants = [
+        np.array([getattr(c, name) for c in batch])
+        for name in ("learning_rate", "beta1", "beta2", "epsilon")
+    ]
+    state = initial_state(params)
     sampler = MaskSampler(
         [c.keep_prob for c in batch],
         [c.masks for c in batch],
@@ -70,10 +76,7 @@ def train_reference(
                 ):
                     test_acc[:, r] = accuracy(params, problem.X_test, problem.Y_test)
             grads = backward(params, cache, Y, l2, l1=l1)
-            for W, dW in zip(params.weights, grads.weights, strict=True):
-                W -= learning_rate * dW
-            for b, db in zip(params.biases, grads.biases, strict=True):
-                b -= learning_rate * db
+            params, state = update(params, grads, state, rules, *constants)
         final_train = accuracy(params, X, Y)
         final_test = (
             accuracy(params, problem.X_test, problem.Y_test)

@@ -44,7 +44,15 @@ from typing import Any
 
 import numpy as np
 
-from reglab.config import MAX_MODELS, InitScheme, MaskMode, TrainConfig, check
+from reglab.config import (
+    DEFAULTS_OMITTED,
+    MAX_MODELS,
+    InitScheme,
+    MaskMode,
+    Optimizer,
+    TrainConfig,
+    check,
+)
 from reglab.data.dataset import Dataset
 from reglab.errors import DataError, ParameterError
 from reglab.experiments.backends import (
@@ -76,7 +84,13 @@ JSON_SCHEMA_VERSION = 1
 TIE_TOLERANCE = 1e-12
 """Mean accuracies closer than this are equal (they differ only by summation rounding)."""
 
-_LIST_FIELDS = ("l2", "keep_prob", "learning_rate", "layers", "masks", "l1")
+_LIST_FIELDS = (
+    "l2", "keep_prob", "learning_rate", "layers", "masks", "l1",
+    "optimizer", "beta1", "beta2", "epsilon",
+)  # fmt: skip
+_OPTIMIZER_FIELDS = ("optimizer", "beta1", "beta2", "epsilon")
+"""The update rule's axes: in grids, cells and documents only away from their defaults
+(:data:`reglab.config.DEFAULTS_OMITTED`), so that earlier grids and stores read as before."""
 
 
 def _as_tuple(name: str, values: object) -> tuple[Any, ...]:
@@ -115,6 +129,9 @@ class SweepGrid:
             fresh dropout masks (and not at all where keep_prob is 1).
         iterations: gradient-descent iterations of every model.
         record_every: record cost and accuracy every this many iterations.
+        optimizer, beta1, beta2, epsilon: update rules (``"gd"``, ``"momentum"``,
+            ``"adam"``) and their constants, as in :class:`TrainConfig` (beta1, beta2
+            and epsilon do nothing for ``"gd"``).
 
     Lists are stored as tuples of floats (lambda 0 and 0.0 are one value); each
     value is checked as :class:`TrainConfig` checks it, and values must be distinct.
@@ -130,6 +147,10 @@ class SweepGrid:
     iterations: int = 30_000
     record_every: int = 1_000
     l1: tuple[float, ...] = (0.0,)
+    optimizer: tuple[Optimizer, ...] = ("gd",)
+    beta1: tuple[float, ...] = (0.9,)
+    beta2: tuple[float, ...] = (0.999,)
+    epsilon: tuple[float, ...] = (1e-8,)
 
     def __post_init__(self) -> None:
         # Every value is checked by its rule in reglab.config.PARAMETERS (the messages of
@@ -189,7 +210,7 @@ class SweepGrid:
 
     def cells(self) -> list[SweepCell]:
         """Every grid point, in grid order (layers, learning rate, masks, keep_prob, lambda,
-        alpha)."""
+        alpha, optimizer, beta1, beta2, epsilon)."""
         return [
             SweepCell(
                 layers=layers,
@@ -201,18 +222,31 @@ class SweepGrid:
                 iterations=self.iterations,
                 record_every=self.record_every,
                 l1=l1,
+                optimizer=optimizer,
+                beta1=beta1,
+                beta2=beta2,
+                epsilon=epsilon,
             )
-            for layers, learning_rate, masks, keep_prob, l2, l1 in itertools.product(
-                self.layers, self.learning_rate, self.masks, self.keep_prob, self.l2, self.l1
+            for (
+                layers, learning_rate, masks, keep_prob, l2, l1, optimizer, beta1, beta2, epsilon
+            ) in itertools.product(
+                self.layers, self.learning_rate, self.masks, self.keep_prob, self.l2, self.l1,
+                self.optimizer, self.beta1, self.beta2, self.epsilon,
             )
-        ]
+        ]  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; ``SweepGrid.from_dict(g.to_dict()) == g``.
 
-        ``l1`` appears only when it is not the default ``[0]`` (absent means no L1), so
-        grids without L1 read as before L1.
+        ``l1`` appears only when it is not the default ``[0]`` (absent means no L1), and
+        the optimizer's axes only away from their defaults, so grids without them read as
+        before them.
         """
+        optimizers = {
+            name: list(getattr(self, name))
+            for name in _OPTIMIZER_FIELDS
+            if getattr(self, name) != (DEFAULTS_OMITTED[name],)
+        }
         return {
             **({"l1": list(self.l1)} if self.l1 != (0.0,) else {}),
             "l2": list(self.l2),
@@ -224,6 +258,7 @@ class SweepGrid:
             "init": self.init,
             "iterations": self.iterations,
             "record_every": self.record_every,
+            **optimizers,
         }
 
     @classmethod
@@ -257,6 +292,7 @@ class SweepGrid:
             l2 = [0, 0.01, 0.1, 0.7]
             l1 = [0, 0.1]
             keep_prob = [1, 0.86]
+            optimizer = ["gd", "adam"]
             seeds = 10
             iterations = 30000
         """
@@ -300,6 +336,10 @@ class SweepCell:
     iterations: int
     record_every: int
     l1: float = 0.0
+    optimizer: Optimizer = "gd"
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
 
     @classmethod
     def of(cls, config: TrainConfig) -> SweepCell:
@@ -313,9 +353,15 @@ class SweepCell:
     def to_dict(self) -> dict[str, Any]:
         """The cell's fields, JSON-ready (the store's key is built from this).
 
-        ``l1`` appears only when it is not 0 (absent means 0): a cell without L1 has the
-        key it had before L1, so results stores written then still resume.
+        ``l1`` appears only when it is not 0 (absent means 0), the optimizer's fields only
+        away from their defaults: a cell without them has the key it had before them, so
+        results stores written then still resume.
         """
+        optimizers = {
+            name: getattr(self, name)
+            for name in _OPTIMIZER_FIELDS
+            if getattr(self, name) != DEFAULTS_OMITTED[name]
+        }
         return {
             "layers": list(self.layers),
             "learning_rate": self.learning_rate,
@@ -326,6 +372,7 @@ class SweepCell:
             "init": self.init,
             "iterations": self.iterations,
             "record_every": self.record_every,
+            **optimizers,
         }
 
 
@@ -436,10 +483,15 @@ class CellResult:
         """A short description for people, e.g. ``l2=0.7, keep_prob=1, learning_rate=0.3``."""
         cell = self.cell
         l1 = f"l1={cell.l1:g}, " if cell.l1 != 0 else ""
+        optimizer = "".join(
+            f", {name}={value:g}" if isinstance(value, float) else f", {name}={value}"
+            for name, value in cell.to_dict().items()
+            if name in _OPTIMIZER_FIELDS
+        )
         return (
             f"l2={cell.l2:g}, {l1}keep_prob={cell.keep_prob:g}, "
             f"learning_rate={cell.learning_rate:g}, "
-            f"layers={'-'.join(str(n) for n in cell.layers)}, masks={cell.masks}"
+            f"layers={'-'.join(str(n) for n in cell.layers)}, masks={cell.masks}{optimizer}"
         )
 
 
