@@ -278,3 +278,22 @@ def test_two_output_units_are_refused() -> None:
         "layers must be a sequence ending in 1 for two classes (one sigmoid unit) or in C >= 3 "
         "for C classes (softmax), not 2. Received: layers=(2, 20, 3, 2)"
     )
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+@pytest.mark.parametrize("layers", [(2, 20, 3), (2, 9, 4, 2, 5)])
+def test_softmax_with_momentum_and_adam_matches_reference(
+    optimizer: str, layers: tuple[int, ...]
+) -> None:
+    X, Y, X_test, Y_test = _blobs(CHUNK + 77, layers[0], layers[-1], seed=11)
+    settings = {
+        "layers": layers,
+        "iterations": 12,
+        "record_every": 5,
+        "optimizer": optimizer,
+        "learning_rate": 0.05,
+    }
+    configs = _configs(settings)
+    _assert_same(
+        train(configs, X, Y, X_test, Y_test), train_reference(configs, X, Y, X_test, Y_test)
+    )

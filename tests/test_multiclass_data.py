@@ -223,3 +223,24 @@ def test_the_report_of_three_classes_counts_each_label(
     html = report.read_text()
     assert "3 (softmax output)" in html
     assert "per label 0..2: " in html
+
+
+def test_the_playground_fits_the_output_layer_to_the_classes() -> None:
+    from reglab.play.state import fit_layers
+
+    assert fit_layers((2, 20, 3, 1), 2, 2) == ((2, 20, 3, 1), None)
+    assert fit_layers((2, 20, 3, 4), 2, 4) == ((2, 20, 3, 4), None)
+    assert fit_layers((2, 20, 3, 1), 2, 4) == (
+        (2, 20, 3, 4),
+        "layers must end with 4 for the data's 4 classes. Received: layers=2,20,3,1; "
+        "using 2,20,3,4",
+    )
+    fitted, note = fit_layers((2, 20, 3), 3, 2)
+    assert fitted == (3, 20, 1) and note is not None and "start with 3" in note
+
+
+def test_gradcheck_on_three_classes(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["gradcheck", "--dataset", "spiral", "--classes", "3", "--layers", "2,6,3"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "passed" in out.lower()

@@ -496,5 +496,12 @@ GENERATORS: dict[str, DatasetGenerator] = {
 
 
 def list_datasets() -> list[tuple[str, str]]:
-    """Every dataset name ``--dataset`` accepts with its one-line description, football first."""
-    return [("football", FOOTBALL_DESCRIPTION), *DESCRIPTIONS.items()]
+    """Every dataset name ``--dataset`` accepts with its one-line description, football first
+    (the generators of several classes say so)."""
+    return [
+        ("football", FOOTBALL_DESCRIPTION),
+        *(
+            (name, text + (" (--classes C: C of them)" if name in CLASSES_DESCRIPTIONS else ""))
+            for name, text in DESCRIPTIONS.items()
+        ),
+    ]

@@ -1600,7 +1600,8 @@ def _train_one(
 ) -> None:
     """Model k's iterations (its row of ``params``, updated in place), ``done[k]`` counting them.
 
-    ``state``: the update rule's (see :func:`_update`), zeros at the start."""
+    ``head_rows``: the softmax head's workspace (:func:`_softmax_delta`); ``state``: the
+    update rule's (see :func:`_update`), zeros at the start."""
     X, Y = data.X, data.Y
     layers, weight_offsets, bias_offsets, plan = (
         layout.layers, layout.weight_offsets, layout.bias_offsets, layout.plan
