@@ -230,3 +230,26 @@ def test_predict_a_softmax_model_with_text_labels(
     rows.write_text("1,2,purple\n")
     assert main(["predict", str(path), "--data", str(rows)]) == 2
     assert "classes red, green, blue. Received: 'purple'" in capsys.readouterr().err
+
+
+def test_train_saves_a_three_class_model_that_predict_scores_as_train_did(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "spiral.safetensors"
+    spiral = ["--dataset", "spiral", "--classes", "3", "--iterations", "300"]
+    assert main(["train", *spiral, "--save", str(out), "--json"]) == 0
+    reported = json.loads(capsys.readouterr().out)["models"][0]
+    model = load_model(out)
+    assert model.classes == (0, 1, 2) and model.config.layers == (2, 20, 3, 3)
+    dataset = load_dataset(dataset="spiral", classes=3)
+    rows = tmp_path / "test.csv"
+    rows.write_text(
+        "".join(
+            f"{a!r},{b!r},{int(y)}\n"
+            for (a, b), y in zip(dataset.X_test.T.tolist(), dataset.y_test[0], strict=True)
+        )
+    )
+    assert main(["predict", str(out), "--data", str(rows), "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document["accuracy"] == reported["test_accuracy"]
+    assert np.array(document["probabilities"]).shape == (dataset.X_test.shape[1], 3)

@@ -38,12 +38,16 @@ def class_count(layers: tuple[int, ...]) -> int:
 
 
 def check_classes(classes: object, n_classes: int) -> tuple[Label, ...]:
-    """``classes`` as a tuple of ``n_classes`` distinct JSON scalars of one type, or
+    """``classes`` (a sequence or a 1-D array; NumPy scalars are taken as Python's) as a
+    tuple of ``n_classes`` distinct JSON scalars of one type, or
     :class:`ParameterError` (one type: ``1`` and ``"1"`` or ``True`` would not round-trip
     through NumPy and JSON as themselves)."""
     rule = f"a list of {n_classes} distinct labels of one type (str, int, float or bool)"
+    if isinstance(classes, np.ndarray) and classes.ndim == 1:
+        classes = classes.tolist()  # e.g. an estimator's classes_: NumPy scalars become Python's
     if not isinstance(classes, list | tuple) or len(classes) != n_classes:
         raise ParameterError("classes", rule, classes)
+    classes = [label.item() if isinstance(label, np.generic) else label for label in classes]
     kinds = {type(label) for label in classes}
     if len(kinds) != 1 or not kinds <= {str, int, float, bool}:
         raise ParameterError("classes", rule, list(classes))
