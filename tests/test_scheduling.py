@@ -157,6 +157,8 @@ def test_a_cancelled_model_stops_before_its_next_iteration() -> None:
             modes=np.array([kernel.NO_DROPOUT]),
             update_rules=np.array([kernel.UPDATE_GRADIENT_DESCENT]),
             rng_states=np.zeros((1, 4), dtype=np.uint64),
+            batch_sizes=np.array([X.shape[1]]),
+            batch_states=np.zeros((1, 6), dtype=np.uint64),
         ),
         kernel.Records(
             cost=np.zeros((1, 6)), train_accuracy=np.zeros((1, 6)), test_accuracy=np.zeros((1, 6))

@@ -11,7 +11,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, get_args
 
-from reglab.constraints import ByteSize, Constraint, Integer, LayerSizes, Options, Pattern, Real
+from reglab.constraints import (
+    ByteSize,
+    Constraint,
+    Integer,
+    LayerSizes,
+    Options,
+    OrAll,
+    Pattern,
+    Real,
+)
 from reglab.errors import ParameterError
 
 MaskMode = Literal["fresh", "course"]
@@ -53,6 +62,7 @@ PARAMETERS: dict[str, Constraint] = {
     "init": Options(INIT_SCHEMES),
     "seed": Integer(0, MAX_SEED, cap="stored as a 64-bit integer", high_text="2**63 - 1"),
     "record_every": Integer(1, MAX_ITERATIONS, cap="reglab's cap"),
+    "batch_size": OrAll(Integer(1), "the whole training set"),
     # How runs are made: seed studies, sweeps, memory, data
     "seeds": Integer(2, MAX_SEEDS, cap="a spread needs at least two runs; reglab's cap"),
     "sweep_seeds": Integer(1, MAX_SEEDS, cap="reglab's cap"),
@@ -76,6 +86,14 @@ def check(name: str, value: object) -> Any:
     """``value`` checked by ``name``'s rule in :data:`PARAMETERS` and normalized (plain
     Python numbers, ``-0.0`` as ``0.0``); :class:`ParameterError` otherwise."""
     return PARAMETERS[name].check(name, value)
+
+
+DEFAULTS_OMITTED: dict[str, Any] = {
+    "l1": 0.0,
+    "batch_size": None,
+}
+"""Fields added after reglab's first results, by their default: :meth:`TrainConfig.to_dict`
+leaves a field out when it is at its default, so older documents and store keys stay valid."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +124,12 @@ class TrainConfig:
         seed: seeds this configuration's ``numpy.random.Generator`` (fresh
             masks and non-course initializations), >= 0.
         record_every: record cost and accuracies every this many iterations.
+        batch_size: examples per update (mini-batch gradient descent), >= 1; None (the
+            default) is the whole training set, full-batch gradient descent. An iteration
+            is one update; each epoch goes through a permutation of the training set drawn
+            from ``seed``, the last batch the remainder. The gradient is the batch's mean
+            plus the full-data penalty gradient (``(l2/m) W``, m the training set), so the
+            objective does not depend on it; a size above m is m.
     """
 
     layers: tuple[int, ...] = (2, 20, 3, 1)
@@ -118,6 +142,7 @@ class TrainConfig:
     init: InitScheme = "course"
     seed: int = 0
     record_every: int = 1_000
+    batch_size: int | None = None
 
     def __post_init__(self) -> None:
         for field in fields(self):
@@ -131,14 +156,16 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; ``TrainConfig.from_dict(c.to_dict()) == c``.
 
-        ``l1`` appears only when it is not 0 (absent means 0): the documents, table
-        columns and results-store keys of models without L1 stay those of reglab
-        before L1, so stores written then still resume.
+        A field of :data:`DEFAULTS_OMITTED` appears only when it is not at its default
+        (``l1`` absent means 0): the documents, table columns and results-store keys of
+        models that do not use it stay those of reglab before it, so stores written
+        then still resume.
         """
         data = asdict(self)
         data["layers"] = list(self.layers)
-        if self.l1 == 0:
-            del data["l1"]
+        for name, default in DEFAULTS_OMITTED.items():
+            if data[name] == default and type(data[name]) is type(default):
+                del data[name]
         return data
 
     @classmethod

@@ -1,4 +1,4 @@
-"""The compiled training loop: full-batch gradient descent for K models, one model per thread.
+"""The compiled training loop: gradient descent for K models, one model per thread.
 
 This is the implementation behind :func:`reglab.engine.train`. It does the
 math of :mod:`reglab.engine.network` and :mod:`reglab.engine.losses` (the
@@ -12,9 +12,18 @@ readable NumPy reference) exactly, iteration by iteration:
   ``dA * D / keep_prob``, then ``dZ_{l-1} = dA * (A_{l-1} > 0)`` on the stored
   dropped activation;
 - update: ``W -= learning_rate * dW``, ``b -= learning_rate * db``;
+- mini-batches (``batch_sizes[k] < m``): an iteration is one update on one batch;
+  each epoch draws a permutation of the m examples from the model's SFC64 batch
+  stream (:func:`~reglab.engine.kernel_random.sfc64_permutation`, NumPy's
+  ``permutation`` exactly), and its batches are consecutive runs of it, the last
+  the remainder. A batch is gathered into contiguous buffers, then trained on as
+  a small training set: ``dW_l = (1/B) dZ_l A^T + (l2/m) W_l + (l1/m) sign(W_l)``
+  (the penalties stay those of the whole set, m), fresh masks drawn for its B
+  examples, course masks those of its examples. A batch of all m examples is the
+  full-batch loop, in order, bit for bit;
 - every ``record_every`` iterations (before the update): the cost
   ``mean(log(1 + exp(-+Z_L))) + l2/(2m) sum ||W||^2 + (l1/m) sum |W|`` on the
-  dropped-out pass,
+  dropped-out pass (with mini-batches: on the plain pass over all m examples),
   and the accuracy of the plain pass on the training and test sets; after the
   last update, the same cost and accuracies of the final parameters on the
   plain pass.
@@ -97,10 +106,10 @@ from reglab.engine.kernel_compile import (
     compiled,
 )
 from reglab.engine.kernel_exp import exp
-from reglab.engine.kernel_random import sfc64_fill_keep
+from reglab.engine.kernel_random import sfc64_fill_keep, sfc64_permutation
 from reglab.types import BoolArray, FloatArray
 
-CALLEES_DIGEST = "14500750b2fc4448"
+CALLEES_DIGEST = "8be455686c70d1b8"
 """``source_digest('kernel_compile.py', 'kernel_exp.py', 'kernel_random.py')``: the
 code this file's cached functions include (see :mod:`reglab.engine.kernel_compile`)."""
 
@@ -254,6 +263,9 @@ class Settings(NamedTuple):
         update_rules: the update rule's code (:data:`UPDATE_RULES`).
         rng_states: ``(K, 4)`` SFC64 words (see :func:`sfc64_fill_keep`), advanced in
             place by fresh masks.
+        batch_sizes: examples per update, at most m (m: full-batch gradient descent).
+        batch_states: ``(K, 6)`` SFC64 words of the mini-batch permutations (see
+            :func:`sfc64_permutation`), advanced in place; unused for full-batch models.
     """
 
     l2: FloatArray
@@ -264,6 +276,8 @@ class Settings(NamedTuple):
     modes: IntArray
     update_rules: IntArray
     rng_states: UIntArray
+    batch_sizes: IntArray
+    batch_states: UIntArray
 
 
 class Records(NamedTuple):
@@ -1447,6 +1461,33 @@ def _penalty(params: FloatArray, layout: Layout, l2: float, l1: float, m: int) -
 
 
 @compiled()
+def _gather_batch(
+    perm: IntArray,
+    first: int,
+    X: FloatArray,
+    Y: FloatArray,
+    keep: ByteArray,
+    with_keep: bool | np.bool_,
+    X_batch: FloatArray,
+    Y_batch: FloatArray,
+    keep_batch: ByteArray,
+) -> None:
+    """Copy the examples ``perm[first : first + size]`` (size: the buffers' width) into the
+    contiguous batch buffers, and with ``with_keep`` their (course) masks: the passes then
+    run on the batch as on a small training set."""
+    size = X_batch.shape[1]
+    for t in range(size):
+        column = perm[first + t]
+        for f in range(X.shape[0]):
+            X_batch[f, t] = X[f, column]
+        Y_batch[0, t] = Y[0, column]
+    if with_keep:
+        for h in range(keep_batch.shape[0]):
+            for t in range(size):
+                keep_batch[h, t] = keep[h, perm[first + t]]
+
+
+@compiled()
 def _train_one(
     k: int,
     cancel: IntArray,
@@ -1461,8 +1502,20 @@ def _train_one(
     grad: FloatArray,
     keep: ByteArray,
     scratch: FloatArray,
+    perm: IntArray,
+    X_batch: FloatArray,
+    Y_batch: FloatArray,
+    keep_batch: ByteArray,
+    X_rest: FloatArray,
+    Y_rest: FloatArray,
+    keep_rest: ByteArray,
 ) -> None:
-    """Model k's iterations (its row of ``params``, updated in place), ``done[k]`` counting them."""
+    """Model k's iterations (its row of ``params``, updated in place), ``done[k]`` counting them.
+
+    With mini-batches (``batch_sizes[k] < m``) each iteration first gathers its batch
+    into ``X_batch``/``Y_batch``/``keep_batch`` (``*_rest`` for an epoch's last, smaller
+    batch), from ``perm``, the epoch's permutation; the passes then run on the batch.
+    """
     X, Y = data.X, data.Y
     layers, weight_offsets, bias_offsets, plan = (
         layout.layers, layout.weight_offsets, layout.bias_offsets, layout.plan
@@ -1496,15 +1549,40 @@ def _train_one(
     sparsity = l1 / m
     out = rows[n_linear]
     no = np.bool_(False)  # the loss flag of the accuracy passes, a value (see _count_correct)
+    batch = settings.batch_sizes[k]
+    batching = batch < m
+    batch_state = settings.batch_states[k]
+    batches_per_epoch = (m + batch - 1) // batch
+    course = np.bool_(mode == COURSE_MASKS)
     for i in range(layout.iterations):
         if cancel[0] != 0:
             return
+        size = m
+        X_i, Y_i, keep_i = X, Y, keep
+        if batching:
+            position = i % batches_per_epoch
+            if position == 0:
+                sfc64_permutation(batch_state, perm)
+            first = position * batch
+            size = min(batch, m - first)
+            if size < batch:
+                X_i, Y_i, keep_i = X_rest, Y_rest, keep_rest
+            else:
+                X_i, Y_i, keep_i = X_batch, Y_batch, keep_batch
+            _gather_batch(perm, first, X, Y, keep, course, X_i, Y_i, keep_i)
         if mode == FRESH_MASKS:
-            sfc64_fill_keep(rng_state, keep_prob, keep[:hidden_units])
+            sfc64_fill_keep(rng_state, keep_prob, keep_i[:hidden_units])
         recording = i % record_every == 0
         if recording:
             r = i // record_every
-            train_accuracy[r] = _count_correct(model, layout, rows, acts, X, Y, keep, no)[0] / m
+            if batching:  # the cost on the whole training set, on the plain pass
+                correct, full_loss = _count_correct(
+                    model, layout, rows, acts, X, Y, keep, np.bool_(True)
+                )
+                train_accuracy[r] = correct / m
+                cost[r] = full_loss / m + _penalty(model, layout, l2, l1, m)
+            else:
+                train_accuracy[r] = _count_correct(model, layout, rows, acts, X, Y, keep, no)[0] / m
             if data.has_test:
                 test_accuracy[r] = (
                     _count_correct(model, layout, rows, acts, data.X_test, data.Y_test, keep, no)[0]
@@ -1512,19 +1590,22 @@ def _train_one(
                 )
         grad[:] = 0.0
         loss = 0.0
-        for start in range(0, m, chunk):
-            width = min(chunk, m - start)
+        batch_loss = recording and not batching
+        for start in range(0, size, chunk):
+            width = min(chunk, size - start)
             if any_blas and width < chunk:
                 # BLAS products run over all the buffer's columns: those past the chunk must be 0.
                 acts[:, width:] = 0.0
                 dz[:, width:] = 0.0
-            _forward_chunk(model, layout, rows, acts, X, start, width, keep, keep_scale, dropout)
+            _forward_chunk(
+                model, layout, rows, acts, X_i, start, width, keep_i, keep_scale, dropout
+            )
             # Output layer: the head's loss and dZ_L from the logits. The rows of dz are those of
             # acts less the input's.
             d = out - layers[0]
-            if recording:
-                loss = _head_loss(layout.head, acts, out, Y, start, width, loss)
-            _head_delta(layout.head, acts, out, dz, d, Y, start, width)
+            if batch_loss:
+                loss = _head_loss(layout.head, acts, out, Y_i, start, width, loss)
+            _head_delta(layout.head, acts, out, dz, d, Y_i, start, width)
             for l in range(n_linear - 1, -1, -1):
                 if l == 1 and fuse_first:
                     _backward_first_layers(
@@ -1589,10 +1670,17 @@ def _train_one(
                     keep_scale,
                     plan[l, 2],
                 )
-        if recording:
+        if batch_loss:
             cost[i // record_every] = loss / m + _penalty(model, layout, l2, l1, m)
         _update(
-            settings.update_rules[k], model, grad, layout, learning_rate, inv_m, decay, sparsity
+            settings.update_rules[k],
+            model,
+            grad,
+            layout,
+            learning_rate,
+            1.0 / size if batching else inv_m,  # the batch's mean; the penalties stay /m
+            decay,
+            sparsity,
         )
         done[k] = i + 1
     final = train_accuracy.size - 1
@@ -1638,17 +1726,49 @@ def train_model(
     for l in range(layers.size):
         activation_rows += layers[l]
     hidden_units = activation_rows - layers[0] - layers[layers.size - 1]
+    batch = settings.batch_sizes[k]  # m for full-batch models
     # The last row of each buffer stays zero: padding terms of blocked sums read it.
-    chunk = min(CHUNK, (m + VECTOR - 1) // VECTOR * VECTOR)  # whole vectors (see CHUNK)
+    chunk = min(CHUNK, (batch + VECTOR - 1) // VECTOR * VECTOR)  # whole vectors (see CHUNK)
     acts = np.zeros((activation_rows + 1, chunk))
     dz = np.zeros((activation_rows - layers[0] + 1, chunk))
     grad = np.empty(params.shape[1])
-    keep = np.ones((max(hidden_units, 1), m), dtype=np.uint8)
+    # Masks of all m examples unless only a batch's are ever drawn (mini-batches, fresh masks).
+    batching = batch < m
+    all_masks = not batching or settings.modes[k] == COURSE_MASKS
+    keep = np.ones((max(hidden_units, 1), m if all_masks else 1), dtype=np.uint8)
+    # Mini-batches: the epoch's permutation, and the batch gathered (the last one, the rest).
+    rest = m % batch if batching else 0
+    perm = np.empty(m if batching else 1, dtype=np.int64)
+    width = batch if batching else 1
+    rest_width = max(rest, 1)
+    X_batch, Y_batch = np.empty((layers[0], width)), np.empty((1, width))
+    X_rest, Y_rest = np.empty((layers[0], rest_width)), np.empty((1, rest_width))
+    keep_batch = np.ones((max(hidden_units, 1), width), dtype=np.uint8)
+    keep_rest = np.ones((max(hidden_units, 1), rest_width), dtype=np.uint8)
     largest_blas_layer = 1
     for l in range(layout.plan.shape[0]):
         if layout.plan[l, 1] == GRADIENT_BLAS:
             largest_blas_layer = max(largest_blas_layer, layers[l] * layers[l + 1])
     scratch = np.empty(largest_blas_layer)
     _train_one(
-        k, cancel, done, params, layout, data, settings, records, acts, dz, grad, keep, scratch
+        k,
+        cancel,
+        done,
+        params,
+        layout,
+        data,
+        settings,
+        records,
+        acts,
+        dz,
+        grad,
+        keep,
+        scratch,
+        perm,
+        X_batch,
+        Y_batch,
+        keep_batch,
+        X_rest,
+        Y_rest,
+        keep_rest,
     )

@@ -1,9 +1,10 @@
-"""Full-batch gradient descent for K configurations of one architecture at once.
+"""Gradient descent (full-batch or mini-batch) for K configurations of one architecture at once.
 
 :func:`train` is the one training loop in reglab: the exercise's three models,
 seed studies and sweeps all call it with a batch of :class:`TrainConfig`.
 Each configuration owns a ``numpy.random.Generator`` seeded from its ``seed``
-(two independent streams: initialization and dropout masks), so a model's
+(independent streams: initialization, dropout masks, mini-batch permutations,
+validation split; :func:`model_generators`), so a model's
 result does not depend on the batch it was trained in.
 
 The loop itself runs compiled (:mod:`reglab.engine.kernel`), one model per
@@ -20,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import pairwise
 from queue import Empty, SimpleQueue
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,7 +30,12 @@ from reglab.config import TrainConfig
 from reglab.engine import kernel
 from reglab.engine.dropout import course_uniforms
 from reglab.engine.initializers import initialize
-from reglab.engine.kernel_random import WORDS, sfc64_words
+from reglab.engine.kernel_random import (
+    BUFFERED_WORDS,
+    WORDS,
+    sfc64_buffered_words,
+    sfc64_words,
+)
 from reglab.engine.network import Parameters
 from reglab.errors import DataError, DivergenceError, ParameterError
 from reglab.memory import check_memory
@@ -51,7 +57,8 @@ class History:
     Attributes:
         iterations: the recorded iterations ``0, record_every, ...``, shape ``(R,)``.
         cost: training cost (on the dropped-out pass when dropout is on, plus
-            any L2 term), shape ``(K, R)``.
+            any L2 term), shape ``(K, R)``; for mini-batch models the cost of the
+            whole training set on the plain pass (no dropout), plus the penalties.
         train_accuracy: accuracy on the training set without dropout, ``(K, R)``.
         test_accuracy: accuracy on the test set, ``(K, R)``, or None without one.
     """
@@ -137,14 +144,36 @@ def _check_batch(configs: Sequence[TrainConfig]) -> tuple[TrainConfig, ...]:
     return batch
 
 
-def model_generators(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
-    """A model's two independent streams: initialization (PCG64) and dropout masks (SFC64).
+class ModelStreams(NamedTuple):
+    """A model's independent random streams, children of ``SeedSequence(seed)`` in this order.
 
-    Masks use SFC64, whose steps the compiled kernel takes at about 60% of
-    PCG64's cost (see :mod:`reglab.engine.kernel_random`).
+    Attributes:
+        init: the initialization (PCG64).
+        masks: fresh dropout masks (SFC64).
+        batches: the mini-batch permutations, one per epoch (SFC64).
+        validation: the early-stopping validation split (PCG64).
     """
-    init_seed, mask_seed = np.random.SeedSequence(seed).spawn(2)
-    return np.random.default_rng(init_seed), np.random.Generator(np.random.SFC64(mask_seed))
+
+    init: np.random.Generator
+    masks: np.random.Generator
+    batches: np.random.Generator
+    validation: np.random.Generator
+
+
+def model_generators(seed: int) -> ModelStreams:
+    """A model's four independent streams (:class:`ModelStreams`).
+
+    Masks and permutations use SFC64, whose steps the compiled kernel takes at about 60%
+    of PCG64's cost (see :mod:`reglab.engine.kernel_random`). ``spawn(4)``'s first two
+    children are ``spawn(2)``'s: the streams of reglab before mini-batches are unchanged.
+    """
+    init_seed, mask_seed, batch_seed, validation_seed = np.random.SeedSequence(seed).spawn(4)
+    return ModelStreams(
+        np.random.default_rng(init_seed),
+        np.random.Generator(np.random.SFC64(mask_seed)),
+        np.random.Generator(np.random.SFC64(batch_seed)),
+        np.random.default_rng(validation_seed),
+    )
 
 
 def _divergence_message(k: int, config: TrainConfig, iteration: int) -> str:
@@ -169,6 +198,9 @@ class Problem:
         X_test, Y_test: the test set, or None.
         initial: the initial parameters of the K models.
         mask_rngs: per model, the generator its fresh dropout masks come from.
+        batch_rngs: per model, the generator its epochs' permutations come from.
+        batch_sizes: per model, the examples per update (``batch_size`` at most m;
+            m for full-batch models).
     """
 
     configs: tuple[TrainConfig, ...]
@@ -181,6 +213,8 @@ class Problem:
     Y_test: FloatArray | None
     initial: Parameters
     mask_rngs: tuple[np.random.Generator, ...]
+    batch_rngs: tuple[np.random.Generator, ...]
+    batch_sizes: tuple[int, ...]
 
     @property
     def recorded(self) -> NDArray[np.int64]:
@@ -215,8 +249,8 @@ def prepare(
     streams = [model_generators(config.seed) for config in batch]
     initial = Parameters.stack(
         [
-            initialize(layers, config.init, rng=init_rng)
-            for config, (init_rng, _) in zip(batch, streams, strict=True)
+            initialize(layers, config.init, rng=stream.init)
+            for config, stream in zip(batch, streams, strict=True)
         ]
     )
     return Problem(
@@ -229,7 +263,12 @@ def prepare(
         X_test=X_test,
         Y_test=Y_test,
         initial=initial,
-        mask_rngs=tuple(mask_rng for _, mask_rng in streams),
+        mask_rngs=tuple(stream.masks for stream in streams),
+        batch_rngs=tuple(stream.batches for stream in streams),
+        batch_sizes=tuple(
+            X.shape[1] if config.batch_size is None else min(config.batch_size, X.shape[1])
+            for config in batch
+        ),
     )
 
 
@@ -427,7 +466,8 @@ def train(
     n_threads: int | None = None,
     on_model: ModelCallback | None = None,
 ) -> TrainedModels:
-    """Train K configurations of one architecture together by full-batch gradient descent.
+    """Train K configurations of one architecture together by gradient descent (full-batch,
+    or mini-batch per ``batch_size``).
 
     Args:
         configs: the configurations; they must share ``layers``, ``iterations``
@@ -460,6 +500,10 @@ def train(
     rng_states = np.zeros((n_models, WORDS), dtype=np.uint64)
     for k in np.flatnonzero(modes == kernel.FRESH_MASKS):
         rng_states[k] = sfc64_words(problem.mask_rngs[k])
+    batch_sizes = np.array(problem.batch_sizes, dtype=np.int64)
+    batch_states = np.zeros((n_models, BUFFERED_WORDS), dtype=np.uint64)
+    for k in np.flatnonzero(batch_sizes < m):
+        batch_states[k] = sfc64_buffered_words(problem.batch_rngs[k])
     uniforms = (
         np.ascontiguousarray(np.concatenate(course_uniforms(layers[1:-1], m)))
         if np.any(modes == kernel.COURSE_MASKS) and len(layers) > 2
@@ -504,6 +548,8 @@ def train(
         modes=modes,
         update_rules=np.full(n_models, kernel.UPDATE_RULES["gd"], dtype=np.int64),
         rng_states=rng_states,
+        batch_sizes=batch_sizes,
+        batch_states=batch_states,
     )
     records = kernel.Records(cost=cost, train_accuracy=train_acc, test_accuracy=test_acc)
     iterations = problem.iterations
