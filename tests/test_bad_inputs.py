@@ -32,6 +32,7 @@ SWEEP_SEEDS = "an integer in [1, 1,000,000] (reglab's cap)"
 LAYERS = "each at most 100,000, at most 64 of them (reglab's caps)"
 MEMORY = "half the physical memory unless --max-memory"
 REGULAR = "a regular file or a new path"
+BATCH = "an integer >= 1, or all (the whole training set)"
 HUGE = "99999999999999999999999"
 INT64_PAST = "9223372036854775808"
 
@@ -100,6 +101,9 @@ def _files(tmp: Path) -> dict[str, str]:
 CASES: list[tuple[list[str], str, str, str]] = [
     # train: the model and optimizer options
     (["train", "--keep-prob", "1.5"], "keep_prob", "in (0, 1]", "1.5"),
+    (["train", "--batch-size", "0"], "batch_size", BATCH, "0"),
+    (["train", "--batch-size", "2.5"], "batch_size", BATCH, "'2.5'"),
+    (["train", "--batch-size", "none"], "batch_size", BATCH, "'none'"),
     (["train", "--keep-prob", "0"], "keep_prob", "in (0, 1]", "0.0"),
     (["train", "--keep-prob", "nan"], "keep_prob", "in (0, 1]", "nan"),
     (["train", "--keep-prob", "1e-310"], "keep_prob", "with a finite 1 / keep_prob", "1e-310"),
@@ -185,6 +189,7 @@ CASES: list[tuple[list[str], str, str, str]] = [
     (["compare", "--test-fraction", "nan"], "test_fraction", "in (0, 1)", "nan"),
     # sweep: the grid's lists, in train's words
     (["sweep", "--keep-prob", "1,1.5"], "keep_prob", "in (0, 1]", "1.5"),
+    (["sweep", "--batch-size", "all,-1"], "batch_size", BATCH, "-1"),
     (["sweep", "--l2", "0,-1"], "l2", "a finite number >= 0", "-1.0"),
     (["sweep", "--l2=-0,0"], "l2", "a list of distinct values", "[0.0, 0.0]"),
     (["sweep", "--learning-rate", "0"], "learning_rate", "a finite number > 0", "0.0"),

@@ -147,7 +147,15 @@ def test_a_cancelled_model_stops_before_its_next_iteration() -> None:
             iterations=config.iterations,
             record_every=config.record_every,
         ),
-        kernel.Data(X=X, Y=Y, X_test=X, Y_test=Y, has_test=False, course_uniforms=np.zeros((1, 1))),
+        kernel.Data(
+            X=X,
+            Y=Y,
+            X_test=X,
+            Y_test=Y,
+            has_test=False,
+            course_uniforms=np.zeros((1, 1)),
+            examples=np.zeros((1, 1)),
+        ),
         kernel.Settings(
             l2=np.zeros(1),
             l1=np.zeros(1),

@@ -172,8 +172,9 @@ class Real(Constraint):
 
 @dataclass(frozen=True)
 class OrAll(Constraint):
-    """``inner``'s values, or None for "all of them" (written ``all`` on the command line),
-    e.g. a mini-batch size whose None means the whole training set."""
+    """``inner``'s values, or None for "all of them" (written ``all`` on the command line
+    and in files, normalized to None), e.g. a mini-batch size whose None means the whole
+    training set."""
 
     inner: Constraint
     meaning: str
@@ -183,10 +184,10 @@ class OrAll(Constraint):
         return f"{self.inner.rule}, or all ({self.meaning})"
 
     def accepts(self, value: object) -> bool:
-        return value is None or self.inner.accepts(value)
+        return value is None or value == "all" or self.inner.accepts(value)
 
     def normalize(self, value: Any) -> Any:
-        return None if value is None else self.inner.normalize(value)
+        return None if value is None or value == "all" else self.inner.normalize(value)
 
     def parse(self, text: str) -> Any:
         return None if text.strip().lower() == "all" else self.inner.parse(text)

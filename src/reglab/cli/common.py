@@ -258,11 +258,23 @@ def add_model_arguments(
     *,
     masks_help: str | None = None,
     seed_help: str | None = None,
+    training: bool = True,
 ) -> argparse._ArgumentGroup:
     """The "model" group of ``train`` and ``gradcheck``: --l2, --l1, --keep-prob, --masks, --layers,
-    --init, --seed (``masks_help``, ``seed_help``: a command's own words for those two)."""
+    --init, --seed (``masks_help``, ``seed_help``: a command's own words for those two); with
+    ``training``, also how the model trains (:data:`TRAINING_OPTIONS`: --batch-size)."""
     defaults = TrainConfig()
     model = parser.add_argument_group("model")
+    if training:
+        model.add_argument(
+            "--batch-size",
+            type=option("batch_size"),
+            default=defaults.batch_size,
+            metavar="B",
+            help="examples per update (mini-batch gradient descent), an integer >= 1, each "
+            "epoch a permutation drawn from --seed, the last batch the remainder; a size above "
+            "the training set is the whole set; all (the default): full-batch gradient descent",
+        )
     model.add_argument(
         "--l2",
         type=option("l2"),
@@ -322,10 +334,16 @@ def add_model_arguments(
     return model
 
 
+TRAINING_OPTIONS = ("batch_size",)
+"""The :class:`TrainConfig` fields of :func:`add_model_arguments`' ``training`` options."""
+
+
 def model_config(args: argparse.Namespace, layers: tuple[int, ...], **more: Any) -> TrainConfig:
     """The :class:`TrainConfig` of :func:`add_model_arguments`' options, with ``layers`` and
     a command's ``more`` fields (e.g. the optimizer's)."""
+    training = {name: getattr(args, name) for name in TRAINING_OPTIONS if hasattr(args, name)}
     return TrainConfig(
+        **training,
         layers=layers,
         l2=args.l2,
         l1=args.l1,

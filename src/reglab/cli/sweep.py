@@ -86,6 +86,12 @@ def register(subparsers: Subparsers) -> None:
         help="L1 alpha values >= 0 (default 0); with --l2, the elastic net",
     )
     grid.add_argument(
+        "--batch-size",
+        metavar="VALUES",
+        type=list_option("batch_size"),
+        help="mini-batch sizes, integers >= 1, or all: the whole training set (default all)",
+    )
+    grid.add_argument(
         "--keep-prob",
         metavar="VALUES",
         type=list_option("keep_prob"),
@@ -216,6 +222,7 @@ def grid_from_args(args: argparse.Namespace) -> SweepGrid:
     for name in (
         "l2",
         "l1",
+        "batch_size",
         "keep_prob",
         "learning_rate",
         "masks",
@@ -239,15 +246,25 @@ def _percent(mean: float | None, std: float | None) -> str:
     return text + (f" ± {100 * std:.1f}" if std is not None else "")
 
 
+def _cell_field(row: dict[str, Any], name: str) -> str:
+    """A cell's value of a grid field, as the table shows it."""
+    if name == "layers":
+        return "-".join(map(str, row[name]))
+    if name == "batch_size":
+        return str(row.get(name, "all"))  # absent: the whole training set
+    return f"{row.get(name, 0.0):g}"
+
+
 def table_lines(result: SweepResult) -> list[str]:
     """The table: the varying fields, then mean ± std of train, test and gap (percent)."""
     grid = result.grid
     shown = [
         name
-        for name in ("layers", "learning_rate", "masks", "keep_prob", "l2", "l1")
+        for name in ("layers", "learning_rate", "masks", "keep_prob", "l2", "l1", "batch_size")
         if len(getattr(grid, name)) > 1
         or name in ("l2", "keep_prob")
         or (name == "l1" and grid.l1 != (0.0,))
+        or (name == "batch_size" and grid.batch_size != (None,))
     ]
     recommendation = result.recommendation()
     tied = {id(cell) for cell in recommendation.within_noise}
@@ -255,10 +272,7 @@ def table_lines(result: SweepResult) -> list[str]:
     rows = []
     for cell, row in zip(result.cells, result.rows(), strict=True):
         mark = "*" if cell is recommendation.best else "~" if id(cell) in tied else ""
-        fields = [
-            "-".join(map(str, row[name])) if name == "layers" else f"{row.get(name, 0.0):g}"
-            for name in shown
-        ]
+        fields = [_cell_field(row, name) for name in shown]
         rows.append(
             [
                 mark,

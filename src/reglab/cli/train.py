@@ -98,7 +98,8 @@ def register(subparsers: Subparsers) -> None:
         type=option("iterations"),
         default=defaults.iterations,
         metavar="N",
-        help=f"full-batch updates, 1 to {MAX_ITERATIONS:,} (default {defaults.iterations})",
+        help=f"updates, 1 to {MAX_ITERATIONS:,}: full-batch, or one per mini-batch with "
+        f"--batch-size (default {defaults.iterations})",
     )
     optimizer.add_argument(
         "--record-every",

@@ -242,6 +242,9 @@ class Data(NamedTuple):
         has_test: whether there is a test set.
         course_uniforms: ``(n_1 + ... + n_{L-1}, m)`` the exercise's uniforms
             (any shape when no model uses course masks).
+        examples: ``(m, n_0 + 1)`` the training set example by example, each row an
+            example's inputs then its label, which mini-batches gather from (one
+            contiguous read per example); any shape when no model uses mini-batches.
     """
 
     X: FloatArray
@@ -250,6 +253,7 @@ class Data(NamedTuple):
     Y_test: FloatArray
     has_test: bool
     course_uniforms: FloatArray
+    examples: FloatArray
 
 
 class Settings(NamedTuple):
@@ -1464,23 +1468,23 @@ def _penalty(params: FloatArray, layout: Layout, l2: float, l1: float, m: int) -
 def _gather_batch(
     perm: IntArray,
     first: int,
-    X: FloatArray,
-    Y: FloatArray,
+    examples: FloatArray,
     keep: ByteArray,
     with_keep: bool | np.bool_,
     X_batch: FloatArray,
     Y_batch: FloatArray,
     keep_batch: ByteArray,
 ) -> None:
-    """Copy the examples ``perm[first : first + size]`` (size: the buffers' width) into the
-    contiguous batch buffers, and with ``with_keep`` their (course) masks: the passes then
-    run on the batch as on a small training set."""
+    """Copy the examples ``perm[first : first + size]`` (size: the buffers' width) from
+    ``examples`` (:class:`Data`) into the contiguous batch buffers, and with ``with_keep``
+    their (course) masks: the passes then run on the batch as on a small training set."""
     size = X_batch.shape[1]
+    n_inputs = X_batch.shape[0]
     for t in range(size):
-        column = perm[first + t]
-        for f in range(X.shape[0]):
-            X_batch[f, t] = X[f, column]
-        Y_batch[0, t] = Y[0, column]
+        row = perm[first + t]
+        for f in range(n_inputs):
+            X_batch[f, t] = examples[row, f]
+        Y_batch[0, t] = examples[row, n_inputs]
     if with_keep:
         for h in range(keep_batch.shape[0]):
             for t in range(size):
@@ -1569,7 +1573,7 @@ def _train_one(
                 X_i, Y_i, keep_i = X_rest, Y_rest, keep_rest
             else:
                 X_i, Y_i, keep_i = X_batch, Y_batch, keep_batch
-            _gather_batch(perm, first, X, Y, keep, course, X_i, Y_i, keep_i)
+            _gather_batch(perm, first, data.examples, keep, course, X_i, Y_i, keep_i)
         if mode == FRESH_MASKS:
             sfc64_fill_keep(rng_state, keep_prob, keep_i[:hidden_units])
         recording = i % record_every == 0

@@ -536,6 +536,10 @@ def train(
         Y_test=Y_test_array,
         has_test=has_test,
         course_uniforms=uniforms,
+        # Mini-batches gather examples: one contiguous row each (inputs, then the label).
+        examples=np.ascontiguousarray(np.concatenate([problem.X, problem.Y]).T)
+        if np.any(batch_sizes < m)
+        else np.zeros((1, 1)),
     )
     settings = kernel.Settings(
         l2=np.array([c.l2 for c in batch], dtype=np.float64),

@@ -76,7 +76,7 @@ JSON_SCHEMA_VERSION = 1
 TIE_TOLERANCE = 1e-12
 """Mean accuracies closer than this are equal (they differ only by summation rounding)."""
 
-_LIST_FIELDS = ("l2", "keep_prob", "learning_rate", "layers", "masks", "l1")
+_LIST_FIELDS = ("l2", "keep_prob", "learning_rate", "layers", "masks", "l1", "batch_size")
 
 
 def _as_tuple(name: str, values: object) -> tuple[Any, ...]:
@@ -103,6 +103,7 @@ class SweepGrid:
     Attributes:
         l2: lambda values, each >= 0.
         l1: alpha values of L1, each >= 0 (with ``l2``: the elastic net).
+        batch_size: mini-batch sizes, each >= 1 or None (``"all"``: the whole training set).
         keep_prob: keep probabilities, each in (0, 1].
         learning_rate: learning rates, each > 0.
         layers: architectures, e.g. ``((2, 20, 3, 1),)``.
@@ -130,6 +131,7 @@ class SweepGrid:
     iterations: int = 30_000
     record_every: int = 1_000
     l1: tuple[float, ...] = (0.0,)
+    batch_size: tuple[int | None, ...] = (None,)
 
     def __post_init__(self) -> None:
         # Every value is checked by its rule in reglab.config.PARAMETERS (the messages of
@@ -189,7 +191,7 @@ class SweepGrid:
 
     def cells(self) -> list[SweepCell]:
         """Every grid point, in grid order (layers, learning rate, masks, keep_prob, lambda,
-        alpha)."""
+        alpha, batch size)."""
         return [
             SweepCell(
                 layers=layers,
@@ -201,20 +203,28 @@ class SweepGrid:
                 iterations=self.iterations,
                 record_every=self.record_every,
                 l1=l1,
+                batch_size=batch_size,
             )
-            for layers, learning_rate, masks, keep_prob, l2, l1 in itertools.product(
-                self.layers, self.learning_rate, self.masks, self.keep_prob, self.l2, self.l1
+            for layers, learning_rate, masks, keep_prob, l2, l1, batch_size in itertools.product(
+                self.layers,
+                self.learning_rate,
+                self.masks,
+                self.keep_prob,
+                self.l2,
+                self.l1,
+                self.batch_size,
             )
         ]
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; ``SweepGrid.from_dict(g.to_dict()) == g``.
 
-        ``l1`` appears only when it is not the default ``[0]`` (absent means no L1), so
-        grids without L1 read as before L1.
+        ``l1`` and ``batch_size`` appear only when they are not their defaults ``[0]`` and
+        ``[None]`` (no L1; full batch), so grids without them read as before them.
         """
         return {
             **({"l1": list(self.l1)} if self.l1 != (0.0,) else {}),
+            **({"batch_size": list(self.batch_size)} if self.batch_size != (None,) else {}),
             "l2": list(self.l2),
             "keep_prob": list(self.keep_prob),
             "learning_rate": list(self.learning_rate),
@@ -256,6 +266,7 @@ class SweepGrid:
             [sweep]
             l2 = [0, 0.01, 0.1, 0.7]
             l1 = [0, 0.1]
+            batch_size = ["all", 32]
             keep_prob = [1, 0.86]
             seeds = 10
             iterations = 30000
@@ -300,6 +311,7 @@ class SweepCell:
     iterations: int
     record_every: int
     l1: float = 0.0
+    batch_size: int | None = None
 
     @classmethod
     def of(cls, config: TrainConfig) -> SweepCell:
@@ -313,8 +325,9 @@ class SweepCell:
     def to_dict(self) -> dict[str, Any]:
         """The cell's fields, JSON-ready (the store's key is built from this).
 
-        ``l1`` appears only when it is not 0 (absent means 0): a cell without L1 has the
-        key it had before L1, so results stores written then still resume.
+        ``l1`` appears only when it is not 0 (absent means 0), ``batch_size`` only when it
+        is not None (the whole training set): a cell without them has the key it had
+        before them, so results stores written then still resume.
         """
         return {
             "layers": list(self.layers),
@@ -326,6 +339,7 @@ class SweepCell:
             "init": self.init,
             "iterations": self.iterations,
             "record_every": self.record_every,
+            **({"batch_size": self.batch_size} if self.batch_size is not None else {}),
         }
 
 
@@ -440,6 +454,7 @@ class CellResult:
             f"l2={cell.l2:g}, {l1}keep_prob={cell.keep_prob:g}, "
             f"learning_rate={cell.learning_rate:g}, "
             f"layers={'-'.join(str(n) for n in cell.layers)}, masks={cell.masks}"
+            + (f", batch_size={cell.batch_size}" if cell.batch_size is not None else "")
         )
 
 
