@@ -14,6 +14,7 @@ from typing import Any, Literal, get_args
 from reglab.constraints import (
     ByteSize,
     Constraint,
+    Flag,
     Integer,
     LayerSizes,
     Options,
@@ -63,6 +64,9 @@ PARAMETERS: dict[str, Constraint] = {
     "seed": Integer(0, MAX_SEED, cap="stored as a 64-bit integer", high_text="2**63 - 1"),
     "record_every": Integer(1, MAX_ITERATIONS, cap="reglab's cap"),
     "batch_size": OrAll(Integer(1), "the whole training set"),
+    "early_stopping": Flag(),
+    "validation_fraction": Real(0.0, 1.0, low_open=True, high_open=True),
+    "patience": Integer(1, MAX_ITERATIONS, cap="records without improvement; reglab's cap"),
     # How runs are made: seed studies, sweeps, memory, data
     "seeds": Integer(2, MAX_SEEDS, cap="a spread needs at least two runs; reglab's cap"),
     "sweep_seeds": Integer(1, MAX_SEEDS, cap="reglab's cap"),
@@ -91,6 +95,9 @@ def check(name: str, value: object) -> Any:
 DEFAULTS_OMITTED: dict[str, Any] = {
     "l1": 0.0,
     "batch_size": None,
+    "early_stopping": False,
+    "validation_fraction": 0.1,
+    "patience": 10,
 }
 """Fields added after reglab's first results, by their default: :meth:`TrainConfig.to_dict`
 leaves a field out when it is at its default, so older documents and store keys stay valid."""
@@ -130,6 +137,12 @@ class TrainConfig:
             from ``seed``, the last batch the remainder. The gradient is the batch's mean
             plus the full-data penalty gradient (``(l2/m) W``, m the training set), so the
             objective does not depend on it; a size above m is m.
+        early_stopping: hold out ``validation_fraction`` of the training set (drawn from
+            ``seed``'s fourth stream), record its cost (plain pass, plus the penalties)
+            every ``record_every`` iterations, stop after ``patience`` records without a
+            lower one, and return the parameters of the lowest.
+        validation_fraction: the held-out share, in (0, 1): ``ceil(fraction * m)`` examples.
+        patience: records without improvement before stopping, >= 1.
     """
 
     layers: tuple[int, ...] = (2, 20, 3, 1)
@@ -143,6 +156,9 @@ class TrainConfig:
     seed: int = 0
     record_every: int = 1_000
     batch_size: int | None = None
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    patience: int = 10
 
     def __post_init__(self) -> None:
         for field in fields(self):

@@ -171,6 +171,21 @@ class Real(Constraint):
 
 
 @dataclass(frozen=True)
+class Flag(Constraint):
+    """A bool (Python's or NumPy's)."""
+
+    @property
+    def rule(self) -> str:
+        return "true or false"
+
+    def accepts(self, value: object) -> bool:
+        return isinstance(value, bool) or type(value).__name__ == "bool_"
+
+    def normalize(self, value: Any) -> bool:
+        return bool(value)
+
+
+@dataclass(frozen=True)
 class OrAll(Constraint):
     """``inner``'s values, or None for "all of them" (written ``all`` on the command line
     and in files, normalized to None), e.g. a mini-batch size whose None means the whole

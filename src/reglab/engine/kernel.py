@@ -245,6 +245,10 @@ class Data(NamedTuple):
         examples: ``(m, n_0 + 1)`` the training set example by example, each row an
             example's inputs then its label, which mini-batches gather from (one
             contiguous read per example); any shape when no model uses mini-batches.
+        X_validation, Y_validation: the early-stopping validation set (any shape when
+            the model does not stop early). With early stopping, ``X``, ``Y`` and the rest
+            are the model's own training part: :func:`reglab.engine.train` passes each
+            such model a :class:`Data` of its own.
     """
 
     X: FloatArray
@@ -254,6 +258,8 @@ class Data(NamedTuple):
     has_test: bool
     course_uniforms: FloatArray
     examples: FloatArray
+    X_validation: FloatArray
+    Y_validation: FloatArray
 
 
 class Settings(NamedTuple):
@@ -270,6 +276,7 @@ class Settings(NamedTuple):
         batch_sizes: examples per update, at most m (m: full-batch gradient descent).
         batch_states: ``(K, 6)`` SFC64 words of the mini-batch permutations (see
             :func:`sfc64_permutation`), advanced in place; unused for full-batch models.
+        patience: early stopping's records without improvement (0: no early stopping).
     """
 
     l2: FloatArray
@@ -282,6 +289,7 @@ class Settings(NamedTuple):
     rng_states: UIntArray
     batch_sizes: IntArray
     batch_states: UIntArray
+    patience: IntArray
 
 
 class Records(NamedTuple):
@@ -292,11 +300,19 @@ class Records(NamedTuple):
             dropout); the last column receives the final parameters' cost on the plain pass.
         train_accuracy, test_accuracy: ``(K, R + 1)``, filled at recorded
             iterations; the last column receives the final accuracy.
+        validation_cost: ``(K, R)``, early stopping's validation cost at recorded iterations.
+        stopped_at: ``(K,)`` the iteration early stopping stopped at, else -1 (records
+            after it are NaN).
+        best_iteration: ``(K,)`` the recorded iteration (or ``iterations``, the final
+            parameters) whose parameters early stopping returned, else -1.
     """
 
     cost: FloatArray
     train_accuracy: FloatArray
     test_accuracy: FloatArray
+    validation_cost: FloatArray
+    stopped_at: IntArray
+    best_iteration: IntArray
 
 
 @compiled(fastmath=MATMUL_FASTMATH)
@@ -1492,6 +1508,28 @@ def _gather_batch(
 
 
 @compiled()
+def _validation_cost(
+    params: FloatArray,
+    layout: Layout,
+    rows: IntArray,
+    acts: FloatArray,
+    data: Data,
+    keep: ByteArray,
+    l2: float,
+    l1: float,
+    m: int,
+) -> float:
+    """Early stopping's validation cost: the head's mean loss on the validation set (plain
+    pass) plus the training cost's penalty terms (m: the training examples), as Keras's
+    ``val_loss`` includes the regularization losses."""
+    loss = _count_correct(
+        params, layout, rows, acts, data.X_validation, data.Y_validation, keep, np.bool_(True)
+    )[1]
+    total: float = loss / data.X_validation.shape[1] + _penalty(params, layout, l2, l1, m)
+    return total
+
+
+@compiled()
 def _train_one(
     k: int,
     cancel: IntArray,
@@ -1513,12 +1551,19 @@ def _train_one(
     X_rest: FloatArray,
     Y_rest: FloatArray,
     keep_rest: ByteArray,
+    best: FloatArray,
 ) -> None:
     """Model k's iterations (its row of ``params``, updated in place), ``done[k]`` counting them.
 
     With mini-batches (``batch_sizes[k] < m``) each iteration first gathers its batch
     into ``X_batch``/``Y_batch``/``keep_batch`` (``*_rest`` for an epoch's last, smaller
     batch), from ``perm``, the epoch's permutation; the passes then run on the batch.
+
+    With early stopping (``patience[k] > 0``) each record also takes the validation cost
+    (plain pass on the validation set, plus the penalties), keeps a copy of the
+    parameters with the lowest in ``best``, and after ``patience`` records without a
+    lower one stops, after that record's pass and before its update; the final
+    parameters are a candidate too. The best parameters are returned in place.
     """
     X, Y = data.X, data.Y
     layers, weight_offsets, bias_offsets, plan = (
@@ -1558,6 +1603,11 @@ def _train_one(
     batch_state = settings.batch_states[k]
     batches_per_epoch = (m + batch - 1) // batch
     course = np.bool_(mode == COURSE_MASKS)
+    patience = settings.patience[k]
+    best_cost = np.inf
+    best_iteration = -1
+    unimproved = 0
+    stop = False
     for i in range(layout.iterations):
         if cancel[0] != 0:
             return
@@ -1592,6 +1642,15 @@ def _train_one(
                     _count_correct(model, layout, rows, acts, data.X_test, data.Y_test, keep, no)[0]
                     / data.X_test.shape[1]
                 )
+            if patience > 0:
+                validation = _validation_cost(model, layout, rows, acts, data, keep, l2, l1, m)
+                records.validation_cost[k, r] = validation
+                if r == 0 or validation < best_cost:
+                    best_cost, best_iteration, unimproved = validation, i, 0
+                    best[:] = model
+                else:
+                    unimproved += 1
+                    stop = unimproved >= patience
         grad[:] = 0.0
         loss = 0.0
         batch_loss = recording and not batching
@@ -1676,6 +1735,15 @@ def _train_one(
                 )
         if batch_loss:
             cost[i // record_every] = loss / m + _penalty(model, layout, l2, l1, m)
+        if stop:  # after the record's pass (its cost), before its update
+            records.stopped_at[k] = i
+            for later in range(i // record_every + 1, records.validation_cost.shape[1]):
+                cost[later] = np.nan
+                train_accuracy[later] = np.nan
+                test_accuracy[later] = np.nan
+                records.validation_cost[k, later] = np.nan
+            done[k] = layout.iterations
+            break
         _update(
             settings.update_rules[k],
             model,
@@ -1687,6 +1755,14 @@ def _train_one(
             sparsity,
         )
         done[k] = i + 1
+    if patience > 0:
+        if stop or not (
+            _validation_cost(model, layout, rows, acts, data, keep, l2, l1, m) < best_cost
+        ):
+            model[:] = best
+        else:
+            best_iteration = layout.iterations  # the final parameters are the best
+        records.best_iteration[k] = best_iteration
     final = train_accuracy.size - 1
     correct, loss = _count_correct(model, layout, rows, acts, X, Y, keep, np.bool_(True))
     train_accuracy[final] = correct / m
@@ -1749,6 +1825,7 @@ def train_model(
     X_rest, Y_rest = np.empty((layers[0], rest_width)), np.empty((1, rest_width))
     keep_batch = np.ones((max(hidden_units, 1), width), dtype=np.uint8)
     keep_rest = np.ones((max(hidden_units, 1), rest_width), dtype=np.uint8)
+    best = np.empty(params.shape[1] if settings.patience[k] > 0 else 1)
     largest_blas_layer = 1
     for l in range(layout.plan.shape[0]):
         if layout.plan[l, 1] == GRADIENT_BLAS:
@@ -1775,4 +1852,5 @@ def train_model(
         X_rest,
         Y_rest,
         keep_rest,
+        best,
     )

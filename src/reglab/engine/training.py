@@ -15,6 +15,7 @@ and turning the final state into :class:`TrainedModels`.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -61,12 +62,16 @@ class History:
             whole training set on the plain pass (no dropout), plus the penalties.
         train_accuracy: accuracy on the training set without dropout, ``(K, R)``.
         test_accuracy: accuracy on the test set, ``(K, R)``, or None without one.
+        validation_cost: with early stopping, the validation set's cost (plain pass, plus
+            the penalties), ``(K, R)``, NaN for models without it; None when no model of
+            the batch stops early. A model stopped early has NaN records after its stop.
     """
 
     iterations: NDArray[np.int64]
     cost: FloatArray
     train_accuracy: FloatArray
     test_accuracy: FloatArray | None
+    validation_cost: FloatArray | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +90,13 @@ class TrainedModels:
             cross-entropy of the plain pass (no dropout) plus the L2 term. Unlike
             ``history.cost`` (recorded before an update, on the dropped-out pass), it
             is the cost of the parameters returned.
+        stopped_at: per model, the iteration early stopping stopped at (no update from
+            it on), None when it ran all iterations or early stopping was off.
+        best_iteration: per model, the recorded iteration whose parameters early stopping
+            returned (``iterations``: the final parameters, validated after the last
+            update), None when early stopping was off. With early stopping the returned
+            parameters, final accuracies and cost are those of that iteration, the
+            training accuracy and cost on the examples trained on (not the validation set).
     """
 
     configs: tuple[TrainConfig, ...]
@@ -94,6 +106,13 @@ class TrainedModels:
     test_accuracy: FloatArray | None
     diverged_at: tuple[int | None, ...]
     final_cost: FloatArray
+    stopped_at: tuple[int | None, ...] = ()
+    best_iteration: tuple[int | None, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("stopped_at", "best_iteration"):  # () means: no early stopping
+            if not getattr(self, name):
+                object.__setattr__(self, name, (None,) * len(self.configs))
 
     def __len__(self) -> int:
         return len(self.configs)
@@ -187,6 +206,35 @@ def _divergence_message(k: int, config: TrainConfig, iteration: int) -> str:
     )
 
 
+class Split(NamedTuple):
+    """A model's early-stopping split of the training set: example indices, each ascending."""
+
+    train: NDArray[np.int64]
+    validation: NDArray[np.int64]
+
+
+def validation_split(m: int, fraction: float, rng: np.random.Generator) -> Split:
+    """Hold out ``ceil(fraction * m)`` of the m training examples for validation.
+
+    The held-out examples are the first of ``rng.permutation(m)`` (``rng``: the model's
+    validation stream, so a seed study varies the split as it varies the initialization);
+    both parts keep the data's order. Both must be non-empty.
+
+    Raises:
+        ParameterError: when the split leaves either part empty.
+    """
+    n_validation = math.ceil(fraction * m)
+    if not 1 <= n_validation < m:
+        raise ParameterError(
+            "validation_fraction",
+            f"a fraction leaving at least one training and one validation example of the "
+            f"m = {m} (ceil(fraction * m) in [1, {m - 1}])",
+            fraction,
+        )
+    order = rng.permutation(m)
+    return Split(np.sort(order[n_validation:]), np.sort(order[:n_validation]))
+
+
 @dataclass(frozen=True)
 class Problem:
     """A validated batch, ready to train: shared by :func:`train` and the NumPy reference.
@@ -199,8 +247,10 @@ class Problem:
         initial: the initial parameters of the K models.
         mask_rngs: per model, the generator its fresh dropout masks come from.
         batch_rngs: per model, the generator its epochs' permutations come from.
-        batch_sizes: per model, the examples per update (``batch_size`` at most m;
-            m for full-batch models).
+        batch_sizes: per model, the examples per update (``batch_size`` at most the
+            model's training examples; all of them for full-batch models).
+        splits: per model, None, or with early stopping its ``(train, validation)``
+            example indices (:func:`validation_split`).
     """
 
     configs: tuple[TrainConfig, ...]
@@ -215,6 +265,7 @@ class Problem:
     mask_rngs: tuple[np.random.Generator, ...]
     batch_rngs: tuple[np.random.Generator, ...]
     batch_sizes: tuple[int, ...]
+    splits: tuple[Split | None, ...]
 
     @property
     def recorded(self) -> NDArray[np.int64]:
@@ -247,6 +298,13 @@ def prepare(
         record_every=record_every,
     )
     streams = [model_generators(config.seed) for config in batch]
+    m = X.shape[1]
+    splits = tuple(
+        validation_split(m, config.validation_fraction, stream.validation)
+        if config.early_stopping
+        else None
+        for config, stream in zip(batch, streams, strict=True)
+    )
     initial = Parameters.stack(
         [
             initialize(layers, config.init, rng=stream.init)
@@ -266,16 +324,23 @@ def prepare(
         mask_rngs=tuple(stream.masks for stream in streams),
         batch_rngs=tuple(stream.batches for stream in streams),
         batch_sizes=tuple(
-            X.shape[1] if config.batch_size is None else min(config.batch_size, X.shape[1])
-            for config in batch
+            n if config.batch_size is None else min(config.batch_size, n)
+            for config, n in zip(
+                batch, (m if s is None else s.train.size for s in splits), strict=True
+            )
         ),
+        splits=splits,
     )
 
 
-def _diverged_at(history: History, params: Parameters, k: int, iterations: int) -> int | None:
+def _diverged_at(
+    history: History, params: Parameters, k: int, iterations: int, stopped_at: int | None = None
+) -> int | None:
     """Model k's first recorded iteration of non-finite cost (``iterations`` if only its
-    final parameters are not finite), or None."""
-    bad = np.flatnonzero(~np.isfinite(history.cost[k]))
+    final parameters are not finite), or None. The NaN records after an early stop
+    (``stopped_at``) are not divergence."""
+    trained = history.iterations <= (iterations if stopped_at is None else stopped_at)
+    bad = np.flatnonzero(~np.isfinite(history.cost[k]) & trained)
     if bad.size:
         return int(history.iterations[bad[0]])
     finite_params = all(np.all(np.isfinite(W[k])) for W in params.weights)
@@ -290,10 +355,14 @@ def conclude(
     final_test: FloatArray | None,
     final_cost: FloatArray,
     on_divergence: Literal["raise", "record"],
+    stopped_at: Sequence[int | None] = (),
+    best_iteration: Sequence[int | None] = (),
 ) -> TrainedModels:
     """Detect divergence (raising or recording it) and assemble the result."""
+    stops = tuple(stopped_at) or (None,) * len(problem.configs)
     diverged_at = [
-        _diverged_at(history, params, k, problem.iterations) for k in range(len(problem.configs))
+        _diverged_at(history, params, k, problem.iterations, stops[k])
+        for k in range(len(problem.configs))
     ]
     if on_divergence == "raise":
         for k, at in enumerate(diverged_at):
@@ -307,6 +376,8 @@ def conclude(
         test_accuracy=final_test,
         diverged_at=tuple(diverged_at),
         final_cost=final_cost,
+        stopped_at=stops,
+        best_iteration=tuple(best_iteration),
     )
 
 
@@ -537,10 +608,34 @@ def train(
         has_test=has_test,
         course_uniforms=uniforms,
         # Mini-batches gather examples: one contiguous row each (inputs, then the label).
-        examples=np.ascontiguousarray(np.concatenate([problem.X, problem.Y]).T)
-        if np.any(batch_sizes < m)
+        examples=_examples(problem.X, problem.Y)
+        if any(
+            size < m and split is None
+            for size, split in zip(batch_sizes, problem.splits, strict=True)
+        )
         else np.zeros((1, 1)),
+        X_validation=np.zeros((layers[0], 1)),
+        Y_validation=np.zeros((1, 1)),
     )
+
+    def model_data(k: int) -> kernel.Data:
+        """The data model k trains on: the batch's, or with early stopping its own split."""
+        split = problem.splits[k]
+        if split is None:
+            return data
+        X_k = np.ascontiguousarray(problem.X[:, split.train])
+        Y_k = np.ascontiguousarray(problem.Y[:, split.train])
+        return data._replace(
+            X=X_k,
+            Y=Y_k,
+            course_uniforms=np.ascontiguousarray(uniforms[:, split.train])
+            if modes[k] == kernel.COURSE_MASKS and len(layers) > 2
+            else uniforms,
+            examples=_examples(X_k, Y_k) if batch_sizes[k] < split.train.size else data.examples,
+            X_validation=np.ascontiguousarray(problem.X[:, split.validation]),
+            Y_validation=np.ascontiguousarray(problem.Y[:, split.validation]),
+        )
+
     settings = kernel.Settings(
         l2=np.array([c.l2 for c in batch], dtype=np.float64),
         l1=np.array([c.l1 for c in batch], dtype=np.float64),
@@ -554,8 +649,30 @@ def train(
         rng_states=rng_states,
         batch_sizes=batch_sizes,
         batch_states=batch_states,
+        patience=np.array([c.patience if c.early_stopping else 0 for c in batch], dtype=np.int64),
     )
-    records = kernel.Records(cost=cost, train_accuracy=train_acc, test_accuracy=test_acc)
+    early = any(c.early_stopping for c in batch)
+    records = kernel.Records(
+        cost=cost,
+        train_accuracy=train_acc,
+        test_accuracy=test_acc,
+        validation_cost=np.full((n_models, recorded.size), np.nan),
+        stopped_at=np.full(n_models, -1, dtype=np.int64),
+        best_iteration=np.full(n_models, -1, dtype=np.int64),
+    )
+
+    def stops(models: range) -> tuple[tuple[int | None, ...], tuple[int | None, ...]]:
+        """``stopped_at`` and ``best_iteration`` of ``models``, None where the kernel wrote -1."""
+        return (
+            tuple(
+                int(records.stopped_at[k]) if records.stopped_at[k] >= 0 else None for k in models
+            ),
+            tuple(
+                int(records.best_iteration[k]) if records.best_iteration[k] >= 0 else None
+                for k in models
+            ),
+        )
+
     iterations = problem.iterations
     done = np.zeros(n_models, dtype=np.int64)  # per model, written by the kernel
     reported = 0
@@ -576,7 +693,9 @@ def train(
             cost[k : k + 1, :-1].copy(),
             train_acc[k : k + 1, :-1].copy(),
             test_acc[k : k + 1, :-1].copy() if has_test else None,
+            records.validation_cost[k : k + 1].copy() if early else None,
         )
+        stopped_at, best_iteration = stops(range(k, k + 1))
         on_model(
             k,
             TrainedModels(
@@ -586,7 +705,9 @@ def train(
                 train_accuracy=train_acc[k : k + 1, -1].copy(),
                 test_accuracy=test_acc[k : k + 1, -1].copy() if has_test else None,
                 final_cost=cost[k : k + 1, -1].copy(),
-                diverged_at=(_diverged_at(history, params, 0, iterations),),
+                diverged_at=(_diverged_at(history, params, 0, iterations, stopped_at[0]),),
+                stopped_at=stopped_at,
+                best_iteration=best_iteration,
             ),
         )
 
@@ -596,7 +717,7 @@ def train(
         longest_first(_relative_costs(modes)),
         n_workers,
         lambda k, cancel: kernel.train_model(
-            k, cancel, done, flat, layout, data, settings, records
+            k, cancel, done, flat, layout, model_data(k), settings, records
         ),
         report,
         finished=hand_over if on_model is not None else None,
@@ -606,7 +727,9 @@ def train(
         cost[:, :-1].copy(),
         train_acc[:, :-1].copy(),
         test_acc[:, :-1].copy() if has_test else None,
+        records.validation_cost.copy() if early else None,
     )
+    stopped_at, best_iteration = stops(range(n_models))
     return conclude(
         problem,
         _unflatten(flat, layers),
@@ -615,4 +738,12 @@ def train(
         test_acc[:, -1].copy() if has_test else None,
         cost[:, -1].copy(),
         on_divergence,
+        stopped_at,
+        best_iteration,
     )
+
+
+def _examples(X: FloatArray, Y: FloatArray) -> FloatArray:
+    """The examples one contiguous row each, inputs then label, ``(m, n_0 + 1)``: what
+    mini-batches gather from (:class:`reglab.engine.kernel.Data`)."""
+    return np.ascontiguousarray(np.concatenate([X, Y]).T)
