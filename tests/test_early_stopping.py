@@ -9,7 +9,9 @@ returns the parameters of the lowest.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +21,7 @@ from reglab.engine import train
 from reglab.engine.reference import train_reference
 from reglab.engine.training import TrainedModels, prepare, validation_split
 from reglab.errors import ParameterError
+from reglab.experiments.sweep import SweepGrid
 from test_kernel import _assert_same, _data
 
 EARLY = {"iterations": 60, "record_every": 3, "early_stopping": True}
@@ -169,3 +172,62 @@ def test_early_stopping_fields_are_in_the_dict_only_when_set() -> None:
     assert data["early_stopping"] is True and data["patience"] == 3
     assert "validation_fraction" not in data
     assert TrainConfig.from_dict(data) == config
+
+
+def test_reglab_train_early_stopping_json_and_text(capsys: pytest.CaptureFixture[str]) -> None:
+    from reglab.cli import main
+
+    args = ["train", "--dataset", "moons", "--iterations", "3000", "--record-every", "100"]
+    args += ["--learning-rate", "1", "--early-stopping", "--patience", "2"]
+    assert main([*args, "--json"]) == 0
+    model = json.loads(capsys.readouterr().out)["models"][0]
+    assert model["config"]["early_stopping"] is True and model["config"]["patience"] == 2
+    stop, best = model["stopped_at"], model["best_iteration"]
+    assert stop is not None and best < stop
+    assert [i for i, _ in model["costs"]] == list(range(0, stop + 1, 100))
+    assert [i for i, _ in model["validation_costs"]] == list(range(0, stop + 1, 100))
+    lowest = min(model["validation_costs"], key=lambda pair: pair[1])
+    assert lowest[0] == best
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert f"early stopping: stopped at iteration {stop}; returned the parameters of " in out
+    assert f"iteration {best} (lowest validation cost; 20 examples held out)" in out
+    assert "train accuracy:" in out and "/180)" in out and "nan" not in out
+    assert main([*args[:-3], "--json"]) == 0  # without early stopping: no new keys
+    plain = json.loads(capsys.readouterr().out)["models"][0]
+    assert not {"stopped_at", "best_iteration", "validation_costs"} & set(plain)
+
+
+def test_early_stopping_is_a_sweep_setting_that_round_trips(tmp_path: Path) -> None:
+    grid = SweepGrid(early_stopping=True, patience=3, seeds=2, iterations=10, record_every=5)
+    assert SweepGrid.from_dict(grid.to_dict()) == grid
+    assert grid.cells()[0].config(4) == TrainConfig(
+        early_stopping=True, patience=3, seed=4, init="lecun", iterations=10, record_every=5
+    )
+    assert grid.cells()[0].to_dict()["early_stopping"] is True
+    assert not {"early_stopping", "patience", "validation_fraction"} & set(
+        SweepGrid().cells()[0].to_dict()
+    )
+    file = tmp_path / "grid.toml"
+    file.write_text(
+        "[sweep]\nearly_stopping = true\npatience = 3\nseeds = 2\niterations = 10\n"
+        "record_every = 5\n"
+    )
+    assert SweepGrid.from_toml(file) == grid
+
+
+def test_the_cost_figure_marks_the_stop_and_the_best(trained: TrainedModels) -> None:
+    from reglab.plots.curves import plot_cost_curves
+
+    names = [f"m{k}" for k in range(len(CONFIGS))]
+    rates = [c.learning_rate for c in CONFIGS]
+    figure = plot_cost_curves(
+        trained.history, names, rates, trained.stopped_at, trained.best_iteration
+    )
+    ax = figure.axes[0]
+    stops = [s for s in trained.stopped_at if s is not None]
+    vertical = [line for line in ax.lines if line.get_linestyle() == ":"]
+    assert sorted(float(line.get_xdata()[0]) * 1000 for line in vertical) == sorted(stops)
+    stars = [line for line in ax.lines if line.get_marker() == "*"]
+    assert len(stars) == len(CONFIGS) - 1  # every early-stopping model
+    assert sum(line.get_linestyle() == "--" for line in ax.lines) == len(CONFIGS) - 1

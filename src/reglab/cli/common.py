@@ -275,6 +275,7 @@ def add_model_arguments(
             "epoch a permutation drawn from --seed, the last batch the remainder; a size above "
             "the training set is the whole set; all (the default): full-batch gradient descent",
         )
+        add_early_stopping_arguments(model)
     model.add_argument(
         "--l2",
         type=option("l2"),
@@ -334,7 +335,35 @@ def add_model_arguments(
     return model
 
 
-TRAINING_OPTIONS = ("batch_size",)
+def add_early_stopping_arguments(group: argparse._ArgumentGroup) -> None:
+    """--early-stopping, --validation-fraction, --patience (train's and sweep's)."""
+    defaults = TrainConfig()
+    group.add_argument(
+        "--early-stopping",
+        action="store_true",
+        help="hold out --validation-fraction of the training set (drawn from the seed), "
+        "record its cost every --record-every iterations, stop after --patience records "
+        "without a lower one and keep the parameters of the lowest",
+    )
+    group.add_argument(
+        "--validation-fraction",
+        type=option("validation_fraction"),
+        default=defaults.validation_fraction,
+        metavar="F",
+        help="with --early-stopping, the share of the training set held out, in (0, 1) "
+        f"(default {defaults.validation_fraction})",
+    )
+    group.add_argument(
+        "--patience",
+        type=option("patience"),
+        default=defaults.patience,
+        metavar="N",
+        help="with --early-stopping, records without improvement before stopping, >= 1 "
+        f"(default {defaults.patience})",
+    )
+
+
+TRAINING_OPTIONS = ("batch_size", "early_stopping", "validation_fraction", "patience")
 """The :class:`TrainConfig` fields of :func:`add_model_arguments`' ``training`` options."""
 
 

@@ -142,6 +142,27 @@ def register(subparsers: Subparsers) -> None:
         help="record the cost every N iterations (default 1000)",
     )
     grid.add_argument(
+        "--early-stopping",
+        action="store_const",
+        const=True,
+        default=None,
+        help="every model holds out --validation-fraction of the training set (drawn from its "
+        "seed), stops after --patience records without a lower validation cost and keeps "
+        "the parameters of the lowest",
+    )
+    grid.add_argument(
+        "--validation-fraction",
+        metavar="F",
+        type=option("validation_fraction"),
+        help="with --early-stopping, the share held out, in (0, 1) (default 0.1)",
+    )
+    grid.add_argument(
+        "--patience",
+        metavar="N",
+        type=option("patience"),
+        help="with --early-stopping, records without improvement before stopping (default 10)",
+    )
+    grid.add_argument(
         "--config",
         metavar="FILE",
         type=path_option("config"),
@@ -230,6 +251,9 @@ def grid_from_args(args: argparse.Namespace) -> SweepGrid:
         "iterations",
         "record_every",
         "init",
+        "early_stopping",
+        "validation_fraction",
+        "patience",
     ):
         value = getattr(args, name)
         if value is not None:

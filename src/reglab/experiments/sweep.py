@@ -116,6 +116,8 @@ class SweepGrid:
             fresh dropout masks (and not at all where keep_prob is 1).
         iterations: gradient-descent iterations of every model.
         record_every: record cost and accuracy every this many iterations.
+        early_stopping, validation_fraction, patience: early stopping, shared by all cells
+            (see :class:`TrainConfig`); each seed draws its own validation split.
 
     Lists are stored as tuples of floats (lambda 0 and 0.0 are one value); each
     value is checked as :class:`TrainConfig` checks it, and values must be distinct.
@@ -132,6 +134,9 @@ class SweepGrid:
     record_every: int = 1_000
     l1: tuple[float, ...] = (0.0,)
     batch_size: tuple[int | None, ...] = (None,)
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    patience: int = 10
 
     def __post_init__(self) -> None:
         # Every value is checked by its rule in reglab.config.PARAMETERS (the messages of
@@ -151,7 +156,14 @@ class SweepGrid:
                 raise ParameterError("seeds", f"at most {MAX_SEEDS:,} seeds", self.seeds)
         else:
             object.__setattr__(self, "seeds", resolve_seeds(self.seeds))
-        for name in ("init", "iterations", "record_every"):
+        for name in (
+            "init",
+            "iterations",
+            "record_every",
+            "early_stopping",
+            "validation_fraction",
+            "patience",
+        ):
             object.__setattr__(self, name, check(name, getattr(self, name)))
 
     @property
@@ -204,6 +216,9 @@ class SweepGrid:
                 record_every=self.record_every,
                 l1=l1,
                 batch_size=batch_size,
+                early_stopping=self.early_stopping,
+                validation_fraction=self.validation_fraction,
+                patience=self.patience,
             )
             for layers, learning_rate, masks, keep_prob, l2, l1, batch_size in itertools.product(
                 self.layers,
@@ -234,6 +249,7 @@ class SweepGrid:
             "init": self.init,
             "iterations": self.iterations,
             "record_every": self.record_every,
+            **_early_stopping_dict(self),
         }
 
     @classmethod
@@ -298,6 +314,16 @@ class SweepGrid:
         return cls.from_dict(table)
 
 
+def _early_stopping_dict(source: SweepGrid | SweepCell) -> dict[str, Any]:
+    """The early-stopping fields not at their defaults (absent: as before early stopping)."""
+    defaults = {"early_stopping": False, "validation_fraction": 0.1, "patience": 10}
+    return {
+        name: getattr(source, name)
+        for name, default in defaults.items()
+        if getattr(source, name) != default
+    }
+
+
 @dataclass(frozen=True)
 class SweepCell:
     """One grid point: a configuration without its seed."""
@@ -312,6 +338,9 @@ class SweepCell:
     record_every: int
     l1: float = 0.0
     batch_size: int | None = None
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    patience: int = 10
 
     @classmethod
     def of(cls, config: TrainConfig) -> SweepCell:
@@ -340,6 +369,7 @@ class SweepCell:
             "iterations": self.iterations,
             "record_every": self.record_every,
             **({"batch_size": self.batch_size} if self.batch_size is not None else {}),
+            **_early_stopping_dict(self),
         }
 
 
