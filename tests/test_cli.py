@@ -316,8 +316,12 @@ def test_help_comes_from_the_docstrings(capsys: pytest.CaptureFixture[str]) -> N
         assert f" {name} {command.__doc__.splitlines()[0]}" in words
 
 
-def test_a_command_is_required(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run_cli(capsys) == (
+def test_reglab_alone_prints_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(capsys) == (0, build_parser().format_help(), "")
+
+
+def test_a_command_is_required_after_options(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(capsys, "-x") == (
         2,
         "",
         "reglab: error: the following arguments are required: COMMAND (see 'reglab --help')\n",

@@ -116,7 +116,11 @@ def _os_error_line(error: OSError) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``reglab`` with ``argv`` (default: ``sys.argv[1:]``) and return the exit code."""
     parser = build_parser()
-    arguments = join_negative_values(parser, sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:  # `reglab` alone: the commands, as `pip` and `docker` answer, not an error
+        parser.print_help()
+        return 0
+    arguments = join_negative_values(parser, argv)
     try:
         args = parser.parse_args(arguments)
     except SystemExit as exit_:  # argparse: --help, --version (0) or a usage error (2)
