@@ -231,3 +231,21 @@ def test_the_cost_figure_marks_the_stop_and_the_best(trained: TrainedModels) -> 
     stars = [line for line in ax.lines if line.get_marker() == "*"]
     assert len(stars) == len(CONFIGS) - 1  # every early-stopping model
     assert sum(line.get_linestyle() == "--" for line in ax.lines) == len(CONFIGS) - 1
+
+
+def test_sweep_final_costs_are_on_the_examples_trained_on() -> None:
+    from reglab.data import load_dataset
+    from reglab.experiments.sweep import sweep
+
+    dataset = load_dataset(dataset="moons")
+    grid = SweepGrid(early_stopping=True, patience=2, seeds=2, iterations=300, record_every=50)
+    result = sweep(dataset, grid)
+    direct = train(
+        [grid.cells()[0].config(seed) for seed in (0, 1)],
+        dataset.X_train,
+        dataset.y_train,
+        dataset.X_test,
+        dataset.y_test,
+    )
+    np.testing.assert_allclose(result.cells[0].final_cost, direct.final_cost, rtol=1e-12)
+    np.testing.assert_array_equal(result.cells[0].train_accuracy, direct.train_accuracy)

@@ -235,6 +235,17 @@ def validation_split(m: int, fraction: float, rng: np.random.Generator) -> Split
     return Split(np.sort(order[n_validation:]), np.sort(order[:n_validation]))
 
 
+def trained_on(config: TrainConfig, X: FloatArray, Y: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The examples of ``X``, ``Y`` a model trained on: all of them, or with early stopping
+    its training part (its split, drawn again from its seed)."""
+    if not config.early_stopping:
+        return X, Y
+    split = validation_split(
+        X.shape[1], config.validation_fraction, model_generators(config.seed).validation
+    )
+    return X[:, split.train], Y[:, split.train]
+
+
 @dataclass(frozen=True)
 class Problem:
     """A validated batch, ready to train: shared by :func:`train` and the NumPy reference.
