@@ -26,6 +26,7 @@ import textwrap
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import pairwise
 from pathlib import Path
 
@@ -603,6 +604,23 @@ def main(argv: Sequence[str] | None = None) -> None:
             exercise_flops * FULL_ITERATIONS / elastic / 1e9,
         )
     )
+    # The same model under momentum and Adam: the goal is within 1.3x of plain gradient descent.
+    for label, optimizer_config in (
+        ("momentum", TrainConfig(optimizer="momentum")),
+        ("Adam", TrainConfig(optimizer="adam", learning_rate=0.01)),
+    ):
+        run = partial(train, [optimizer_config], X, Y, X_test, Y_test)
+        seconds = best_of(repeats, run)
+        rows.append(
+            Row(
+                f"reglab: 1 exercise model, {label}",
+                seconds,
+                f"{seconds / FULL_ITERATIONS * 1e6:.1f} us/iteration, "
+                f"{seconds / one:.2f}x the plain",
+                f"{base / seconds:.1f}x",
+                exercise_flops * FULL_ITERATIONS / seconds / 1e9,
+            )
+        )
     exercise = [
         TrainConfig(),
         TrainConfig(l2=0.7),

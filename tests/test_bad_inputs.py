@@ -84,6 +84,8 @@ def _files(tmp: Path) -> dict[str, str]:
         "iterations.toml": "iterations = 0\n",
         "unknown.toml": "lambda = [0.1]\n",
         "record.toml": f"record_every = {INT64_PAST}\n",
+        "optimizer.toml": 'optimizer = ["gd", "rmsprop"]\n',
+        "beta2.toml": "beta2 = 1\n",
     }
     for name, text in toml.items():
         (tmp / name).write_text(text)
@@ -129,6 +131,13 @@ CASES: list[tuple[list[str], str, str, str]] = [
     (["train", "--seed", "-1"], "seed", SEED, "-1"),
     (["train", "--seed", INT64_PAST], "seed", SEED, INT64_PAST),
     (["train", "--masks", "stale"], "masks", "one of fresh, course", "'stale'"),
+    (["train", "--optimizer", "sgd"], "optimizer", "one of gd, momentum, adam", "'sgd'"),
+    (["train", "--beta1", "1"], "beta1", "in [0, 1)", "1.0"),
+    (["train", "--beta1", "-0.1"], "beta1", "in [0, 1)", "-0.1"),
+    (["train", "--beta2", "1.5"], "beta2", "in [0, 1)", "1.5"),
+    (["train", "--beta2", "nan"], "beta2", "in [0, 1)", "nan"),
+    (["train", "--epsilon", "0"], "epsilon", "a finite number > 0", "0.0"),
+    (["train", "--epsilon", "inf"], "epsilon", "a finite number > 0", "inf"),
     (["train", "--init", "zeros"], "init", "one of course, lecun, he, xavier", "'zeros'"),
     # train: layers and memory
     (["train", "--layers", "2,100000000,1"], "layers", LAYERS, "(2, 100000000, 1)"),
@@ -200,6 +209,11 @@ CASES: list[tuple[list[str], str, str, str]] = [
     (["sweep", "--l2=-0,0"], "l2", "a list of distinct values", "[0.0, 0.0]"),
     (["sweep", "--learning-rate", "0"], "learning_rate", "a finite number > 0", "0.0"),
     (["sweep", "--masks", "fresh,stale"], "masks", "one of fresh, course", "'stale'"),
+    (["sweep", "--optimizer", "gd,nadam"], "optimizer", "one of gd, momentum, adam", "'nadam'"),
+    (["sweep", "--optimizer", "adam,adam"], "optimizer", "distinct values", "['adam', 'adam']"),
+    (["sweep", "--beta1", "0.9,1"], "beta1", "in [0, 1)", "1.0"),
+    (["sweep", "--beta2", "0.99,-1"], "beta2", "in [0, 1)", "-1.0"),
+    (["sweep", "--epsilon", "1e-8,0"], "epsilon", "a finite number > 0", "0.0"),
     (["sweep", "--seeds", "0"], "seeds", SWEEP_SEEDS, "0"),
     (["sweep", "--seeds", "2000000"], "seeds", SWEEP_SEEDS, "2000000"),
     (["sweep", "--seeds", f"1,{HUGE}"], "seed", SEED, HUGE),
@@ -234,6 +248,8 @@ CASES: list[tuple[list[str], str, str, str]] = [
     (["sweep", "--config", "iterations.toml"], "iterations", ITERATIONS, "0"),
     (["sweep", "--config", "record.toml"], "record_every", ITERATIONS, INT64_PAST),
     (["sweep", "--config", "unknown.toml"], "sweep grid", "keys among", "['lambda']"),
+    (["sweep", "--config", "optimizer.toml"], "optimizer", "one of gd, momentum", "'rmsprop'"),
+    (["sweep", "--config", "beta2.toml"], "beta2", "in [0, 1)", "1"),
 ]
 
 

@@ -190,3 +190,23 @@ def test_batch_size_is_in_the_dict_only_when_set() -> None:
     data = TrainConfig(batch_size=32).to_dict()
     assert data["batch_size"] == 32
     assert TrainConfig.from_dict(data) == TrainConfig(batch_size=32)
+
+
+def test_mini_batches_and_early_stopping_with_momentum_and_adam_match_the_reference() -> None:
+    """Adam's step count is the update's number: one per batch."""
+    X, Y, X_test, Y_test = _data(230, seed=3)
+    configs = [
+        TrainConfig(optimizer="adam", learning_rate=0.02, batch_size=32, **SHORT),
+        TrainConfig(optimizer="momentum", beta1=0.8, batch_size=50, keep_prob=0.8, seed=2, **SHORT),
+        TrainConfig(
+            optimizer="adam", learning_rate=0.05, batch_size=20, early_stopping=True, patience=1,
+            l2=0.3, seed=5, **SHORT,
+        ),
+        TrainConfig(optimizer="momentum", early_stopping=True, patience=2, masks="course",
+                    keep_prob=0.7, **SHORT),
+    ]  # fmt: skip
+    result = train(configs, X, Y, X_test, Y_test)
+    reference = train_reference(configs, X, Y, X_test, Y_test)
+    _assert_same(result, reference)
+    assert result.stopped_at == reference.stopped_at
+    assert result.best_iteration == reference.best_iteration

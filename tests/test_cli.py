@@ -26,7 +26,8 @@ from reglab.cli.common import progress_bar, wants_progress
 from reglab.cli.compare import NOTE, SEEDS_COMMAND
 from reglab.cli.train import default_record_every, displayed_records
 from reglab.config import TrainConfig
-from reglab.data.sources import list_datasets
+from reglab.data.sources import list_datasets, load_dataset
+from reglab.engine import train
 from reglab.experiments.tables import format_accuracy
 
 DOCS_JSON = Path(__file__).resolve().parents[1] / "docs" / "json.md"
@@ -460,3 +461,29 @@ def test_course_masks_without_dropout_get_a_note(capsys: pytest.CaptureFixture[s
     )
     options = ["--masks", "course", "--keep-prob", "0.9", *SHORT_RUN]
     assert run_cli(capsys, "train", "--dataset", "moons", *options)[2] == ""
+
+
+def test_train_json_with_an_optimizer_names_it_and_trains_the_library_s_model(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    options = ["train", "--dataset", "moons", "--l2", "0.3", *SHORT_RUN, "--json"]
+    adam = ["--optimizer", "adam", "--learning-rate", "0.01", "--beta2", "0.99"]
+    code, out, _ = run_cli(capsys, *options, *adam)
+    assert code == 0
+    [model] = json.loads(out)["models"]
+    assert model["name"] == "Adam, lr = 0.01, beta2 = 0.99 + L2, lambda = 0.3"
+    config = TrainConfig.from_dict(model["config"])
+    assert (config.optimizer, config.beta2, config.learning_rate) == ("adam", 0.99, 0.01)
+    assert "beta1" not in model["config"] and "epsilon" not in model["config"]
+    data = load_dataset(dataset="moons")
+    expected = train([config], data.X_train, data.y_train, data.X_test, data.y_test)
+    assert [cost for _, cost in model["costs"]] == expected.history.cost[0].tolist()
+    _, out, _ = run_cli(capsys, *options)
+    [plain] = json.loads(out)["models"]
+    assert not {"optimizer", "beta1", "beta2", "epsilon"} & set(plain["config"])
+    assert plain["costs"][0] == model["costs"][0]  # the same initial weights
+    assert plain["costs"][-1] != model["costs"][-1]
+    code, out, _ = run_cli(
+        capsys, "train", "--dataset", "moons", "--optimizer", "momentum", *SHORT_RUN
+    )
+    assert code == 0 and "model:   momentum, lr = 0.3\n" in out and " optimizer=momentum" in out

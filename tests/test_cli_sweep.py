@@ -354,6 +354,34 @@ def test_a_progress_bar_on_a_terminal_only_without_json(
         assert any("4/4" in line and "cells 2/2" in line for line in bar)
 
 
+def test_the_optimizer_is_a_grid_axis_from_flags_and_the_config_file(
+    capsys: pytest.CaptureFixture[str], in_tmp: Path
+) -> None:
+    grid = ["--optimizer", "gd,adam", "--learning-rate", "0.05", "--beta1", "0.8", "--seeds", "2"]
+    assert main(["sweep", *SMALL, *grid, "--json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [(r.get("optimizer"), r["beta1"]) for r in records] == [(None, 0.8), ("adam", 0.8)]
+    expected = sweep(
+        load_dataset(dataset="moons"),
+        SweepGrid(
+            optimizer=("gd", "adam"), learning_rate=(0.05,), beta1=(0.8,), seeds=2,
+            iterations=200, record_every=50,
+        ),
+    )  # fmt: skip
+    for record, cell in zip(records, expected.cells, strict=True):
+        assert [run["final_cost"] for run in record["runs"]] == cell.final_cost.tolist()
+    assert main(["sweep", *SMALL, *grid]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if "train %" in line)
+    assert header.split()[:4] == ["keep_prob", "l2", "optimizer", "beta1"]
+    assert any(" adam " in line and " 0.8 " in line for line in lines)
+    config = in_tmp / "grid.toml"
+    config.write_text('[sweep]\noptimizer = ["momentum", "adam"]\nseeds = 2\niterations = 5\n')
+    assert main(["sweep", "--dataset", "moons", "--config", str(config), "--json"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["optimizer"] for r in records] == ["momentum", "adam"]
+
+
 def test_batch_size_is_a_grid_axis_from_flags(
     capsys: pytest.CaptureFixture[str], in_tmp: Path
 ) -> None:

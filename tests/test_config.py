@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reglab.config import INIT_SCHEMES, MASK_MODES, TrainConfig
+from reglab.config import DEFAULTS_OMITTED, INIT_SCHEMES, MASK_MODES, OPTIMIZERS, TrainConfig
 from reglab.errors import ParameterError, ReglabError
 
 LAYERS_EXPECTED = (
@@ -134,6 +134,10 @@ configs = st.builds(
     init=st.sampled_from(INIT_SCHEMES),
     seed=st.integers(0, 2**63 - 1),
     record_every=st.integers(1, 10_000),
+    optimizer=st.sampled_from(OPTIMIZERS),
+    beta1=st.sampled_from([0.9, 0.0, 0.5]),
+    beta2=st.sampled_from([0.999, 0.9]),
+    epsilon=st.sampled_from([1e-8, 1e-4]),
 )
 
 
@@ -204,3 +208,40 @@ def test_l1_is_in_the_dict_only_when_it_is_not_zero() -> None:
     ]
     assert TrainConfig.from_dict(json.loads(json.dumps(data))) == sparse
     assert TrainConfig.from_dict(TrainConfig(l2=0.7).to_dict()) == TrainConfig(l2=0.7)
+
+
+def test_the_optimizer_fields_are_in_the_dict_only_away_from_their_defaults() -> None:
+    """Documents and store keys of gradient-descent models are those of reglab before
+    the optimizers: every field of DEFAULTS_OMITTED is left out at its default."""
+    plain = TrainConfig(l2=0.7).to_dict()
+    assert not set(DEFAULTS_OMITTED) & set(plain)
+    assert list(plain) == [
+        "layers", "learning_rate", "iterations", "l2", "keep_prob", "masks", "init", "seed",
+        "record_every",
+    ]  # fmt: skip
+    adam = TrainConfig(optimizer="adam", beta2=0.99, learning_rate=0.01)
+    data = adam.to_dict()
+    assert data["optimizer"] == "adam" and data["beta2"] == 0.99
+    assert "beta1" not in data and "epsilon" not in data
+    assert TrainConfig.from_dict(data) == adam
+    for name, default in DEFAULTS_OMITTED.items():
+        assert getattr(TrainConfig(), name) == default
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "rule"),
+    [
+        ("optimizer", "sgd", "one of gd, momentum, adam"),
+        ("optimizer", None, "one of gd, momentum, adam"),
+        ("beta1", 1.0, "in [0, 1)"),
+        ("beta1", -0.5, "in [0, 1)"),
+        ("beta2", 1.0, "in [0, 1)"),
+        ("beta2", math.nan, "in [0, 1)"),
+        ("epsilon", 0.0, "a finite number > 0"),
+        ("epsilon", math.inf, "a finite number > 0"),
+    ],
+)
+def test_the_optimizer_fields_are_checked(name: str, value: object, rule: str) -> None:
+    with pytest.raises(ParameterError) as caught:
+        TrainConfig(**{name: value})  # type: ignore[arg-type]
+    assert str(caught.value) == f"{name} must be {rule}. Received: {name}={value!r}"

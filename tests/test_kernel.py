@@ -102,6 +102,30 @@ BATCHES: dict[str, list[TrainConfig]] = {
         TrainConfig(l1=0.3, **SHORT),
         TrainConfig(l1=0.1, l2=0.2, keep_prob=0.7, seed=14, **SHORT),
     ],
+    "momentum": [TrainConfig(optimizer="momentum", **SHORT)],
+    "adam": [TrainConfig(optimizer="adam", learning_rate=0.01, **SHORT)],
+    "momentum + elastic net + fresh dropout": [
+        TrainConfig(optimizer="momentum", beta1=0.8, l1=0.2, l2=0.3, keep_prob=0.8, seed=3, **SHORT)
+    ],
+    "adam + elastic net + course dropout": [
+        TrainConfig(
+            optimizer="adam",
+            learning_rate=0.01,
+            l1=0.2,
+            l2=0.7,
+            keep_prob=0.86,
+            masks="course",
+            **SHORT,
+        )
+    ],
+    "optimizers mixed": [
+        TrainConfig(optimizer="adam", learning_rate=0.02, beta2=0.99, epsilon=1e-6, **SHORT),
+        TrainConfig(l2=0.7, **SHORT),
+        TrainConfig(optimizer="momentum", keep_prob=0.86, masks="course", **SHORT),
+        TrainConfig(optimizer="adam", learning_rate=0.005, keep_prob=0.7, seed=8, l1=0.3, **SHORT),
+        TrainConfig(keep_prob=0.9, seed=11, **SHORT),
+        TrainConfig(optimizer="momentum", beta1=0.5, l2=0.2, init="he", seed=4, **SHORT),
+    ],
 }
 
 
@@ -556,3 +580,161 @@ def test_compiled_exp_is_within_an_ulp_of_numpys_everywhere() -> None:
     ulp = np.spacing(np.maximum(np.abs(ours[finite]), theirs[finite]))
     assert np.all(np.abs(ours[finite] - theirs[finite]) <= ulp)
     np.testing.assert_array_equal(ours[~finite], theirs[~finite])
+
+
+def _random_optimizer_config(rng: np.random.Generator, settings: dict[str, object]) -> TrainConfig:
+    """Momentum or Adam with random constants, often with L2, L1 and dropout (fresh or course)."""
+    optimizer = ("momentum", "adam")[int(rng.integers(2))]
+    return TrainConfig(
+        optimizer=optimizer,  # type: ignore[arg-type]
+        beta1=float(rng.choice([0.9, rng.uniform(0.0, 0.99)])),
+        beta2=float(rng.choice([0.999, rng.uniform(0.5, 0.9999)])),
+        epsilon=float(rng.choice([1e-8, 10 ** rng.uniform(-8, -2)])),
+        l2=float(rng.choice([0.0, rng.uniform(0.01, 2.0)])),
+        l1=float(rng.choice([0.0, rng.uniform(0.01, 2.0)])),
+        keep_prob=float(rng.choice([1.0, rng.uniform(0.5, 1.0)])),
+        masks=("fresh", "course")[int(rng.integers(2))],  # type: ignore[arg-type]
+        learning_rate=float(
+            rng.uniform(0.001, 0.05) if optimizer == "adam" else rng.uniform(0.01, 0.5)
+        ),
+        init=("he", "lecun", "xavier", "course")[int(rng.integers(4))],  # type: ignore[arg-type]
+        seed=int(rng.integers(1000)),
+        **settings,  # type: ignore[arg-type]
+    )
+
+
+@pytest.mark.parametrize("draw", range(8))
+def test_kernel_matches_reference_on_random_momentum_and_adam_configurations(draw: int) -> None:
+    """Momentum and Adam, alone and with L2, L1 and dropout, mixed in one batch with each
+    other and with plain gradient descent."""
+    rng = np.random.default_rng(100 + draw)
+    depth = int(rng.integers(1, 4))
+    layers = (int(rng.integers(1, 5)), *(int(n) for n in rng.integers(1, 12, size=depth)), 1)
+    m = int(rng.integers(1, 2 * CHUNK + 50))
+    X, Y, X_test, Y_test = _data(m, n_features=layers[0], seed=draw)
+    settings = {"layers": layers, "iterations": int(rng.integers(5, 30)), "record_every": 4}
+    configs = [_random_optimizer_config(rng, settings) for _ in range(5)]
+    configs += [TrainConfig(**settings), TrainConfig(l2=0.5, keep_prob=0.8, **settings)]  # type: ignore[arg-type]
+    _assert_same(
+        train(configs, X, Y, X_test, Y_test), train_reference(configs, X, Y, X_test, Y_test)
+    )
+
+
+def _course_trace(
+    optimizer: str, config: TrainConfig, X: FloatArray, Y: FloatArray, steps: int
+) -> list[FloatArray]:
+    """The course's update_parameters_with_momentum / _with_adam written out on one model's
+    parameter arrays, with gradients from the NumPy network (gradient-checked elsewhere)."""
+    from reglab.engine.network import Parameters, backward, forward
+
+    initial = prepare([config], X, Y, None, None).initial
+    arrays = [a.copy() for a in initial.weights + initial.biases]
+    n = len(initial.weights)
+    v = [np.zeros_like(a) for a in arrays]
+    s = [np.zeros_like(a) for a in arrays]
+    beta1, beta2, eps, lr = config.beta1, config.beta2, config.epsilon, config.learning_rate
+    for t in range(1, steps + 1):
+        params = Parameters(arrays[:n], arrays[n:])
+        grads = backward(
+            params, forward(params, X), Y, np.array([config.l2]), l1=np.array([config.l1])
+        )
+        gradients = grads.weights + grads.biases
+        for i, g in enumerate(gradients):
+            v[i] = beta1 * v[i] + (1 - beta1) * g
+            if optimizer == "momentum":
+                arrays[i] = arrays[i] - lr * v[i]
+            else:
+                s[i] = beta2 * s[i] + (1 - beta2) * g**2
+                v_corrected = v[i] / (1 - beta1**t)
+                s_corrected = s[i] / (1 - beta2**t)
+                arrays[i] = arrays[i] - lr * v_corrected / (np.sqrt(s_corrected) + eps)
+    return arrays
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+@pytest.mark.parametrize("steps", [1, 2, 3])
+def test_momentum_and_adam_follow_the_course_formulas_step_by_step(
+    optimizer: str, steps: int
+) -> None:
+    """A tiny network's parameters after 1, 2 and 3 updates equal the course's formulas, written
+    out here independently of the engine; with L2 and L1 in the gradient and unusual constants
+    so that a swapped beta or a missing bias correction shows."""
+    X, Y, _, _ = _data(37, n_features=2, seed=4)
+    config = TrainConfig(
+        layers=(2, 3, 1),
+        optimizer=optimizer,  # type: ignore[arg-type]
+        learning_rate=0.05,
+        beta1=0.7,
+        beta2=0.95,
+        epsilon=1e-3,
+        l2=0.3,
+        l1=0.1,
+        init="he",
+        seed=5,
+        iterations=steps,
+        record_every=1,
+    )
+    expected = _course_trace(optimizer, config, X, Y, steps)
+    result = train([config], X, Y)
+    reference = train_reference([config], X, Y)
+    for mine, oracle, theirs in zip(
+        result.parameters.weights + result.parameters.biases,
+        reference.parameters.weights + reference.parameters.biases,
+        expected,
+        strict=True,
+    ):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(oracle, theirs, rtol=1e-13, atol=1e-15)
+    # The update moved every parameter away from gradient descent's.
+    plain = train(
+        [TrainConfig(**{**config.to_dict(), "optimizer": "gd", "layers": (2, 3, 1)})], X, Y
+    )
+    assert not np.allclose(plain.parameters.weights[0], result.parameters.weights[0])
+
+
+def test_adam_s_first_step_is_learning_rate_times_the_gradient_s_sign() -> None:
+    """At t = 1 the bias-corrected v and s are g and g^2: every parameter moves by
+    learning_rate * g / (|g| + epsilon), about learning_rate * sign(g) whatever g's size."""
+    X, Y, _, _ = _data(64, seed=6)
+    config = TrainConfig(
+        layers=(2, 4, 1),
+        optimizer="adam",
+        learning_rate=0.01,
+        iterations=1,
+        record_every=1,
+        init="he",
+        seed=2,
+    )
+    from reglab.engine.network import backward, forward
+
+    initial = prepare([config], X, Y, None, None).initial
+    grads = backward(initial, forward(initial, X), Y, np.zeros(1))
+    moved = train([config], X, Y).parameters
+    for before, after, g in zip(
+        initial.weights + initial.biases,
+        moved.weights + moved.biases,
+        grads.weights + grads.biases,
+        strict=True,
+    ):
+        np.testing.assert_allclose(before - after, 0.01 * g / (np.abs(g) + 1e-8), rtol=1e-12)
+        assert np.all(np.abs(before - after)[np.abs(g) > 1e-5] > 0.01 * (1 - 1e-3))
+
+
+def test_gradient_descent_models_are_unchanged_by_optimizer_models_in_their_batch() -> None:
+    X, Y, X_test, Y_test = _data(300)
+    plain = [TrainConfig(**SHORT), TrainConfig(l2=0.4, keep_prob=0.8, seed=2, **SHORT)]  # type: ignore[arg-type]
+    alone = train(plain, X, Y, X_test, Y_test)
+    mixed = train(
+        [
+            TrainConfig(optimizer="adam", learning_rate=0.01, **SHORT),
+            *plain,
+            TrainConfig(optimizer="momentum", **SHORT),
+        ],  # type: ignore[arg-type]
+        X,
+        Y,
+        X_test,
+        Y_test,
+    )
+    for mine, theirs in zip(alone.parameters.weights, mixed.parameters.weights, strict=True):
+        np.testing.assert_array_equal(mine, theirs[1:3])
+    np.testing.assert_array_equal(alone.history.cost, mixed.history.cost[1:3])

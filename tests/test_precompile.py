@@ -33,6 +33,8 @@ _RUNS = textwrap.dedent(
         numba.njit(lambda x: x + 1)(1)  # compiled here: proves the recorder counts
         comparison = reglab.compare(data)
         reglab.train([TrainConfig(keep_prob=0.8, init="he", iterations=50)], X, Y)
+        adam = TrainConfig(optimizer="adam", learning_rate=0.01, l1=0.1, iterations=50)
+        reglab.train([adam, TrainConfig(optimizer="momentum", iterations=50)], X, Y)
         wide = TrainConfig(layers=(2, 64, 64, 1), l2=0.1, iterations=20, init="he")
         reglab.train([wide], X, Y, X_test, Y_test)
         reglab.train(

@@ -457,6 +457,42 @@ def test_l1_is_a_grid_axis_that_round_trips_and_stays_out_of_grids_without_it(
         SweepGrid(l1=(-0.1,))
 
 
+def test_the_optimizer_is_a_grid_axis_that_round_trips_and_stays_out_of_grids_without_it(
+    tmp_path: Path,
+) -> None:
+    grid = SweepGrid(
+        l2=(0.0, 0.7), optimizer=("gd", "adam"), beta2=(0.999, 0.99), seeds=2, iterations=10,
+        record_every=5,
+    )  # fmt: skip
+    assert grid.n_cells == 8
+    assert [(c.l2, c.optimizer, c.beta2) for c in grid.cells()][:4] == [
+        (0.0, "gd", 0.999), (0.0, "gd", 0.99), (0.0, "adam", 0.999), (0.0, "adam", 0.99),
+    ]  # fmt: skip
+    assert grid.cells()[3].config(3) == TrainConfig(
+        optimizer="adam", beta2=0.99, seed=3, init="lecun", iterations=10, record_every=5
+    )
+    assert SweepGrid.from_dict(grid.to_dict()) == grid
+    assert grid.to_dict()["optimizer"] == ["gd", "adam"] and "beta1" not in grid.to_dict()
+    plain = SweepGrid(l2=(0.0, 0.7)).to_dict()
+    assert not {"optimizer", "beta1", "beta2", "epsilon"} & set(plain)
+    without = SweepGrid(l2=(0.0,), seeds=2, iterations=10, record_every=5)
+    assert grid.cells()[0].to_dict() == without.cells()[0].to_dict()
+    assert grid.cells()[3].to_dict()["optimizer"] == "adam"
+    labelled = CellResult(
+        grid.cells()[3], (0,), np.ones(1), np.ones(1), np.ones(1), np.zeros(1, bool), "test", False
+    )
+    assert labelled.label().endswith("masks=fresh, optimizer=adam, beta2=0.99")
+    file = tmp_path / "grid.toml"
+    file.write_text(
+        '[sweep]\noptimizer = ["gd", "adam"]\nbeta2 = [0.999, 0.99]\nl2 = [0, 0.7]\n'
+        "seeds = 2\niterations = 10\nrecord_every = 5\n"
+    )
+    assert SweepGrid.from_toml(file) == grid
+    assert SweepGrid.from_dict({"optimizer": "momentum"}).optimizer == ("momentum",)
+    with pytest.raises(ParameterError, match=r"^optimizer must be one of gd, momentum, adam"):
+        SweepGrid(optimizer=("sgd",))  # type: ignore[arg-type]
+
+
 def test_batch_size_is_a_grid_axis_that_round_trips_and_stays_out_of_grids_without_it(
     tmp_path: Path,
 ) -> None:

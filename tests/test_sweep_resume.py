@@ -265,3 +265,48 @@ def test_a_store_written_before_l1_resumes_and_l1_cells_are_added(
     for c in sparse:  # L1 changes the models: their costs include the L1 term
         (plain_cell,) = [p for p in result.cells if p.cell.l2 == c.cell.l2 and p.cell.l1 == 0]
         assert not np.array_equal(c.final_cost, plain_cell.final_cost)
+
+
+def test_a_store_written_before_the_optimizers_resumes_and_adam_cells_are_added(
+    moons: Dataset, tmp_path: Path, calls: list[int]
+) -> None:
+    """Gradient-descent cells keep the key they had before the optimizers (no optimizer,
+    beta1, beta2 or epsilon in it): a store written then answers them, and a sweep adding
+    an optimizer axis trains only the new cells."""
+    path = tmp_path / "store.sqlite"
+    plain = SweepGrid(l2=(0.0, 0.7), seeds=2, iterations=60, record_every=20)
+    first = sweep(moons, plain, store=path)
+    with ResultStore.open(path) as store:
+        keys = sorted(cell.key for cell in store.cells())
+    assert (
+        keys
+        == sorted(  # the key as reglab wrote it before the optimizers, spelled out
+            '{"config":{"init":"lecun","iterations":60,"keep_prob":1.0,"l2":'
+            + l2
+            + ',"layers":[2,20,3,1],"learning_rate":0.3,"masks":"fresh","record_every":20},'
+            '"seeds":[0,1]}'
+            for l2 in ("0.0", "0.7")
+        )
+    )
+    calls.clear()
+    grown = SweepGrid(
+        l2=(0.0, 0.7), optimizer=("gd", "adam"), seeds=2, iterations=60, record_every=20
+    )
+    result = sweep(moons, grown, store=path, resume=True)
+    assert sum(calls) == result.n_trained == 4 and result.n_from_store == 4
+    assert [(cell.cell.l2, cell.cell.optimizer, cell.from_store) for cell in result.cells] == [
+        (0.0, "gd", True),
+        (0.0, "adam", False),
+        (0.7, "gd", True),
+        (0.7, "adam", False),
+    ]
+    for cell in first.cells:
+        (same,) = [c for c in result.cells if c.cell == cell.cell]
+        np.testing.assert_array_equal(same.test_accuracy, cell.test_accuracy)
+    with ResultStore.open(path) as store:
+        adam_keys = [cell.key for cell in store.cells() if '"optimizer":"adam"' in cell.key]
+    assert len(adam_keys) == 2
+    for c in result.cells:
+        if c.cell.optimizer == "adam":
+            (gd,) = [p for p in result.cells if p.cell.l2 == c.cell.l2 and p.cell.optimizer == "gd"]
+            assert not np.array_equal(c.final_cost, gd.final_cost)

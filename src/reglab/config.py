@@ -27,10 +27,12 @@ from reglab.errors import ParameterError
 MaskMode = Literal["fresh", "course"]
 InitScheme = Literal["course", "lecun", "he", "xavier"]
 Backend = Literal["local", "joblib", "dask", "ray"]
+Optimizer = Literal["gd", "momentum", "adam"]
 
 MASK_MODES: tuple[str, ...] = get_args(MaskMode)
 INIT_SCHEMES: tuple[str, ...] = get_args(InitScheme)
 BACKENDS: tuple[str, ...] = get_args(Backend)
+OPTIMIZERS: tuple[str, ...] = get_args(Optimizer)
 
 # Caps: past them a run would not finish in a working day, or not fit in memory.
 MAX_ITERATIONS = 1_000_000_000
@@ -59,6 +61,10 @@ PARAMETERS: dict[str, Constraint] = {
     "l2": Real(0.0),
     "l1": Real(0.0),
     "keep_prob": Real(0.0, 1.0, low_open=True, finite_inverse=True),
+    "optimizer": Options(OPTIMIZERS),
+    "beta1": Real(0.0, 1.0, high_open=True),
+    "beta2": Real(0.0, 1.0, high_open=True),
+    "epsilon": Real(0.0, low_open=True),
     "masks": Options(MASK_MODES),
     "init": Options(INIT_SCHEMES),
     "seed": Integer(0, MAX_SEED, cap="stored as a 64-bit integer", high_text="2**63 - 1"),
@@ -86,26 +92,31 @@ PARAMETERS: dict[str, Constraint] = {
 options, the sweep file and the library's functions check values with it."""
 
 
+DEFAULTS_OMITTED: dict[str, object] = {
+    "l1": 0.0,
+    "optimizer": "gd",
+    "beta1": 0.9,
+    "beta2": 0.999,
+    "epsilon": 1e-8,
+    "batch_size": None,
+    "early_stopping": False,
+    "validation_fraction": 0.1,
+    "patience": 10,
+}
+"""The :class:`TrainConfig` fields that :meth:`TrainConfig.to_dict` leaves out at these
+values, their defaults: fields added after the first results stores, so that the documents,
+table columns and store keys of models that do not use them stay as they were."""
+
+
 def check(name: str, value: object) -> Any:
     """``value`` checked by ``name``'s rule in :data:`PARAMETERS` and normalized (plain
     Python numbers, ``-0.0`` as ``0.0``); :class:`ParameterError` otherwise."""
     return PARAMETERS[name].check(name, value)
 
 
-DEFAULTS_OMITTED: dict[str, Any] = {
-    "l1": 0.0,
-    "batch_size": None,
-    "early_stopping": False,
-    "validation_fraction": 0.1,
-    "patience": 10,
-}
-"""Fields added after reglab's first results, by their default: :meth:`TrainConfig.to_dict`
-leaves a field out when it is at its default, so older documents and store keys stay valid."""
-
-
 @dataclass(frozen=True)
 class TrainConfig:
-    """One model to train: full-batch gradient descent on a ReLU/sigmoid network.
+    """One model to train: a ReLU/sigmoid network, its update rule and regularizers.
 
     Attributes:
         layers: layer sizes from input to output, e.g. ``(2, 20, 3, 1)``; the
@@ -131,6 +142,16 @@ class TrainConfig:
         seed: seeds this configuration's ``numpy.random.Generator`` (fresh
             masks and non-course initializations), >= 0.
         record_every: record cost and accuracies every this many iterations.
+        optimizer: the update rule, with ``g`` the full gradient (L2 and L1 terms
+            included) of every weight and bias: ``"gd"`` gradient descent,
+            ``p -= learning_rate * g``; ``"momentum"`` the course's
+            ``v = beta1 v + (1 - beta1) g; p -= learning_rate * v``; ``"adam"``, with
+            ``t`` counting updates from 1, ``v = beta1 v + (1 - beta1) g``,
+            ``s = beta2 s + (1 - beta2) g^2``, ``p -= learning_rate * (v / (1 - beta1^t))
+            / (sqrt(s / (1 - beta2^t)) + epsilon)``; ``v`` and ``s`` start at 0.
+        beta1: momentum's and Adam's first-moment decay, in [0, 1).
+        beta2: Adam's second-moment decay, in [0, 1).
+        epsilon: Adam's term added to the square root, > 0.
         batch_size: examples per update (mini-batch gradient descent), >= 1; None (the
             default) is the whole training set, full-batch gradient descent. An iteration
             is one update; each epoch goes through a permutation of the training set drawn
@@ -155,6 +176,10 @@ class TrainConfig:
     init: InitScheme = "course"
     seed: int = 0
     record_every: int = 1_000
+    optimizer: Optimizer = "gd"
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
     batch_size: int | None = None
     early_stopping: bool = False
     validation_fraction: float = 0.1
@@ -172,15 +197,15 @@ class TrainConfig:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; ``TrainConfig.from_dict(c.to_dict()) == c``.
 
-        A field of :data:`DEFAULTS_OMITTED` appears only when it is not at its default
-        (``l1`` absent means 0): the documents, table columns and results-store keys of
-        models that do not use it stay those of reglab before it, so stores written
-        then still resume.
+        The fields of :data:`DEFAULTS_OMITTED` appear only away from their defaults
+        (absent means the default): the documents, table columns and results-store keys
+        of models that do not use them stay those of reglab before them, so stores
+        written then still resume.
         """
         data = asdict(self)
         data["layers"] = list(self.layers)
         for name, default in DEFAULTS_OMITTED.items():
-            if data[name] == default and type(data[name]) is type(default):
+            if data[name] == default:
                 del data[name]
         return data
 

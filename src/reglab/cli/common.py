@@ -32,6 +32,7 @@ from reglab.config import (
     MAX_MODELS,
     MAX_SEED,
     MAX_SEEDS,
+    OPTIMIZERS,
     PARAMETERS,
     TrainConfig,
 )
@@ -335,6 +336,42 @@ def add_model_arguments(
     return model
 
 
+def add_optimizer_arguments(group: argparse._ArgumentGroup) -> None:
+    """--optimizer, --beta1, --beta2, --epsilon in a command's "optimizer" group (train's;
+    not gradcheck's, which checks the gradient, not the update)."""
+    defaults = TrainConfig()
+    group.add_argument(
+        "--optimizer",
+        type=option("optimizer"),
+        default=defaults.optimizer,
+        metavar="{" + ",".join(OPTIMIZERS) + "}",
+        help="update rule, the course's conventions, g the full gradient: gd p -= rate*g; "
+        "momentum v = beta1*v + (1-beta1)*g, p -= rate*v; adam bias-corrected, "
+        f"p -= rate*v_hat/(sqrt(s_hat)+epsilon) (default {defaults.optimizer})",
+    )
+    group.add_argument(
+        "--beta1",
+        type=option("beta1"),
+        default=defaults.beta1,
+        metavar="B1",
+        help=f"momentum's and Adam's beta1 in [0, 1) (default {defaults.beta1})",
+    )
+    group.add_argument(
+        "--beta2",
+        type=option("beta2"),
+        default=defaults.beta2,
+        metavar="B2",
+        help=f"Adam's beta2 in [0, 1) (default {defaults.beta2})",
+    )
+    group.add_argument(
+        "--epsilon",
+        type=option("epsilon"),
+        default=defaults.epsilon,
+        metavar="EPS",
+        help=f"Adam's epsilon > 0, added to sqrt(s_hat) (default {defaults.epsilon:g})",
+    )
+
+
 def add_early_stopping_arguments(group: argparse._ArgumentGroup) -> None:
     """--early-stopping, --validation-fraction, --patience (train's and sweep's)."""
     defaults = TrainConfig()
@@ -368,8 +405,14 @@ TRAINING_OPTIONS = ("batch_size", "early_stopping", "validation_fraction", "pati
 
 
 def model_config(args: argparse.Namespace, layers: tuple[int, ...], **more: Any) -> TrainConfig:
-    """The :class:`TrainConfig` of :func:`add_model_arguments`' options, with ``layers`` and
-    a command's ``more`` fields (e.g. the optimizer's)."""
+    """The :class:`TrainConfig` of :func:`add_model_arguments`' options (and of
+    :func:`add_optimizer_arguments`' where the command has them), with ``layers`` and
+    a command's ``more`` fields (e.g. the learning rate)."""
+    optimizer = {
+        name: getattr(args, name)
+        for name in ("optimizer", "beta1", "beta2", "epsilon")
+        if hasattr(args, name)
+    }
     training = {name: getattr(args, name) for name in TRAINING_OPTIONS if hasattr(args, name)}
     return TrainConfig(
         **training,
@@ -380,6 +423,7 @@ def model_config(args: argparse.Namespace, layers: tuple[int, ...], **more: Any)
         masks=args.masks,
         init=args.init,
         seed=args.seed,
+        **optimizer,
         **more,
     )
 

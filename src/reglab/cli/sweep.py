@@ -41,7 +41,14 @@ from reglab.cli.common import (
     status,
     wants_progress,
 )
-from reglab.config import BACKENDS, DEFAULT_CHUNK_SIZE, INIT_SCHEMES, MAX_ITERATIONS, MAX_MODELS
+from reglab.config import (
+    BACKENDS,
+    DEFAULT_CHUNK_SIZE,
+    DEFAULTS_OMITTED,
+    INIT_SCHEMES,
+    MAX_ITERATIONS,
+    MAX_MODELS,
+)
 from reglab.errors import ParameterError
 
 if TYPE_CHECKING:
@@ -116,6 +123,30 @@ def register(subparsers: Subparsers) -> None:
         metavar="MODES",
         type=list_option("masks"),
         help="dropout mask modes: fresh, course (default fresh)",
+    )
+    grid.add_argument(
+        "--optimizer",
+        metavar="RULES",
+        type=list_option("optimizer"),
+        help="update rules: gd, momentum, adam (default gd; see reglab train --help)",
+    )
+    grid.add_argument(
+        "--beta1",
+        metavar="VALUES",
+        type=list_option("beta1"),
+        help="momentum's and Adam's beta1 values in [0, 1) (default 0.9)",
+    )
+    grid.add_argument(
+        "--beta2",
+        metavar="VALUES",
+        type=list_option("beta2"),
+        help="Adam's beta2 values in [0, 1) (default 0.999)",
+    )
+    grid.add_argument(
+        "--epsilon",
+        metavar="VALUES",
+        type=list_option("epsilon"),
+        help="Adam's epsilon values > 0 (default 1e-08)",
     )
     grid.add_argument(
         "--seeds",
@@ -254,6 +285,10 @@ def grid_from_args(args: argparse.Namespace) -> SweepGrid:
         "early_stopping",
         "validation_fraction",
         "patience",
+        "optimizer",
+        "beta1",
+        "beta2",
+        "epsilon",
     ):
         value = getattr(args, name)
         if value is not None:
@@ -270,13 +305,15 @@ def _percent(mean: float | None, std: float | None) -> str:
     return text + (f" ± {100 * std:.1f}" if std is not None else "")
 
 
-def _cell_field(row: dict[str, Any], name: str) -> str:
-    """A cell's value of a grid field, as the table shows it."""
+def _cell_text(name: str, row: dict[str, Any]) -> str:
+    """A table cell: layers as 2-20-3-1, numbers in %g, a field absent from the row at its
+    default (:data:`reglab.config.DEFAULTS_OMITTED`)."""
+    value = row.get(name, DEFAULTS_OMITTED.get(name))
     if name == "layers":
-        return "-".join(map(str, row[name]))
-    if name == "batch_size":
-        return str(row.get(name, "all"))  # absent: the whole training set
-    return f"{row.get(name, 0.0):g}"
+        return "-".join(map(str, value))
+    if value is None:  # batch_size: the whole training set
+        return "all"
+    return value if isinstance(value, str) else f"{value:g}"
 
 
 def table_lines(result: SweepResult) -> list[str]:
@@ -284,19 +321,21 @@ def table_lines(result: SweepResult) -> list[str]:
     grid = result.grid
     shown = [
         name
-        for name in ("layers", "learning_rate", "masks", "keep_prob", "l2", "l1", "batch_size")
+        for name in (
+            "layers", "learning_rate", "masks", "keep_prob", "l2", "l1",
+            "optimizer", "beta1", "beta2", "epsilon", "batch_size",
+        )
         if len(getattr(grid, name)) > 1
         or name in ("l2", "keep_prob")
-        or (name == "l1" and grid.l1 != (0.0,))
-        or (name == "batch_size" and grid.batch_size != (None,))
-    ]
+        or (name in DEFAULTS_OMITTED and getattr(grid, name) != (DEFAULTS_OMITTED[name],))
+    ]  # fmt: skip
     recommendation = result.recommendation()
     tied = {id(cell) for cell in recommendation.within_noise}
     header = ["", *shown, "train %", "test %", "gap (train - test)", "diverged"]
     rows = []
     for cell, row in zip(result.cells, result.rows(), strict=True):
         mark = "*" if cell is recommendation.best else "~" if id(cell) in tied else ""
-        fields = [_cell_field(row, name) for name in shown]
+        fields = [_cell_text(name, row) for name in shown]
         rows.append(
             [
                 mark,

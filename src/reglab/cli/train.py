@@ -32,6 +32,7 @@ from reglab.cli.common import (
     add_data_arguments,
     add_json_argument,
     add_model_arguments,
+    add_optimizer_arguments,
     add_output_arguments,
     announce_compilation,
     check_input_layer,
@@ -55,6 +56,7 @@ from reglab.cli.common import (
 )
 from reglab.config import (
     DEFAULT_CHUNK_SIZE,
+    DEFAULTS_OMITTED,
     MAX_ITERATIONS,
     TrainConfig,
 )
@@ -92,8 +94,9 @@ def register(subparsers: Subparsers) -> None:
         type=option("learning_rate"),
         default=defaults.learning_rate,
         metavar="RATE",
-        help=f"gradient-descent step size > 0 (default {defaults.learning_rate})",
+        help=f"step size > 0 (default {defaults.learning_rate})",
     )
+    add_optimizer_arguments(optimizer)
     optimizer.add_argument(
         "--iterations",
         type=option("iterations"),
@@ -124,7 +127,8 @@ def default_record_every(iterations: int) -> int:
 
 
 def model_name(config: TrainConfig) -> str:
-    """A name in the exercise's style, e.g. ``"L2, lambda = 0.7"``, ``"L1, alpha = 0.1"``."""
+    """A name in the exercise's style, e.g. ``"L2, lambda = 0.7"``, ``"L1, alpha = 0.1"``,
+    ``"Adam, lr = 0.01 + L2, lambda = 0.7"`` (gradient descent goes unnamed)."""
     parts = []
     if config.l2 > 0:
         parts.append(f"L2, lambda = {config.l2}")
@@ -134,7 +138,23 @@ def model_name(config: TrainConfig) -> str:
         parts.append(f"dropout, keep_prob = {config.keep_prob} ({config.masks} masks)")
     if config.early_stopping:
         parts.append(f"early stopping, patience = {config.patience}")
-    return " + ".join(parts) or "no regularization"
+    regularization = " + ".join(parts)
+    if config.optimizer == "gd":
+        return regularization or "no regularization"
+    return " + ".join(filter(None, [optimizer_name(config), regularization]))
+
+
+def optimizer_name(config: TrainConfig) -> str:
+    """``"Adam, lr = 0.01"``, with its constants where they are not the defaults
+    (e.g. ``"momentum, lr = 0.1, beta1 = 0.5"``)."""
+    label = {"gd": "gradient descent", "momentum": "momentum", "adam": "Adam"}[config.optimizer]
+    parts = [f"{label}, lr = {config.learning_rate}"]
+    used = {"gd": (), "momentum": ("beta1",), "adam": ("beta1", "beta2", "epsilon")}
+    for name in used[config.optimizer]:
+        value = getattr(config, name)
+        if value != DEFAULTS_OMITTED[name]:
+            parts.append(f"{name} = {value:g}")
+    return ", ".join(parts)
 
 
 def config_line(config: TrainConfig) -> str:

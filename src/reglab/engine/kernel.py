@@ -11,6 +11,12 @@ readable NumPy reference) exactly, iteration by iteration:
   + (l1/m) sign(W_l)`` (sign(0) = 0), ``db_l = (1/m) sum_t dZ_l``; ``dA_{l-1} = W_l^T dZ_l``, then
   ``dA * D / keep_prob``, then ``dZ_{l-1} = dA * (A_{l-1} > 0)`` on the stored
   dropped activation;
+- update, by the model's rule (with ``g`` the full gradient, L2 and L1 terms
+  included, biases updated alike): gradient descent ``p -= learning_rate * g``;
+  momentum ``v = beta1 v + (1 - beta1) g; p -= learning_rate * v``; Adam, ``t``
+  counting updates from 1, ``v = beta1 v + (1 - beta1) g``,
+  ``s = beta2 s + (1 - beta2) g^2``, ``p -= learning_rate * (v / (1 - beta1^t)) /
+  (sqrt(s / (1 - beta2^t)) + epsilon)`` (``v``, ``s`` start at 0);
 - update: ``W -= learning_rate * dW``, ``b -= learning_rate * db``;
 - mini-batches (``batch_sizes[k] < m``): an iteration is one update on one batch;
   each epoch draws a permutation of the m examples from the model's SFC64 batch
@@ -208,7 +214,11 @@ HEADS = {"sigmoid": HEAD_SIGMOID}
 
 UPDATE_GRADIENT_DESCENT = 0
 """``p -= learning_rate * gradient``."""
-UPDATE_RULES = {"gd": UPDATE_GRADIENT_DESCENT}
+UPDATE_MOMENTUM = 1
+"""The course's momentum: ``v = beta1 v + (1 - beta1) g; p -= learning_rate * v``."""
+UPDATE_ADAM = 2
+"""The course's Adam, bias-corrected, ``epsilon`` outside the square root."""
+UPDATE_RULES = {"gd": UPDATE_GRADIENT_DESCENT, "momentum": UPDATE_MOMENTUM, "adam": UPDATE_ADAM}
 """Update rules by name: the per-model code :class:`Settings` carries (see :func:`_update`)."""
 
 
@@ -271,6 +281,7 @@ class Settings(NamedTuple):
             exactly 1 for models without dropout, whose backward passes multiply by it too.
         modes: NO_DROPOUT, FRESH_MASKS or COURSE_MASKS.
         update_rules: the update rule's code (:data:`UPDATE_RULES`).
+        beta1, beta2, epsilon: momentum's and Adam's constants (unused by gradient descent).
         rng_states: ``(K, 4)`` SFC64 words (see :func:`sfc64_fill_keep`), advanced in
             place by fresh masks.
         batch_sizes: examples per update, at most m (m: full-batch gradient descent).
@@ -286,6 +297,9 @@ class Settings(NamedTuple):
     keep_scale: FloatArray
     modes: IntArray
     update_rules: IntArray
+    beta1: FloatArray
+    beta2: FloatArray
+    epsilon: FloatArray
     rng_states: UIntArray
     batch_sizes: IntArray
     batch_states: UIntArray
@@ -1344,6 +1358,11 @@ def _update(
     inv_m: float,
     decay: float,
     sparsity: float,
+    state: FloatArray,
+    beta1: float,
+    beta2: float,
+    epsilon: float,
+    step: int,
 ) -> None:
     """One update of a model's parameters from its summed gradient ``grad``, by ``rule``.
 
@@ -1351,22 +1370,61 @@ def _update(
     (L2: ``decay = l2 / m``; L1: ``sparsity = l1 / m``, sign(0) = 0), of each bias
     ``inv_m * grad``. Gradient descent: ``p -= learning_rate * gradient``. Without L1
     the weights take a loop without the sign term: the plain models' loop, unchanged.
+    Momentum and Adam first write that gradient into ``grad``, then run their rule
+    (:func:`_momentum_or_adam`) on ``state`` (``(2, P)``: ``v``, ``s``) with
+    beta1, beta2, epsilon and ``step``, the update's number from 1.
     """
     layers = layout.layers
-    if rule == UPDATE_GRADIENT_DESCENT:
-        for l in range(layers.size - 1):
-            w = layout.weight_offsets[l]
-            if sparsity == 0.0:
-                for e in range(w, w + layers[l + 1] * layers[l]):
-                    model[e] -= learning_rate * (inv_m * grad[e] + decay * model[e])
-            else:
-                for e in range(w, w + layers[l + 1] * layers[l]):
-                    model[e] -= learning_rate * (
-                        inv_m * grad[e] + decay * model[e] + sparsity * np.sign(model[e])
-                    )
-            b = layout.bias_offsets[l]
-            for e in range(b, b + layers[l + 1]):
+    plain = rule == UPDATE_GRADIENT_DESCENT
+    for l in range(layers.size - 1):
+        w = layout.weight_offsets[l]
+        if plain and sparsity == 0.0:
+            for e in range(w, w + layers[l + 1] * layers[l]):
+                model[e] -= learning_rate * (inv_m * grad[e] + decay * model[e])
+        elif plain:
+            for e in range(w, w + layers[l + 1] * layers[l]):
+                model[e] -= learning_rate * (
+                    inv_m * grad[e] + decay * model[e] + sparsity * np.sign(model[e])
+                )
+        else:
+            for e in range(w, w + layers[l + 1] * layers[l]):
+                grad[e] = inv_m * grad[e] + decay * model[e] + sparsity * np.sign(model[e])
+        b = layout.bias_offsets[l]
+        for e in range(b, b + layers[l + 1]):
+            if plain:
                 model[e] -= learning_rate * (inv_m * grad[e])
+            else:
+                grad[e] = inv_m * grad[e]
+    if not plain:
+        _momentum_or_adam(rule, model, grad, learning_rate, state, beta1, beta2, epsilon, step)
+
+
+@compiled()
+def _momentum_or_adam(
+    rule: int,
+    model: FloatArray,
+    gradient: FloatArray,
+    learning_rate: float,
+    state: FloatArray,
+    beta1: float,
+    beta2: float,
+    epsilon: float,
+    step: int,
+) -> None:
+    """Momentum or Adam on every parameter from the full ``gradient`` ``(P,)`` (:func:`_update`)."""
+    v, s = state[0], state[1]
+    if rule == UPDATE_MOMENTUM:
+        for e in range(model.size):
+            v[e] = beta1 * v[e] + (1.0 - beta1) * gradient[e]
+            model[e] -= learning_rate * v[e]
+        return
+    first = 1.0 - beta1 ** float(step)
+    second = 1.0 - beta2 ** float(step)
+    for e in range(model.size):
+        g = gradient[e]
+        v[e] = beta1 * v[e] + (1.0 - beta1) * g
+        s[e] = beta2 * s[e] + (1.0 - beta2) * (g * g)
+        model[e] -= learning_rate * ((v[e] / first) / (np.sqrt(s[e] / second) + epsilon))
 
 
 @compiled()
@@ -1552,8 +1610,11 @@ def _train_one(
     Y_rest: FloatArray,
     keep_rest: ByteArray,
     best: FloatArray,
+    state: FloatArray,
 ) -> None:
     """Model k's iterations (its row of ``params``, updated in place), ``done[k]`` counting them.
+
+    ``state``: the update rule's (see :func:`_update`), zeros at the start.
 
     With mini-batches (``batch_sizes[k] < m``) each iteration first gathers its batch
     into ``X_batch``/``Y_batch``/``keep_batch`` (``*_rest`` for an epoch's last, smaller
@@ -1572,6 +1633,8 @@ def _train_one(
     l2, l1, learning_rate = settings.l2[k], settings.l1[k], settings.learning_rate[k]
     keep_prob, keep_scale, mode = settings.keep_prob[k], settings.keep_scale[k], settings.modes[k]
     rng_state = settings.rng_states[k]
+    rule = settings.update_rules[k]
+    beta1, beta2, epsilon = settings.beta1[k], settings.beta2[k], settings.epsilon[k]
     cost, train_accuracy, test_accuracy = (
         records.cost[k], records.train_accuracy[k], records.test_accuracy[k]
     )  # fmt: skip
@@ -1744,16 +1807,12 @@ def _train_one(
                 records.validation_cost[k, later] = np.nan
             done[k] = layout.iterations
             break
+        step = i + 1  # the update's number, from 1
+        mean = 1.0 / size if batching else inv_m  # the batch's mean; the penalties stay /m
         _update(
-            settings.update_rules[k],
-            model,
-            grad,
-            layout,
-            learning_rate,
-            1.0 / size if batching else inv_m,  # the batch's mean; the penalties stay /m
-            decay,
-            sparsity,
-        )
+            rule, model, grad, layout, learning_rate, mean, decay, sparsity, state,
+            beta1, beta2, epsilon, step,
+        )  # fmt: skip
         done[k] = i + 1
     if patience > 0:
         if stop or not (
@@ -1831,26 +1890,10 @@ def train_model(
         if layout.plan[l, 1] == GRADIENT_BLAS:
             largest_blas_layer = max(largest_blas_layer, layers[l] * layers[l + 1])
     scratch = np.empty(largest_blas_layer)
+    # The update rule's state: momentum's and Adam's v and s (gradient descent has none).
+    plain = settings.update_rules[k] == UPDATE_GRADIENT_DESCENT
+    state = np.zeros((2, 0 if plain else params.shape[1]))
     _train_one(
-        k,
-        cancel,
-        done,
-        params,
-        layout,
-        data,
-        settings,
-        records,
-        acts,
-        dz,
-        grad,
-        keep,
-        scratch,
-        perm,
-        X_batch,
-        Y_batch,
-        keep_batch,
-        X_rest,
-        Y_rest,
-        keep_rest,
-        best,
-    )
+        k, cancel, done, params, layout, data, settings, records, acts, dz, grad, keep, scratch,
+        perm, X_batch, Y_batch, keep_batch, X_rest, Y_rest, keep_rest, best, state,
+    )  # fmt: skip

@@ -28,14 +28,20 @@ def compile_kernel() -> None:
 
     Every run passes the kernel the same argument types (dropout mode, test
     set and BLAS layers are values, not types), so one call with a tiny
-    problem compiles all of it; the three dropout modes are trained anyway, so
-    that a change making any of them a type would still be caught here.
+    problem compiles all of it; the three dropout modes and the update rules are
+    trained anyway, so that a change making any of them a type would still be caught here.
     """
     rng = np.random.default_rng(0)
     X = rng.standard_normal((_TINY_LAYERS[0], 8))
     Y = (X[:1] > 0).astype(np.float64)
     configs = [
         TrainConfig(layers=_TINY_LAYERS, iterations=2, record_every=1, init="lecun", **options)
-        for options in ({}, {"keep_prob": 0.5}, {"keep_prob": 0.5, "masks": "course"})
+        for options in (
+            {},
+            {"keep_prob": 0.5},
+            {"keep_prob": 0.5, "masks": "course"},
+            {"optimizer": "momentum"},
+            {"optimizer": "adam"},
+        )
     ]
     train(configs, X, Y, X, Y, n_threads=1)

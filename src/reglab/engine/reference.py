@@ -1,12 +1,12 @@
 """The training loop in plain NumPy: the test oracle for the compiled kernel, nothing else.
 
 :func:`train_reference` is :func:`reglab.engine.train` written with the
-readable functions of :mod:`reglab.engine.network`, :mod:`reglab.engine.losses`
-and :mod:`reglab.engine.dropout`, one model after another (each a batch of one).
-It is what the kernel must reproduce (tests/test_kernel.py compares them to
-rtol 1e-12). Mini-batch permutations are NumPy's own
-(``Generator.permutation``), so the tests check the kernel's draws against
-NumPy's. It is slow; no part of reglab trains with it.
+readable functions of :mod:`reglab.engine.network`, :mod:`reglab.engine.losses`,
+:mod:`reglab.engine.optimizers` and :mod:`reglab.engine.dropout`, one model after
+another (each a batch of one). It is what the kernel must reproduce
+(tests/test_kernel.py compares them to rtol 1e-12). Mini-batch permutations are
+NumPy's own (``Generator.permutation``), so the tests check the kernel's draws
+against NumPy's. It is slow; no part of reglab trains with it.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from reglab.config import TrainConfig
 from reglab.engine.dropout import DropoutMasks, course_uniforms, fresh_keep
 from reglab.engine.losses import cross_entropy_from_logits, l1_penalty, l2_penalty
 from reglab.engine.network import Parameters, accuracy, backward, forward
+from reglab.engine.optimizers import initial_state, update
 from reglab.engine.training import History, Problem, TrainedModels, conclude, prepare
 from reglab.types import BoolArray, FloatArray
 
@@ -143,6 +144,11 @@ class _ModelRun:
         l2, l1 = np.array([config.l2]), np.array([config.l1])
         hidden = problem.layers[1:-1]
         perm = np.arange(m)
+        state = initial_state(model)
+        constants = [
+            np.array([getattr(config, name)])
+            for name in ("learning_rate", "beta1", "beta2", "epsilon")
+        ]
         best: tuple[float, int, Parameters] | None = None
         unimproved = 0
         self.snapshots: list[Parameters] = []
@@ -184,10 +190,8 @@ class _ModelRun:
                 _restore(model, best[2] if best is not None else model)
                 return i, best[1] if best is not None else None
             grads = backward(model, cache, Y_batch, l2 * (size / m), l1=l1 * (size / m))
-            for W, dW in zip(model.weights, grads.weights, strict=True):
-                W -= config.learning_rate * dW
-            for b, db in zip(model.biases, grads.biases, strict=True):
-                b -= config.learning_rate * db
+            updated, state = update(model, grads, state, [config.optimizer], *constants)
+            _restore(model, updated)
         if best is None or self.X_validation is None or self.Y_validation is None:
             return None, None
         if self.cost(model, self.X_validation, self.Y_validation) < best[0]:

@@ -656,7 +656,10 @@ def train(
         # without dropout, as the kernel's backward passes multiply by it in every mode.
         keep_scale=np.where(modes == kernel.NO_DROPOUT, 1.0, 1.0 / keep_prob),
         modes=modes,
-        update_rules=np.full(n_models, kernel.UPDATE_RULES["gd"], dtype=np.int64),
+        update_rules=np.array([kernel.UPDATE_RULES[c.optimizer] for c in batch], dtype=np.int64),
+        beta1=np.array([c.beta1 for c in batch], dtype=np.float64),
+        beta2=np.array([c.beta2 for c in batch], dtype=np.float64),
+        epsilon=np.array([c.epsilon for c in batch], dtype=np.float64),
         rng_states=rng_states,
         batch_sizes=batch_sizes,
         batch_states=batch_states,

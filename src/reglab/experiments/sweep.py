@@ -44,7 +44,15 @@ from typing import Any
 
 import numpy as np
 
-from reglab.config import MAX_MODELS, InitScheme, MaskMode, TrainConfig, check
+from reglab.config import (
+    DEFAULTS_OMITTED,
+    MAX_MODELS,
+    InitScheme,
+    MaskMode,
+    Optimizer,
+    TrainConfig,
+    check,
+)
 from reglab.data.dataset import Dataset
 from reglab.errors import DataError, ParameterError
 from reglab.experiments.backends import (
@@ -76,7 +84,13 @@ JSON_SCHEMA_VERSION = 1
 TIE_TOLERANCE = 1e-12
 """Mean accuracies closer than this are equal (they differ only by summation rounding)."""
 
-_LIST_FIELDS = ("l2", "keep_prob", "learning_rate", "layers", "masks", "l1", "batch_size")
+_LIST_FIELDS = (
+    "l2", "keep_prob", "learning_rate", "layers", "masks", "l1",
+    "optimizer", "beta1", "beta2", "epsilon", "batch_size",
+)  # fmt: skip
+_OPTIMIZER_FIELDS = ("optimizer", "beta1", "beta2", "epsilon")
+"""The update rule's axes: in grids, cells and documents only away from their defaults
+(:data:`reglab.config.DEFAULTS_OMITTED`), so that earlier grids and stores read as before."""
 
 
 def _as_tuple(name: str, values: object) -> tuple[Any, ...]:
@@ -116,6 +130,9 @@ class SweepGrid:
             fresh dropout masks (and not at all where keep_prob is 1).
         iterations: gradient-descent iterations of every model.
         record_every: record cost and accuracy every this many iterations.
+        optimizer, beta1, beta2, epsilon: update rules (``"gd"``, ``"momentum"``,
+            ``"adam"``) and their constants, as in :class:`TrainConfig` (beta1, beta2
+            and epsilon do nothing for ``"gd"``).
         early_stopping, validation_fraction, patience: early stopping, shared by all cells
             (see :class:`TrainConfig`); each seed draws its own validation split.
 
@@ -133,6 +150,10 @@ class SweepGrid:
     iterations: int = 30_000
     record_every: int = 1_000
     l1: tuple[float, ...] = (0.0,)
+    optimizer: tuple[Optimizer, ...] = ("gd",)
+    beta1: tuple[float, ...] = (0.9,)
+    beta2: tuple[float, ...] = (0.999,)
+    epsilon: tuple[float, ...] = (1e-8,)
     batch_size: tuple[int | None, ...] = (None,)
     early_stopping: bool = False
     validation_fraction: float = 0.1
@@ -203,7 +224,7 @@ class SweepGrid:
 
     def cells(self) -> list[SweepCell]:
         """Every grid point, in grid order (layers, learning rate, masks, keep_prob, lambda,
-        alpha, batch size)."""
+        alpha, optimizer, beta1, beta2, epsilon, batch size)."""
         return [
             SweepCell(
                 layers=layers,
@@ -215,28 +236,38 @@ class SweepGrid:
                 iterations=self.iterations,
                 record_every=self.record_every,
                 l1=l1,
+                optimizer=optimizer,
+                beta1=beta1,
+                beta2=beta2,
+                epsilon=epsilon,
                 batch_size=batch_size,
                 early_stopping=self.early_stopping,
                 validation_fraction=self.validation_fraction,
                 patience=self.patience,
             )
-            for layers, learning_rate, masks, keep_prob, l2, l1, batch_size in itertools.product(
-                self.layers,
-                self.learning_rate,
-                self.masks,
-                self.keep_prob,
-                self.l2,
-                self.l1,
+            for (
+                layers, learning_rate, masks, keep_prob, l2, l1, optimizer, beta1, beta2, epsilon
+            ), batch_size in itertools.product(
+                itertools.product(
+                    self.layers, self.learning_rate, self.masks, self.keep_prob, self.l2,
+                    self.l1, self.optimizer, self.beta1, self.beta2, self.epsilon,
+                ),
                 self.batch_size,
             )
-        ]
+        ]  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict; ``SweepGrid.from_dict(g.to_dict()) == g``.
 
-        ``l1`` and ``batch_size`` appear only when they are not their defaults ``[0]`` and
-        ``[None]`` (no L1; full batch), so grids without them read as before them.
+        ``l1`` appears only when it is not the default ``[0]`` (absent means no L1), and
+        the optimizer's axes and ``batch_size`` (``[None]``: full batch) only away from
+        their defaults, so grids without them read as before them.
         """
+        optimizers = {
+            name: list(getattr(self, name))
+            for name in _OPTIMIZER_FIELDS
+            if getattr(self, name) != (DEFAULTS_OMITTED[name],)
+        }
         return {
             **({"l1": list(self.l1)} if self.l1 != (0.0,) else {}),
             **({"batch_size": list(self.batch_size)} if self.batch_size != (None,) else {}),
@@ -249,6 +280,7 @@ class SweepGrid:
             "init": self.init,
             "iterations": self.iterations,
             "record_every": self.record_every,
+            **optimizers,
             **_early_stopping_dict(self),
         }
 
@@ -284,6 +316,7 @@ class SweepGrid:
             l1 = [0, 0.1]
             batch_size = ["all", 32]
             keep_prob = [1, 0.86]
+            optimizer = ["gd", "adam"]
             seeds = 10
             iterations = 30000
         """
@@ -337,6 +370,10 @@ class SweepCell:
     iterations: int
     record_every: int
     l1: float = 0.0
+    optimizer: Optimizer = "gd"
+    beta1: float = 0.9
+    beta2: float = 0.999
+    epsilon: float = 1e-8
     batch_size: int | None = None
     early_stopping: bool = False
     validation_fraction: float = 0.1
@@ -354,10 +391,15 @@ class SweepCell:
     def to_dict(self) -> dict[str, Any]:
         """The cell's fields, JSON-ready (the store's key is built from this).
 
-        ``l1`` appears only when it is not 0 (absent means 0), ``batch_size`` only when it
-        is not None (the whole training set): a cell without them has the key it had
-        before them, so results stores written then still resume.
+        ``l1`` appears only when it is not 0 (absent means 0), the optimizer's fields,
+        ``batch_size`` and early stopping's only away from their defaults: a cell without
+        them has the key it had before them, so results stores written then still resume.
         """
+        optimizers = {
+            name: getattr(self, name)
+            for name in _OPTIMIZER_FIELDS
+            if getattr(self, name) != DEFAULTS_OMITTED[name]
+        }
         return {
             "layers": list(self.layers),
             "learning_rate": self.learning_rate,
@@ -368,6 +410,7 @@ class SweepCell:
             "init": self.init,
             "iterations": self.iterations,
             "record_every": self.record_every,
+            **optimizers,
             **({"batch_size": self.batch_size} if self.batch_size is not None else {}),
             **_early_stopping_dict(self),
         }
@@ -480,10 +523,15 @@ class CellResult:
         """A short description for people, e.g. ``l2=0.7, keep_prob=1, learning_rate=0.3``."""
         cell = self.cell
         l1 = f"l1={cell.l1:g}, " if cell.l1 != 0 else ""
+        optimizer = "".join(
+            f", {name}={value:g}" if isinstance(value, float) else f", {name}={value}"
+            for name, value in cell.to_dict().items()
+            if name in _OPTIMIZER_FIELDS
+        )
         return (
             f"l2={cell.l2:g}, {l1}keep_prob={cell.keep_prob:g}, "
             f"learning_rate={cell.learning_rate:g}, "
-            f"layers={'-'.join(str(n) for n in cell.layers)}, masks={cell.masks}"
+            f"layers={'-'.join(str(n) for n in cell.layers)}, masks={cell.masks}{optimizer}"
             + (f", batch_size={cell.batch_size}" if cell.batch_size is not None else "")
         )
 
