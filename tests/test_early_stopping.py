@@ -249,3 +249,29 @@ def test_sweep_final_costs_are_on_the_examples_trained_on() -> None:
     )
     np.testing.assert_allclose(result.cells[0].final_cost, direct.final_cost, rtol=1e-12)
     np.testing.assert_array_equal(result.cells[0].train_accuracy, direct.train_accuracy)
+
+
+def test_the_report_says_where_an_early_stopping_model_stopped() -> None:
+    from reglab.data import load_dataset
+    from reglab.experiments.exercise import compare
+    from reglab.report.reading import caveats
+
+    dataset = load_dataset(dataset="moons")
+    settings = {"iterations": 3000, "record_every": 100, "learning_rate": 1.0}
+    comparison = compare(
+        dataset,
+        {
+            "stops": TrainConfig(early_stopping=True, patience=2, **settings),
+            "plain": TrainConfig(**settings),
+        },
+    )
+    stop, best = comparison.result.stopped_at[0], comparison.result.best_iteration[0]
+    assert stop is not None and best is not None
+    notes = [note for note in caveats(comparison) if "early stopping" in note]
+    assert notes == [
+        '"stops" used early stopping: it held out 20 of the 200 training examples as a '
+        f"validation set, stopped at iteration {stop:,} (2 records without a lower validation "
+        f"cost), and returned the parameters with the lowest validation cost, those of "
+        f"iteration {best:,} (the cost figure marks both). Its training accuracy and cost are "
+        "on the 180 examples it trained on."
+    ]
