@@ -319,6 +319,12 @@ def numpy_matmul_seconds(layers: Sequence[int], m: int, iterations: int) -> floa
     return best_of(3, run) / iterations
 
 
+def multiply_adds(layers: Sequence[int], m: int) -> int:
+    """Multiply-adds of one iteration's matrix products (forward, both gradients)."""
+    products = [n_out * n_in for n_in, n_out in pairwise(layers)]
+    return m * (2 * sum(products) + sum(products[1:]))
+
+
 def kernel_seconds_per_iteration(
     layers: tuple[int, ...], m: int, iterations: int, batch_size: int | None = None
 ) -> float:
@@ -328,11 +334,17 @@ def kernel_seconds_per_iteration(
     Measured as the difference between ``2 * iterations`` and ``iterations``
     runs, so that setup, the accuracy passes at iteration 0 and the final
     accuracy (one forward pass each) are not counted: the NumPy matmuls it is
-    compared with do none of them.
+    compared with do none of them. Layers ending in C >= 3 train a softmax head
+    on C angular sectors of the plane (labels 0..C-1).
     """
     rng = np.random.default_rng(1)
     X = rng.normal(size=(layers[0], m))
-    Y = (X[:1] > 0).astype(float)
+    if layers[-1] == 1:
+        Y = (X[:1] > 0).astype(float)
+    else:
+        angle = np.arctan2(X[-1], X[0]) + np.pi
+        Y = np.minimum(angle / (2 * np.pi) * layers[-1], layers[-1] - 1).astype(int)
+        Y = Y.reshape(1, -1).astype(float)
 
     def run(n: int) -> float:
         config = TrainConfig(
@@ -699,6 +711,27 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     # 3b. The playground: a changed knob redraws the page (needs the play extra).
     rows.extend(playground_redraw(data_args, 3 if quick else 7))
+
+    # 3c. The softmax head against the binary one, per multiply-add (goal: within 1.3x).
+    softmax_its = 2_000 if quick else 10_000
+    for binary_layers, softmax_layers in (
+        ((2, 20, 3, 1), (2, 20, 3, 3)),
+        ((2, 20, 3, 1), (2, 20, 20, 4)),
+        ((2, 20, 20, 1), (2, 20, 20, 4)),
+    ):
+        plain = kernel_seconds_per_iteration(binary_layers, 211, softmax_its)
+        plain /= multiply_adds(binary_layers, 211)
+        head = kernel_seconds_per_iteration(softmax_layers, 211, softmax_its)
+        head /= multiply_adds(softmax_layers, 211)
+        shapes = "-".join(map(str, softmax_layers)) + " vs " + "-".join(map(str, binary_layers))
+        rows.append(
+            Row(
+                f"softmax per multiply-add: {shapes}, m = 211",
+                head * multiply_adds(softmax_layers, 211),
+                f"per iteration; {head * 1e12:.1f} against {plain * 1e12:.1f} ps per "
+                f"multiply-add: {head / plain:.2f}x the binary",
+            )
+        )
 
     # 4. Throughput: K exercise-size models per call.
     for n_models, full_its, quick_its, keep_prob in (

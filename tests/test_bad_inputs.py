@@ -144,7 +144,7 @@ CASES: list[tuple[list[str], str, str, str]] = [
     (["train", *QUICK, "--layers", "2,100000,100000,1"], "memory", MEMORY, "G'"),
     (["train", *QUICK, "--layers", "2,3000,3000,1", "--max-memory", "1M"], "memory", "1.0M", ""),
     (["train", "--layers", ",".join(["2"] * MAX_LAYERS + ["1"])], "layers", LAYERS, "(2, 2"),
-    (["train", "--layers", "2,20,3"], "layers", "a sequence ending in 1", "(2, 20, 3)"),
+    (["train", "--layers", "2,20,3,2"], "layers", "a sequence ending in 1", "(2, 20, 3, 2)"),
     (["train", "--layers", "0,3,1"], "layers", LAYERS, "(0, 3, 1)"),
     (["train", "--layers", "2,a,1"], "layers", LAYERS, "'2,a,1'"),
     (["train", "--dataset", "moons", "--layers", "3,4,1"], "layers", "starting with 2", "(3, 4"),

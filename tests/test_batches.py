@@ -210,3 +210,24 @@ def test_mini_batches_and_early_stopping_with_momentum_and_adam_match_the_refere
     _assert_same(result, reference)
     assert result.stopped_at == reference.stopped_at
     assert result.best_iteration == reference.best_iteration
+
+
+def test_mini_batches_and_early_stopping_with_a_softmax_head_match_the_reference() -> None:
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(2, 203))
+    Y = (np.digitize(X[0] + 0.3 * X[1], [-0.5, 0.5])).reshape(1, -1).astype(float)
+    settings = {"layers": (2, 6, 3), **SHORT}
+    configs = [
+        TrainConfig(batch_size=25, **settings),
+        TrainConfig(batch_size=40, keep_prob=0.8, seed=3, l2=0.2, **settings),
+        TrainConfig(early_stopping=True, patience=1, learning_rate=2.0, **settings),
+        TrainConfig(
+            early_stopping=True, patience=2, batch_size=30, masks="course", keep_prob=0.7,
+            optimizer="adam", learning_rate=0.05, **settings,
+        ),
+    ]  # fmt: skip
+    result = train(configs, X, Y, X[:, :50], Y[:, :50])
+    reference = train_reference(configs, X, Y, X[:, :50], Y[:, :50])
+    _assert_same(result, reference)
+    assert result.stopped_at == reference.stopped_at
+    assert result.best_iteration == reference.best_iteration

@@ -96,6 +96,7 @@ def test_compare_json_describes_the_file_and_the_settings(
         "source": str(football_path),
         "sha256": "1218828095bf91d215622d00b2a5b8784c359e29d9d9c5734949b8e60c5bc231",
         "n_features": 2,
+        "n_classes": 2,
         "n_train": 211,
         "n_test": 200,
     }
@@ -178,6 +179,7 @@ def test_train_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str])
         "source",
         "sha256",
         "n_features",
+        "n_classes",
         "n_train",
         "n_test",
     }

@@ -19,6 +19,7 @@ import pytest
 import scipy.io
 
 from reglab.cli import main
+from reglab.constraints import OUTPUT_RULE
 
 SHORT_RUN = ["--iterations", "200", "--record-every", "100"]
 
@@ -60,10 +61,10 @@ OPTION_ERRORS = [
     ("--layers", "2", "layers", LAYER_SIZES, "(2,)"),
     (
         "--layers",
-        "2,20,3",
+        "2,20,3,2",
         "layers",
-        "a sequence ending in 1 (one sigmoid output unit)",
-        "(2, 20, 3)",
+        OUTPUT_RULE,
+        "(2, 20, 3, 2)",
     ),
     ("--record-every", "0", "record_every", "an integer in [1, 1,000,000,000] (reglab's cap)", "0"),
     ("--masks", "other", "masks", "one of fresh, course", "'other'"),
@@ -194,8 +195,11 @@ def nan_in_csv(tmp: Path) -> tuple[Path, str]:
 
 def labels_in_csv(tmp: Path) -> tuple[Path, str]:
     path = tmp / "labels.csv"
-    path.write_text("0.1,0.2,0\n0.3,0.4,1\n0.5,0.6,2\n")
-    return path, f"{path}, line 3, column 3: labels must be 0 or 1. Received: '2'"
+    path.write_text("0.1,0.2,0\n0.3,0.4,1\n0.5,0.6,2.5\n")
+    return path, (
+        f"{path}, line 3, column 3: labels must be class indices 0..C-1 (0 or 1 for two "
+        "classes). Received: '2.5'"
+    )
 
 
 def unknown_suffix(tmp: Path) -> tuple[Path, str]:

@@ -60,7 +60,7 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
             "layers must be at least two positive integer sizes, e.g. (2, 20, 3, 1), each at most "
             "100,000, at most 64 of them (reglab's caps). Received: layers='2,x,1'",
         ),
-        (["--layers", "2,20,3"], "layers must be a sequence ending in 1"),
+        (["--layers", "2,20,3,2"], "layers must be a sequence ending in 1"),
         (
             ["--l2", ",".join(str(v) for v in range(1001)), "--seeds", "5"],
             "sweep size must be at most 5,000 models (cells x seeds; this grid has 1,001 cells x "

@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reglab.config import DEFAULTS_OMITTED, INIT_SCHEMES, MASK_MODES, OPTIMIZERS, TrainConfig
+from reglab.constraints import OUTPUT_RULE
 from reglab.errors import ParameterError, ReglabError
 
 LAYERS_EXPECTED = (
@@ -28,7 +29,7 @@ INVALID = [
     ("layers", (2, -3, 1), LAYERS_EXPECTED),
     ("layers", (2, 2.0, 1), LAYERS_EXPECTED),
     ("layers", (2, True, 1), LAYERS_EXPECTED),
-    ("layers", (2, 20, 3, 2), "a sequence ending in 1 (one sigmoid output unit)"),
+    ("layers", (2, 20, 3, 2), OUTPUT_RULE),
     ("learning_rate", 0, "a finite number > 0"),
     ("learning_rate", -0.3, "a finite number > 0"),
     ("learning_rate", math.inf, "a finite number > 0"),

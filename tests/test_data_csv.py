@@ -163,10 +163,20 @@ def _bad(tmp_path: Path, content: str, name: str = "bad.csv") -> Path:
             "{path}, line 3, column 2 ('x2'): values must be finite. Received: '-inf'",
         ),
         (
-            "x1,x2,label\n0,0,0\n1,1,1\n2,2,2\n",
-            "{path}, line 4, column 3 ('label'): labels must be 0 or 1. Received: '2'",
+            "x1,x2,label\n0,0,0\n1,1,1\n2,2,-1\n",
+            "{path}, line 4, column 3 ('label'): labels must be class indices 0..C-1 (0 or 1 for "
+            "two classes). Received: '-1'",
         ),
-        ("0,0,1\n1,1,0.5\n", "{path}, line 2, column 3: labels must be 0 or 1. Received: '0.5'"),
+        (
+            "0,0,1\n1,1,0.5\n",
+            "{path}, line 2, column 3: labels must be class indices 0..C-1 (0 or 1 for two "
+            "classes). Received: '0.5'",
+        ),
+        (
+            "0,0,0\n1,1,2\n2,2,2\n",
+            "{path}: the file must contain every label 0..2 (labels are class indices 0..C-1). "
+            "Received: no rows of label 1",
+        ),
         (
             "0,0,1\n1,1,1\n2,2,1\n",
             "{path}: the file must contain both labels 0 and 1. Received: only label 1 (3 rows)",
@@ -209,8 +219,9 @@ def _bad(tmp_path: Path, content: str, name: str = "bad.csv") -> Path:
         "one feature besides split",
         "nan",
         "infinite",
-        "label 2",
+        "label -1",
         "label 0.5",
+        "label 1 missing",
         "one class in the file",
         "one class in a split",
         "empty split",

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reglab.config import TrainConfig
+from reglab.constraints import OUTPUT_RULE
 from reglab.data.generators import GENERATORS
 from reglab.experiments.exercise import EXERCISE_MODELS
 from reglab.play.caps import (
@@ -71,8 +72,7 @@ BAD_VALUES = [
     (
         "layers",
         "2,20,3,2",
-        "layers must be a sequence ending in 1 (one sigmoid output unit). "
-        "Received: layers=2,20,3,2; using 2,20,3,1",
+        f"layers must be {OUTPUT_RULE}. Received: layers=2,20,3,2; using 2,20,3,1",
     ),
     (
         "layers",

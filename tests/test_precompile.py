@@ -37,6 +37,8 @@ _RUNS = textwrap.dedent(
         reglab.train([adam, TrainConfig(optimizer="momentum", iterations=50)], X, Y)
         wide = TrainConfig(layers=(2, 64, 64, 1), l2=0.1, iterations=20, init="he")
         reglab.train([wide], X, Y, X_test, Y_test)
+        classes = (X[:1] > 0) + Y  # labels 0..2
+        reglab.train([TrainConfig(layers=(2, 20, 3), l2=0.1, iterations=50)], X, classes)
         reglab.train(
             [TrainConfig(keep_prob=0.9, seed=s, iterations=100, init="lecun") for s in range(4)],
             X, Y, X_test, Y_test, n_threads=2,

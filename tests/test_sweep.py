@@ -161,7 +161,7 @@ def test_diverged_seeds_are_recorded_and_never_recommended(moons: Dataset) -> No
         ),
         ({"l2": (0.1, 0.1)}, "l2 must be a list of distinct values. Received: l2=[0.1, 0.1]"),
         ({"masks": ("fresh", "stale")}, "masks must be one of fresh, course. Received: masks="),
-        ({"layers": ((2, 3),)}, "layers must be a sequence ending in 1"),
+        ({"layers": ((2, 2),)}, "layers must be a sequence ending in 1"),
         (
             {"seeds": 0},
             "seeds must be a number of seeds >= 1 or a non-empty list of distinct integers in "

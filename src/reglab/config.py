@@ -52,6 +52,8 @@ DEFAULT_CHUNK_SIZE = 64
 """Models per engine call in seed studies and sweeps."""
 MAX_CHUNK_SIZE = 100_000
 """The most models in one engine call."""
+MAX_CLASSES = 50
+"""The most classes a built-in generator draws (``classes``)."""
 
 PARAMETERS: dict[str, Constraint] = {
     # TrainConfig's fields
@@ -85,6 +87,7 @@ PARAMETERS: dict[str, Constraint] = {
     ),
     "max_memory": ByteSize(1 << 20),
     "test_fraction": Real(0.0, 1.0, low_open=True, high_open=True),
+    "classes": Integer(2, MAX_CLASSES, cap="reglab's cap"),
     # Time limits: a download's, a graded function's
     "timeout": Real(0.0, 86_400.0, low_open=True, text="a number of seconds in (0, 86400]"),
 }

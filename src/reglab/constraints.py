@@ -237,9 +237,17 @@ class Pattern(Constraint):
         return isinstance(value, str) and re.fullmatch(self.pattern, value) is not None
 
 
+OUTPUT_RULE = (
+    "a sequence ending in 1 for two classes (one sigmoid unit) or in C >= 3 for C classes "
+    "(softmax), not 2"
+)
+"""The rule on the output width, in :class:`LayerSizes`' error."""
+
+
 @dataclass(frozen=True)
 class LayerSizes(Constraint):
-    """Layer sizes from input to output: at least two, each in ``[1, max_width]``, ending in 1.
+    """Layer sizes from input to output: at least two, each in ``[1, max_width]``, the last
+    1 (one sigmoid unit: two classes) or C >= 3 (C softmax units: C classes), never 2.
 
     ``cap`` says whose caps ``max_width`` and ``max_layers`` are.
     """
@@ -264,8 +272,8 @@ class LayerSizes(Constraint):
 
     def check(self, name: str, value: object) -> Any:
         sizes = super().check(name, value)
-        if sizes[-1] != 1:
-            raise ParameterError(name, "a sequence ending in 1 (one sigmoid output unit)", value)
+        if sizes[-1] == 2:
+            raise ParameterError(name, OUTPUT_RULE, value)
         return sizes
 
     def normalize(self, value: Any) -> tuple[int, ...]:

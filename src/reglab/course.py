@@ -473,7 +473,7 @@ def predict(X: FloatArray, y: FloatArray, parameters: ParameterDict) -> FloatArr
 
 def predict_dec(parameters: ParameterDict, X: FloatArray) -> BoolArray:
     """True where A3 > 0.5, shape ``(1, m)`` (used for the decision-boundary plot)."""
-    decisions: BoolArray = engine.predict(_to_engine(parameters), _as_inputs(X))[0]
+    decisions: BoolArray = engine.predict(_to_engine(parameters), _as_inputs(X))[0] == 1
     return decisions
 
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeAlias
 from reglab.config import (
     INIT_SCHEMES,
     MASK_MODES,
+    MAX_CLASSES,
     MAX_ITERATIONS,
     MAX_LAYER_WIDTH,
     MAX_LAYERS,
@@ -192,6 +193,33 @@ def check_input_layer(layers: tuple[int, ...], dataset: Dataset) -> None:
         )
 
 
+def output_width(dataset: Dataset) -> int:
+    """The output layer the data's classes need: 1 (one sigmoid unit) for two, C for C >= 3."""
+    return 1 if dataset.n_classes == 2 else dataset.n_classes
+
+
+def with_output_width(layers: tuple[int, ...], dataset: Dataset) -> tuple[int, ...]:
+    """``layers`` with the output layer ``dataset``'s classes need (the exercise's models on
+    C-class data end in C)."""
+    return (*layers[:-1], output_width(dataset))
+
+
+def check_output_layer(layers: tuple[int, ...], dataset: Dataset) -> None:
+    """Raise :class:`ParameterError` unless ``layers`` ends in the width the data's classes need."""
+    width = output_width(dataset)
+    if layers[-1] != width:
+        classes = (
+            "2 classes (one sigmoid unit)"
+            if width == 1
+            else f"{dataset.n_classes} classes (softmax)"
+        )
+        raise ParameterError(
+            "layers",
+            f"a sequence ending in {width} for the {classes} of dataset {dataset.name!r}",
+            layers,
+        )
+
+
 def choice_option(parameter: str, choices: Sequence[str]) -> Callable[[str], str]:
     """An argparse ``type`` for an option taking one of ``choices``, reported in the template."""
     rule = Options(tuple(choices))
@@ -240,6 +268,14 @@ def add_data_arguments(parser: argparse.ArgumentParser) -> None:
         "CSV file without a split column (default: the generator's own, 0.3 for a CSV). "
         "Not for a CSV with a split column or a .mat file: their split is fixed",
     )
+    group.add_argument(
+        "--classes",
+        metavar="C",
+        type=option("classes"),
+        default=None,
+        help=f"classes of --dataset gauss or spiral, in [2, {MAX_CLASSES}] (default 2); "
+        "the output layer follows: 1 unit for two, C softmax units for C",
+    )
     group.add_argument("--offline", action="store_true", help="never download")
 
 
@@ -249,9 +285,12 @@ def load_data(args: argparse.Namespace) -> Dataset:
     name: str | None = args.dataset
     offline: bool = args.offline
     test_fraction: float | None = args.test_fraction
+    classes: int | None = args.classes
     from reglab.data.sources import load_dataset
 
-    return load_dataset(data=data, dataset=name, offline=offline, test_fraction=test_fraction)
+    return load_dataset(
+        data=data, dataset=name, offline=offline, test_fraction=test_fraction, classes=classes
+    )
 
 
 def add_model_arguments(
@@ -315,8 +354,9 @@ def add_model_arguments(
         default=None,
         metavar="SIZES",
         help="layer sizes, comma-separated, e.g. 2,20,3,1: the first must be the data's "
-        f"number of features, the last 1, each at most {MAX_LAYER_WIDTH:,} (default: N,20,3,1 "
-        "for data with N features)",
+        "number of features, the last 1 for two classes (a sigmoid unit) or C for C classes "
+        f"(softmax), each at most {MAX_LAYER_WIDTH:,} (default: N,20,3,1 for data with N "
+        "features and two classes, N,20,3,C for C classes)",
     )
     model.add_argument(
         "--init",
@@ -520,9 +560,11 @@ def format_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[s
 
 
 def dataset_lines(dataset: Dataset) -> list[str]:
-    """Which data was used, for people: name, size, source and the file's sha256."""
+    """Which data was used, for people: name, size (and classes, beyond two), source and the
+    file's sha256."""
+    classes = f"{dataset.n_classes} classes, " if dataset.n_classes > 2 else ""
     lines = [
-        f"dataset: {dataset.name} ({dataset.n_features} features, "
+        f"dataset: {dataset.name} ({dataset.n_features} features, {classes}"
         f"{dataset.X_train.shape[1]} train / {dataset.X_test.shape[1]} test examples)",
         f"source:  {dataset.source}",
     ]

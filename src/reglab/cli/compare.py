@@ -50,6 +50,7 @@ from reglab.cli.common import (
     seeds_text,
     status,
     wants_progress,
+    with_output_width,
     write_outputs,
 )
 from reglab.config import DEFAULT_CHUNK_SIZE, MASK_MODES, MaskMode, TrainConfig
@@ -112,6 +113,15 @@ def check_exercise_input(dataset: Dataset) -> None:
             f"Received: dataset {dataset.name!r} with {dataset.n_features} features "
             f"(use `reglab train --layers {dataset.n_features},20,3,1`)"
         )
+
+
+def fit_models(models: dict[str, TrainConfig], dataset: Dataset) -> dict[str, TrainConfig]:
+    """``models`` with the output layer ``dataset``'s classes need: unchanged for two classes,
+    ending in C softmax units for C."""
+    return {
+        name: replace(config, layers=with_output_width(config.layers, dataset))
+        for name, config in models.items()
+    }
 
 
 def table_lines(comparison: Comparison) -> list[str]:
@@ -192,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
     description = f"compare ({len(EXERCISE_MODELS)} models)"
     announce_compilation()
     with progress_bar(enabled, description, iterations) as progress:
-        comparison = compare(dataset, progress=progress)
+        comparison = compare(dataset, fit_models(EXERCISE_MODELS, dataset), progress=progress)
     if not args.json:
         if args.seeds is None:
             ending = ["", textwrap.fill(NOTE, TEXT_WIDTH), f"    {SEEDS_COMMAND}"]
@@ -204,7 +214,8 @@ def run(args: argparse.Namespace) -> int:
     study = None
     if args.seeds is not None:
         seeds = tuple(range(args.seeds))
-        study = run_seed_study(dataset, seed_study_models(masks), seeds, show_progress=enabled)
+        models = fit_models(seed_study_models(masks), dataset)
+        study = run_seed_study(dataset, models, seeds, show_progress=enabled)
         if not args.json:
             intro = seed_study_intro(study, masks)
             print("\n".join(["", *seed_study_lines(intro, study)]))

@@ -4,7 +4,8 @@ Without --data or --dataset, commands use the exercise's file: ./datasets/data.m
 else the cache (REGLAB_CACHE_DIR), else a download checked against its sha256,
 else (offline or download failed) the built-in goalkeeper data. The exercise's
 file has a fixed train/test split; a generator's (and a CSV file's without a
-split column) is set with --test-fraction.
+split column) is set with --test-fraction. The generators gauss and spiral also
+draw C >= 3 classes with --classes C (default 2).
 """
 
 from __future__ import annotations

@@ -25,10 +25,12 @@ from reglab.cli.common import (
     add_json_argument,
     add_model_arguments,
     check_input_layer,
+    check_output_layer,
     dataset_lines,
     format_table,
     load_data,
     model_config,
+    output_width,
     print_json,
     status,
 )
@@ -59,9 +61,12 @@ def run(args: argparse.Namespace) -> int:
 
     dataset = load_data(args)
     layers: tuple[int, ...] = (
-        args.layers if args.layers is not None else (dataset.n_features, *HIDDEN_LAYERS, 1)
+        args.layers
+        if args.layers is not None
+        else (dataset.n_features, *HIDDEN_LAYERS, output_width(dataset))
     )
     check_input_layer(layers, dataset)
+    check_output_layer(layers, dataset)
     config = model_config(args, layers)
     if args.json:
         status(f"dataset {dataset.name}: {dataset.source}")

@@ -16,6 +16,7 @@ example: reglab sweep --l2 0,0.01,0.1,0.3,0.7,1,3 --keep-prob 1,0.95,0.86,0.7 --
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from collections.abc import Iterator
@@ -30,6 +31,7 @@ from reglab.cli.common import (
     add_data_arguments,
     announce_compilation,
     check_figure_directory,
+    check_output_layer,
     check_regular_destination,
     check_run_memory,
     dataset_lines,
@@ -40,6 +42,7 @@ from reglab.cli.common import (
     path_option,
     status,
     wants_progress,
+    with_output_width,
 )
 from reglab.config import (
     BACKENDS,
@@ -260,6 +263,28 @@ def register(subparsers: Subparsers) -> None:
     add_caps_arguments(parser, yes=False)
 
 
+def store_name(dataset: Dataset) -> str:
+    """The dataset's name in the default store's: ``spiral``, or ``spiral-3-classes`` for a
+    generator's three classes (a store holds one dataset's results)."""
+    if dataset.n_classes == 2:
+        return dataset.name
+    return f"{dataset.name}-{dataset.n_classes}-classes"
+
+
+def fit_output_layers(grid: SweepGrid, dataset: Dataset) -> SweepGrid:
+    """``grid`` with its default architecture ending in the width the data's classes need
+    (2,20,3,C for C classes); architectures given must end in it already."""
+    from reglab.experiments.sweep import SweepGrid
+
+    if grid.layers == SweepGrid().layers:
+        grid = dataclasses.replace(
+            grid, layers=tuple(with_output_width(layers, dataset) for layers in grid.layers)
+        )
+    for layers in grid.layers:
+        check_output_layer(layers, dataset)
+    return grid
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
@@ -413,7 +438,8 @@ def run(args: argparse.Namespace) -> int:
     if args.store is not None:
         check_regular_destination("store", args.store)
     dataset = load_data(args)
-    store: Path = args.store if args.store is not None else default_store(dataset.name)
+    grid = fit_output_layers(grid, dataset)
+    store: Path = args.store if args.store is not None else default_store(store_name(dataset))
     check_regular_destination("store", store)
     check_grid_memory(grid, args.chunk_size, dataset)
     status(f"dataset {dataset.name}: {dataset.source}")

@@ -37,6 +37,7 @@ from reglab.cli.common import (
     announce_compilation,
     check_input_layer,
     check_models_cap,
+    check_output_layer,
     check_output_options,
     check_run_memory,
     dataset_lines,
@@ -44,6 +45,7 @@ from reglab.cli.common import (
     load_data,
     model_config,
     option,
+    output_width,
     print_json,
     progress_bar,
     run_seed_study,
@@ -248,9 +250,12 @@ def run(args: argparse.Namespace) -> int:
         check_models_cap(args.seeds, 1, args.seed, args.yes)
     dataset = load_data(args)
     layers: tuple[int, ...] = (
-        args.layers if args.layers is not None else (dataset.n_features, *HIDDEN_LAYERS, 1)
+        args.layers
+        if args.layers is not None
+        else (dataset.n_features, *HIDDEN_LAYERS, output_width(dataset))
     )
     check_input_layer(layers, dataset)
+    check_output_layer(layers, dataset)
     record_every: int = (
         args.record_every
         if args.record_every is not None

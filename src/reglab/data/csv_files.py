@@ -1,7 +1,8 @@
 """The user's own points from a CSV file.
 
-Layout: comma-separated, at least two numeric feature columns, then the 0/1
-label in the last column. The first row is a header when none of its cells is
+Layout: comma-separated, at least two numeric feature columns, then the
+label in the last column: 0/1 for two classes, the class indices 0..C-1 for C
+(every one of them in the file). The first row is a header when none of its cells is
 a number (a header is all text); a first row mixing numbers and text is data
 with a bad cell. With a header, an optional column named ``split`` (anywhere)
 marks each row ``train`` or ``test`` and decides the split; otherwise the rows
@@ -147,7 +148,7 @@ def parse_csv(
                 test_fraction,
             )
         for role, mask in (("train", ~is_test), ("test", is_test)):
-            _check_both_classes(file, y[mask], f"the {role!r} split")
+            _check_both_classes(file, y[mask], f"the {role!r} split", int(y.max()) + 1)
         train, test = np.flatnonzero(~is_test), np.flatnonzero(is_test)
     else:
         try:
@@ -219,8 +220,11 @@ def _cell_value(
         raise DataError(f"{where}: expected a number. Received: {cell!r}") from None
     if not math.isfinite(value):
         raise DataError(f"{where}: values must be finite. Received: {cell!r}")
-    if is_label and value not in (0.0, 1.0):
-        raise DataError(f"{where}: labels must be 0 or 1. Received: {cell!r}")
+    if is_label and not (value >= 0 and value == math.floor(value)):
+        raise DataError(
+            f"{where}: labels must be class indices 0..C-1 (0 or 1 for two classes). "
+            f"Received: {cell!r}"
+        )
     return value
 
 
@@ -235,5 +239,5 @@ def _split_value(file: Path, line: int, j: int, cell: str) -> bool:
     return value == "test"
 
 
-def _check_both_classes(file: Path, y: FloatArray, what: str) -> None:
-    check_both_classes(file, y, what)
+def _check_both_classes(file: Path, y: FloatArray, what: str, n_classes: int = 0) -> None:
+    check_both_classes(file, y, what, n_classes)

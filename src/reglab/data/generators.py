@@ -1,4 +1,4 @@
-"""Built-in datasets: two features, labels 0/1, a stratified train/test split.
+"""Built-in datasets: two features, labels 0/1 (or 0..C-1), a stratified train/test split.
 
 Every generator has the same keyword-only signature
 ``name(*, n_samples, noise, test_fraction, seed) -> Dataset`` and the same recipe:
@@ -7,6 +7,10 @@ label 1) drawn on a clean shape, Gaussian jitter of standard deviation
 ``noise`` added to both coordinates, then a stratified split (both classes in
 both splits). Randomness comes from one ``numpy.random.Generator`` built from
 ``seed``; NumPy's global generator is never touched.
+
+``gauss`` and ``spiral`` (:data:`MULTICLASS_GENERATORS`) also take ``classes``
+(default 2, today's data exactly): C >= 3 blobs or arms, ``n_samples // C``
+points of each label, the last label the rest.
 """
 
 from __future__ import annotations
@@ -29,6 +33,11 @@ IntArray: TypeAlias = NDArray[np.intp]
 
 ShapeSampler: TypeAlias = Callable[[np.random.Generator, int, int], tuple[FloatArray, FloatArray]]
 """``(rng, n_label_0, n_label_1) -> (points (m, 2), labels (m,))`` before the jitter."""
+
+ClassesSampler: TypeAlias = Callable[
+    [np.random.Generator, list[int]], tuple[FloatArray, FloatArray]
+]
+"""``(rng, points per label) -> (points (m, 2), labels (m,))``: a shape of C >= 3 classes."""
 
 
 class DatasetGenerator(Protocol):
@@ -53,8 +62,11 @@ def stratified_split(
     two classes in proportion to their counts (each side keeps at least one of
     each class).
 
+    With C >= 3 classes (labels 0..C-1) each class gives ``round(n_test * its
+    share)`` to the test side, at least one and all but one of its examples.
+
     Args:
-        labels: ``(m,)`` 0/1 labels.
+        labels: ``(m,)`` 0/1 labels, or class indices 0..C-1.
         test_fraction: in (0, 1).
         rng: draws the shuffles.
 
@@ -64,6 +76,9 @@ def stratified_split(
     """
     m = labels.shape[0]
     n_test = round(m * test_fraction)
+    n_classes = max(2, int(labels.max()) + 1) if m else 2
+    if n_classes > 2:
+        return _stratified_split_classes(labels, n_classes, n_test, rng)
     by_class = [np.flatnonzero(labels == label) for label in (0.0, 1.0)]
     counts = [len(indices) for indices in by_class]
     if min(counts) < 2 or n_test < 2 or m - n_test < 2:
@@ -84,6 +99,39 @@ def stratified_split(
     train = rng.permutation(np.concatenate(train_parts))
     test = rng.permutation(np.concatenate(test_parts))
     return train, test
+
+
+def _stratified_split_classes(
+    labels: FloatArray, n_classes: int, n_test: int, rng: np.random.Generator
+) -> tuple[IntArray, IntArray]:
+    """:func:`stratified_split` for C >= 3 classes, in the binary case's order of draws."""
+    m = labels.shape[0]
+    by_class = [np.flatnonzero(labels == label) for label in range(n_classes)]
+    counts = [len(indices) for indices in by_class]
+    if min(counts) < 2 or n_test < n_classes or m - n_test < n_classes:
+        raise DataError(
+            "cannot split into train and test with every class on each side: need at least "
+            f"2 examples of each class and at least {n_classes} examples per side. "
+            f"Received: {', '.join(map(str, counts))} of labels 0..{n_classes - 1}, "
+            f"test_fraction={n_test / m:g} ({m - n_test} train, {n_test} test)"
+        )
+    train_parts, test_parts = [], []
+    for indices in by_class:
+        n_class_test = min(max(round(n_test * len(indices) / m), 1), len(indices) - 1)
+        shuffled = rng.permutation(indices)
+        test_parts.append(shuffled[:n_class_test])
+        train_parts.append(shuffled[n_class_test:])
+    train = rng.permutation(np.concatenate(train_parts))
+    test = rng.permutation(np.concatenate(test_parts))
+    return train, test
+
+
+def _check_classes(classes: int, n_samples: int) -> None:
+    check("classes", classes)
+    if classes > 2 and n_samples < 4 * classes:
+        raise ParameterError(
+            "n_samples", f"at least 4 per class with classes={classes}: >= {4 * classes}", n_samples
+        )
 
 
 def _check_parameters(n_samples: int, noise: float, test_fraction: float, seed: int) -> None:
@@ -115,22 +163,35 @@ def _make(
     noise: float,
     test_fraction: float,
     seed: int,
+    classes: int = 2,
+    classes_sampler: ClassesSampler | None = None,
 ) -> Dataset:
-    """Validate, draw the clean shape, jitter it by ``noise``, split it."""
+    """Validate, draw the clean shape, jitter it by ``noise``, split it.
+
+    ``classes`` >= 3 draws with ``classes_sampler`` (``sampler`` draws two classes).
+    """
     _check_parameters(n_samples, noise, test_fraction, seed)
+    _check_classes(classes, n_samples)
     rng = np.random.default_rng(seed)
-    n_label_0 = n_samples // 2
-    points, labels = sampler(rng, n_label_0, n_samples - n_label_0)
+    if classes > 2 and classes_sampler is not None:
+        each = n_samples // classes
+        points, labels = classes_sampler(
+            rng, [each] * (classes - 1) + [n_samples - (classes - 1) * each]
+        )
+    else:
+        n_label_0 = n_samples // 2
+        points, labels = sampler(rng, n_label_0, n_samples - n_label_0)
     points = points + noise * rng.standard_normal(points.shape)
     train, test = stratified_split(labels, test_fraction, rng)
+    described = f", {classes} classes" if classes > 2 else ""
     return Dataset(
         name=name,
-        source=f"built-in generator {name} (seed {seed}, noise {noise:g})",
+        source=f"built-in generator {name} (seed {seed}, noise {noise:g}{described})",
         X_train=np.ascontiguousarray(points[train].T),
         y_train=np.ascontiguousarray(labels[train][np.newaxis, :]),
         X_test=np.ascontiguousarray(points[test].T),
         y_test=np.ascontiguousarray(labels[test][np.newaxis, :]),
-        description=DESCRIPTIONS[name],
+        description=DESCRIPTIONS[name] if classes == 2 else CLASSES_DESCRIPTIONS[name],
     )
 
 
@@ -254,6 +315,33 @@ def _gauss_shape(
     return points, _labels(n_label_0, n_label_1)
 
 
+def _class_labels(counts: list[int]) -> FloatArray:
+    return np.repeat(np.arange(len(counts), dtype=np.float64), counts)
+
+
+def _gauss_classes_shape(
+    rng: np.random.Generator, counts: list[int]
+) -> tuple[FloatArray, FloatArray]:
+    """C round Gaussian blobs of spread 0.4, centred on a circle of radius 0.75 sqrt(2)
+    (the two-class blobs' distance from the origin), label c at angle pi/4 + 2 pi c / C."""
+    labels = _class_labels(counts)
+    angles = np.pi / 4 + 2 * np.pi * labels / len(counts)
+    centres = 0.75 * np.sqrt(2) * np.column_stack([np.cos(angles), np.sin(angles)])
+    points = centres + 0.4 * rng.standard_normal((labels.shape[0], 2))
+    return points, labels
+
+
+def _spiral_classes_shape(
+    rng: np.random.Generator, counts: list[int]
+) -> tuple[FloatArray, FloatArray]:
+    """C interleaved arms r = t, angle = 3*pi*t + 2*pi*c/C, t uniform in [0.1, 1]."""
+    labels = _class_labels(counts)
+    t = rng.uniform(0.1, 1.0, size=labels.shape[0])
+    angles = 3 * np.pi * t + 2 * np.pi * labels / len(counts)
+    points = np.column_stack([t * np.cos(angles), t * np.sin(angles)])
+    return points, labels
+
+
 def _spiral_shape(
     rng: np.random.Generator, n_label_0: int, n_label_1: int
 ) -> tuple[FloatArray, FloatArray]:
@@ -304,9 +392,14 @@ def xor(
 
 
 def gauss(
-    *, n_samples: int = 400, noise: float = 0.3, test_fraction: float = 0.5, seed: int = 0
+    *,
+    n_samples: int = 400,
+    noise: float = 0.3,
+    test_fraction: float = 0.5,
+    seed: int = 0,
+    classes: int = 2,
 ) -> Dataset:
-    """Two overlapping Gaussian blobs."""
+    """Two overlapping Gaussian blobs (``classes`` >= 3: that many, around a circle)."""
     return _make(
         "gauss",
         _gauss_shape,
@@ -314,13 +407,20 @@ def gauss(
         noise=noise,
         test_fraction=test_fraction,
         seed=seed,
+        classes=classes,
+        classes_sampler=_gauss_classes_shape,
     )
 
 
 def spiral(
-    *, n_samples: int = 400, noise: float = 0.04, test_fraction: float = 0.5, seed: int = 0
+    *,
+    n_samples: int = 400,
+    noise: float = 0.04,
+    test_fraction: float = 0.5,
+    seed: int = 0,
+    classes: int = 2,
 ) -> Dataset:
-    """Two interleaved spirals, one and a half turns each."""
+    """Two interleaved spirals, one and a half turns each (``classes`` >= 3: that many arms)."""
     return _make(
         "spiral",
         _spiral_shape,
@@ -328,6 +428,8 @@ def spiral(
         noise=noise,
         test_fraction=test_fraction,
         seed=seed,
+        classes=classes,
+        classes_sampler=_spiral_classes_shape,
     )
 
 
@@ -355,6 +457,33 @@ DESCRIPTIONS: dict[str, str] = {
 }
 """One line per built-in generator."""
 
+CLASSES_DESCRIPTIONS: dict[str, str] = {
+    "gauss": "overlapping Gaussian blobs around a circle, one per class",
+    "spiral": "interleaved spirals, one arm per class",
+}
+"""One line per generator of :data:`MULTICLASS_GENERATORS`, with C >= 3 classes."""
+
+MULTICLASS_GENERATORS = tuple(CLASSES_DESCRIPTIONS)
+"""The generators that take ``classes``."""
+
+
+class ClassesGenerator(Protocol):
+    """A generator of :data:`MULTICLASS_GENERATORS`: :class:`DatasetGenerator` plus ``classes``."""
+
+    def __call__(
+        self,
+        *,
+        n_samples: int = ...,
+        noise: float = ...,
+        test_fraction: float = ...,
+        seed: int = ...,
+        classes: int = ...,
+    ) -> Dataset: ...
+
+
+CLASSES_GENERATORS: dict[str, ClassesGenerator] = {"gauss": gauss, "spiral": spiral}
+"""The generators that take ``classes``, by name."""
+
 GENERATORS: dict[str, DatasetGenerator] = {
     "goalkeeper": goalkeeper,
     "circles": circles,
@@ -367,5 +496,12 @@ GENERATORS: dict[str, DatasetGenerator] = {
 
 
 def list_datasets() -> list[tuple[str, str]]:
-    """Every dataset name ``--dataset`` accepts with its one-line description, football first."""
-    return [("football", FOOTBALL_DESCRIPTION), *DESCRIPTIONS.items()]
+    """Every dataset name ``--dataset`` accepts with its one-line description, football first
+    (the generators of several classes say so)."""
+    return [
+        ("football", FOOTBALL_DESCRIPTION),
+        *(
+            (name, text + (" (--classes C: C of them)" if name in CLASSES_DESCRIPTIONS else ""))
+            for name, text in DESCRIPTIONS.items()
+        ),
+    ]

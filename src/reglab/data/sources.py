@@ -30,7 +30,13 @@ from reglab.data.football import (
     download_football,
     load_football,
 )
-from reglab.data.generators import GENERATORS, goalkeeper, list_datasets
+from reglab.data.generators import (
+    CLASSES_GENERATORS,
+    GENERATORS,
+    MULTICLASS_GENERATORS,
+    goalkeeper,
+    list_datasets,
+)
 from reglab.errors import DataError, ParameterError
 
 __all__ = [
@@ -56,6 +62,7 @@ def load_dataset(
     cache_dir: str | os.PathLike[str] | None = None,
     timeout: float = 5.0,
     cwd: str | os.PathLike[str] | None = None,
+    classes: int | None = None,
 ) -> Dataset:
     """The dataset the user asked for.
 
@@ -75,6 +82,8 @@ def load_dataset(
             OS cache for reglab).
         timeout: seconds to wait on a connection before trying the next URL, > 0.
         cwd: the working directory (default: the process's).
+        classes: the classes of a generator of
+            :data:`~reglab.data.generators.MULTICLASS_GENERATORS` (default 2); None elsewhere.
 
     Raises:
         ParameterError: both ``data`` and ``dataset``, an unknown name, or a
@@ -87,6 +96,13 @@ def load_dataset(
     check("timeout", timeout)
     check("seed", seed)
     base = Path(cwd) if cwd is not None else Path.cwd()
+    if classes is not None and dataset not in MULTICLASS_GENERATORS:
+        raise ParameterError(
+            "classes",
+            f"omitted unless the dataset is a generator of several classes "
+            f"({' or '.join(MULTICLASS_GENERATORS)})",
+            classes,
+        )
 
     if data is not None:
         path = Path(data)
@@ -102,6 +118,11 @@ def load_dataset(
     if generator is None:
         names = ", ".join(repr(name) for name, _ in list_datasets())
         raise ParameterError("dataset", f"one of {names}", dataset)
+    if classes is not None:
+        several = CLASSES_GENERATORS[dataset]
+        if test_fraction is None:
+            return several(seed=seed, classes=classes)
+        return several(seed=seed, test_fraction=test_fraction, classes=classes)
     if test_fraction is None:
         return generator(seed=seed)
     return generator(seed=seed, test_fraction=test_fraction)

@@ -1,4 +1,4 @@
-"""The engine: the math of a batched ReLU/sigmoid network and the loop that trains it.
+"""The engine: the math of a batched ReLU network (sigmoid or softmax head) and its training loop.
 
 Everything here works on K models of one architecture at once (a leading K
 axis on every parameter and activation); K = 1 is the ordinary case. Examples

@@ -5,10 +5,11 @@ math of :mod:`reglab.engine.network` and :mod:`reglab.engine.losses` (the
 readable NumPy reference) exactly, iteration by iteration:
 
 - forward: ``Z_l = W_l A_{l-1} + b_l``; hidden layers ``A_l = max(Z_l, 0)``,
-  then inverted dropout ``A_l = A_l * D_l / keep_prob``; output
-  ``A_L = 1 / (1 + exp(-Z_L))``;
-- backward: ``dZ_L = A_L - Y``; ``dW_l = (1/m) dZ_l A_{l-1}^T + (l2/m) W_l
-  + (l1/m) sign(W_l)`` (sign(0) = 0), ``db_l = (1/m) sum_t dZ_l``; ``dA_{l-1} = W_l^T dZ_l``, then
+  then inverted dropout ``A_l = A_l * D_l / keep_prob``; output (the head)
+  ``A_L = 1 / (1 + exp(-Z_L))`` for one unit, ``softmax(Z_L)`` for C >= 3;
+- backward: ``dZ_L = A_L - Y`` (softmax: ``A_L - onehot(Y)``);
+  ``dW_l = (1/m) dZ_l A_{l-1}^T + (l2/m) W_l + (l1/m) sign(W_l)`` (sign(0) = 0),
+  ``db_l = (1/m) sum_t dZ_l``; ``dA_{l-1} = W_l^T dZ_l``, then
   ``dA * D / keep_prob``, then ``dZ_{l-1} = dA * (A_{l-1} > 0)`` on the stored
   dropped activation;
 - update, by the model's rule (with ``g`` the full gradient, L2 and L1 terms
@@ -29,7 +30,8 @@ readable NumPy reference) exactly, iteration by iteration:
   full-batch loop, in order, bit for bit;
 - every ``record_every`` iterations (before the update): the cost
   ``mean(log(1 + exp(-+Z_L))) + l2/(2m) sum ||W||^2 + (l1/m) sum |W|`` on the
-  dropped-out pass (with mini-batches: on the plain pass over all m examples),
+  dropped-out pass (softmax: ``mean(log sum_c exp(Z_c) - Z_y)`` + the same terms;
+  with mini-batches: on the plain pass over all m examples),
   and the accuracy of the plain pass on the training and test sets; after the
   last update, the same cost and accuracies of the final parameters on the
   plain pass.
@@ -209,7 +211,9 @@ def layer_plan(layers: tuple[int, ...], blas: BoolArray) -> IntArray:
 
 HEAD_SIGMOID = 0
 """One sigmoid unit with binary cross-entropy (labels 0/1): the exercise's head."""
-HEADS = {"sigmoid": HEAD_SIGMOID}
+HEAD_SOFTMAX = 1
+"""C >= 3 softmax units with cross-entropy ``-log p(true class)`` (labels 0..C-1)."""
+HEADS = {"sigmoid": HEAD_SIGMOID, "softmax": HEAD_SOFTMAX}
 """Output heads by name: the code :class:`Layout` carries (see :func:`_head_delta`)."""
 
 UPDATE_GRADIENT_DESCENT = 0
@@ -1296,54 +1300,127 @@ def _log1p_exp(x: float) -> float:
 
 
 @compiled()
-def _head_delta(
-    head: int,
+def _softmax_delta(
     acts: FloatArray,
     out: int,
+    n_out: int,
     dz: FloatArray,
     d: int,
     Y: FloatArray,
     start: int,
     width: int,
+    head_rows: FloatArray,
 ) -> None:
-    """The output head's ``dZ_L`` (the loss's gradient in the logits) over a chunk, into ``dz``.
+    """``dz[d + c] = softmax(acts[out..])_c - (Y == c)`` over a chunk: the softmax head's dZ.
 
-    Sigmoid with cross-entropy: ``dZ_L = sigmoid(Z_L) - Y``.
+    Each column's exps are shifted by its largest logit (none overflows) and go
+    through ``dz`` before their sum divides them. Every pass runs along a row (a
+    class) of the chunk, so that it vectorizes like the sigmoid's; ``head_rows`` ``(2,
+    chunk)`` holds each column's largest logit, then its sum's reciprocal.
+    """
+    for t in range(width):
+        head_rows[0, t] = acts[out, t]
+    for c in range(1, n_out):
+        for t in range(width):
+            z = acts[out + c, t]
+            head_rows[0, t] = z if z > head_rows[0, t] else head_rows[0, t]
+    for t in range(width):
+        head_rows[1, t] = 0.0
+    for c in range(n_out):
+        for t in range(width):
+            e = exp(acts[out + c, t] - head_rows[0, t])
+            dz[d + c, t] = e
+            head_rows[1, t] += e
+    for t in range(width):
+        head_rows[1, t] = 1.0 / head_rows[1, t]
+    for c in range(n_out):
+        for t in range(width):
+            hit = 1.0 if Y[0, _unsigned_column(start, t)] == c else 0.0
+            dz[d + c, t] = dz[d + c, t] * head_rows[1, t] - hit
+
+
+@compiled()
+def _head_delta(
+    head: int,
+    acts: FloatArray,
+    out: int,
+    n_out: int,
+    dz: FloatArray,
+    d: int,
+    Y: FloatArray,
+    start: int,
+    width: int,
+    head_rows: FloatArray,
+) -> None:
+    """The output head's ``dZ_L`` (the loss's gradient in the logits) over a chunk, into ``dz``
+    (``head_rows``: the softmax's workspace, :func:`_softmax_delta`).
+
+    Sigmoid with cross-entropy: ``dZ_L = sigmoid(Z_L) - Y``. Softmax with
+    cross-entropy: ``dZ_L = softmax(Z_L) - onehot(Y)`` (:func:`_softmax_delta`).
     """
     if head == HEAD_SIGMOID:
         _output_delta(acts, out, dz, d, Y, start, width)
+    elif head == HEAD_SOFTMAX:
+        _softmax_delta(acts, out, n_out, dz, d, Y, start, width, head_rows)
 
 
 @compiled()
 def _head_loss(
-    head: int, acts: FloatArray, out: int, Y: FloatArray, start: int, width: int, total: float
+    head: int,
+    acts: FloatArray,
+    out: int,
+    n_out: int,
+    Y: FloatArray,
+    start: int,
+    width: int,
+    total: float,
 ) -> float:
     """``total`` plus the output head's loss of each example of a chunk, from the logits.
 
     (A running sum, one example at a time, so chunking never changes its rounding.)
 
     Sigmoid with cross-entropy: ``log(1 + exp(-Z_L))`` where y = 1, ``log(1 + exp(Z_L))`` where 0.
+    Softmax: ``log(sum_c exp(z_c)) - z_y``, as ``(max z - z_y) + log(sum_c exp(z_c - max z))``.
     """
     loss = total
     if head == HEAD_SIGMOID:
         for t in range(width):
             z = acts[out, t]
             loss += _log1p_exp(-z if Y[0, _unsigned_column(start, t)] == 1.0 else z)
+    elif head == HEAD_SOFTMAX:
+        for t in range(width):
+            largest = acts[out, t]
+            for c in range(1, n_out):
+                largest = max(largest, acts[out + c, t])
+            exps = 0.0
+            for c in range(n_out):
+                exps += np.exp(acts[out + c, t] - largest)
+            label = int(Y[0, _unsigned_column(start, t)])
+            loss += (largest - acts[out + label, t]) + np.log(exps)
     return loss
 
 
 @compiled()
 def _head_correct(
-    head: int, acts: FloatArray, out: int, Y: FloatArray, start: int, width: int
+    head: int, acts: FloatArray, out: int, n_out: int, Y: FloatArray, start: int, width: int
 ) -> int:
     """How many examples of a chunk the output head classifies right, from the logits.
 
-    Sigmoid: class 1 where ``sigmoid(Z_L) > 0.5``.
+    Sigmoid: class 1 where ``sigmoid(Z_L) > 0.5``. Softmax: the largest logit's class,
+    the lowest index on ties (``np.argmax``'s rule).
     """
     correct = 0
     if head == HEAD_SIGMOID:
         for t in range(width):
             if (_sigmoid(acts[out, t]) > 0.5) == (Y[0, _unsigned_column(start, t)] == 1.0):
+                correct += 1
+    elif head == HEAD_SOFTMAX:
+        for t in range(width):
+            best = 0
+            for c in range(1, n_out):
+                if acts[out + c, t] > acts[out + best, t]:
+                    best = c
+            if Y[0, _unsigned_column(start, t)] == best:
                 correct += 1
     return correct
 
@@ -1486,7 +1563,8 @@ def _count_correct(
     ``False`` here would compile the whole forward pass a second time.
     """
     m = X.shape[1]
-    out = rows[layout.layers.size - 1]
+    n_linear = layout.layers.size - 1
+    out, n_out = rows[n_linear], layout.layers[n_linear]
     correct = 0
     loss = 0.0
     chunk = acts.shape[1]
@@ -1495,9 +1573,9 @@ def _count_correct(
         _forward_chunk(
             params, layout, rows, acts, X, start, width, keep, np.float64(1.0), np.bool_(False)
         )
-        correct += _head_correct(layout.head, acts, out, Y, start, width)
+        correct += _head_correct(layout.head, acts, out, n_out, Y, start, width)
         if with_loss:
-            loss = _head_loss(layout.head, acts, out, Y, start, width, loss)
+            loss = _head_loss(layout.head, acts, out, n_out, Y, start, width, loss)
     return correct, loss
 
 
@@ -1610,11 +1688,13 @@ def _train_one(
     Y_rest: FloatArray,
     keep_rest: ByteArray,
     best: FloatArray,
+    head_rows: FloatArray,
     state: FloatArray,
 ) -> None:
     """Model k's iterations (its row of ``params``, updated in place), ``done[k]`` counting them.
 
-    ``state``: the update rule's (see :func:`_update`), zeros at the start.
+    ``head_rows``: the softmax head's workspace (:func:`_softmax_delta`); ``state``: the
+    update rule's (see :func:`_update`), zeros at the start.
 
     With mini-batches (``batch_sizes[k] < m``) each iteration first gathers its batch
     into ``X_batch``/``Y_batch``/``keep_batch`` (``*_rest`` for an epoch's last, smaller
@@ -1659,7 +1739,7 @@ def _train_one(
     inv_m = 1.0 / m
     decay = l2 / m
     sparsity = l1 / m
-    out = rows[n_linear]
+    out, n_out = rows[n_linear], layers[n_linear]
     no = np.bool_(False)  # the loss flag of the accuracy passes, a value (see _count_correct)
     batch = settings.batch_sizes[k]
     batching = batch < m
@@ -1730,8 +1810,8 @@ def _train_one(
             # acts less the input's.
             d = out - layers[0]
             if batch_loss:
-                loss = _head_loss(layout.head, acts, out, Y_i, start, width, loss)
-            _head_delta(layout.head, acts, out, dz, d, Y_i, start, width)
+                loss = _head_loss(layout.head, acts, out, n_out, Y_i, start, width, loss)
+            _head_delta(layout.head, acts, out, n_out, dz, d, Y_i, start, width, head_rows)
             for l in range(n_linear - 1, -1, -1):
                 if l == 1 and fuse_first:
                     _backward_first_layers(
@@ -1890,10 +1970,11 @@ def train_model(
         if layout.plan[l, 1] == GRADIENT_BLAS:
             largest_blas_layer = max(largest_blas_layer, layers[l] * layers[l + 1])
     scratch = np.empty(largest_blas_layer)
+    head_rows = np.empty((2, chunk))  # the softmax head's workspace
     # The update rule's state: momentum's and Adam's v and s (gradient descent has none).
     plain = settings.update_rules[k] == UPDATE_GRADIENT_DESCENT
     state = np.zeros((2, 0 if plain else params.shape[1]))
     _train_one(
         k, cancel, done, params, layout, data, settings, records, acts, dz, grad, keep, scratch,
-        perm, X_batch, Y_batch, keep_batch, X_rest, Y_rest, keep_rest, best, state,
+        perm, X_batch, Y_batch, keep_batch, X_rest, Y_rest, keep_rest, best, head_rows, state,
     )  # fmt: skip

@@ -1,9 +1,11 @@
-"""Binary cross-entropy and the L2 and L1 penalties, batched over K models.
+"""Cross-entropy (binary and softmax) and the L2 and L1 penalties, batched over K models.
 
 The course's cost is ``-(1/m) * nansum(y*log(a) + (1-y)*log(1-a))``. reglab
 computes the same quantity from the logits, ``log(1 + exp(-z))`` for y = 1 and
 ``log(1 + exp(z))`` for y = 0, which never takes log(0) and agrees with the
-course to rounding wherever the course's value is finite.
+course to rounding wherever the course's value is finite. With C >= 3 output
+units the cost is softmax cross-entropy, ``-(1/m) sum log p(true class)``, also
+from the logits: ``log(sum_c exp(z_c)) - z_y``, the sum shifted by the largest logit.
 """
 
 from __future__ import annotations
@@ -16,19 +18,49 @@ from reglab.types import FloatArray
 
 
 def cross_entropy_from_logits(logits: FloatArray, labels: FloatArray) -> FloatArray:
-    """Mean binary cross-entropy of each model, computed stably from logits.
+    """Mean cross-entropy of each model, computed stably from logits.
+
+    One output unit: binary cross-entropy of a sigmoid; C >= 3 units: softmax
+    cross-entropy (:func:`softmax_cross_entropy_from_logits`).
 
     Args:
-        logits: output pre-activations Z_L, shape ``(K, 1, m)``.
-        labels: 0/1 labels, shape ``(1, m)``.
+        logits: output pre-activations Z_L, shape ``(K, 1, m)`` or ``(K, C, m)``.
+        labels: 0/1 labels, or class indices 0..C-1 with C units, shape ``(1, m)``.
+
+    Returns:
+        The cost of each model, shape ``(K,)``.
+    """
+    if logits.shape[-2] > 1:
+        return softmax_cross_entropy_from_logits(logits, labels)
+    m = labels.shape[-1]
+    signed = np.where(labels == 1, -logits, logits)
+    total: FloatArray = np.logaddexp(0.0, signed).sum(axis=(-2, -1))
+    cost: FloatArray = total / m
+    return cost
+
+
+def log_softmax(logits: FloatArray) -> FloatArray:
+    """``z_c - log(sum_c' exp(z_c'))`` over the class axis (-2), shifted by the largest
+    logit so that no exp overflows; any float dtype (the gradient check uses longdouble)."""
+    shifted = logits - np.max(logits, axis=-2, keepdims=True)
+    result: FloatArray = shifted - np.log(np.sum(np.exp(shifted), axis=-2, keepdims=True))
+    return result
+
+
+def softmax_cross_entropy_from_logits(logits: FloatArray, labels: FloatArray) -> FloatArray:
+    """Mean softmax cross-entropy ``-(1/m) sum_t log p(y_t)`` of each model, from logits.
+
+    Args:
+        logits: output pre-activations Z_L, shape ``(K, C, m)``.
+        labels: class indices 0..C-1 (floats holding integers), shape ``(1, m)``.
 
     Returns:
         The cost of each model, shape ``(K,)``.
     """
     m = labels.shape[-1]
-    signed = np.where(labels == 1, -logits, logits)
-    total: FloatArray = np.logaddexp(0.0, signed).sum(axis=(-2, -1))
-    cost: FloatArray = total / m
+    classes = np.broadcast_to(labels.astype(np.int64), (logits.shape[0], 1, m))
+    true_class = np.take_along_axis(log_softmax(logits), classes, axis=-2)
+    cost: FloatArray = -np.sum(true_class, axis=(-2, -1)) / m
     return cost
 
 

@@ -1,4 +1,4 @@
-"""Forward and backward passes of K stacked ReLU/sigmoid networks.
+"""Forward and backward passes of K stacked ReLU/sigmoid and ReLU/softmax networks.
 
 Layout, for layer sizes ``(n_0, ..., n_L)``, K models and m examples:
 
@@ -6,7 +6,11 @@ Layout, for layer sizes ``(n_0, ..., n_L)``, K models and m examples:
 - ``W_l``: ``(K, n_l, n_{l-1})``, ``b_l``: ``(K, n_l, 1)``;
 - activations ``A_l``: ``(K, n_l, m)``.
 
-Hidden layers are LINEAR -> RELU, the output layer LINEAR -> SIGMOID. Inverted
+Hidden layers are LINEAR -> RELU; the output layer (the head) follows from its
+width: one unit is LINEAR -> SIGMOID (binary labels 0/1, the exercise), C >= 3
+units LINEAR -> SOFTMAX (labels the class indices 0..C-1, still ``(1, m)``); both
+heads' cross-entropy has the gradient ``dZ_L = A_L - target`` in the logits, the
+target being Y itself or its one-hot ``(C, m)`` columns. Inverted
 dropout, when masks are given, applies to the hidden layers only:
 ``A_l = A_l * D_l / keep_prob`` forward and ``dA_l = dA_l * D_l / keep_prob``
 backward, with the ReLU derivative taken as ``A_l > 0`` on the stored (dropped,
@@ -20,9 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from reglab.engine.dropout import DropoutMasks
-from reglab.types import BoolArray, FloatArray
+from reglab.types import FloatArray
 
 
 @dataclass
@@ -82,7 +87,8 @@ class ForwardPass:
         inputs: ``X``, shape ``(n_0, m)``.
         pre_activations: ``Z_1..Z_L``, each ``(K, n_l, m)``; ``Z_L`` is the logits.
         hidden: ``A_1..A_{L-1}`` after ReLU and dropout, each ``(K, n_l, m)``.
-        output: ``A_L = sigmoid(Z_L)``, shape ``(K, 1, m)``.
+        output: ``A_L``: ``sigmoid(Z_L)``, shape ``(K, 1, m)``, or ``softmax(Z_L)``
+            over the C classes, ``(K, C, m)``.
         masks: the dropout masks used, or None for a plain pass.
     """
 
@@ -94,7 +100,7 @@ class ForwardPass:
 
     @property
     def logits(self) -> FloatArray:
-        """``Z_L``, shape ``(K, 1, m)``."""
+        """``Z_L``, shape ``(K, n_L, m)``."""
         return self.pre_activations[-1]
 
 
@@ -124,6 +130,36 @@ def _dropout_scale(masks: DropoutMasks, keep_prob: FloatArray | None) -> FloatAr
     return np.asarray(scale, dtype=float).reshape(-1, 1, 1)
 
 
+def softmax(logits: FloatArray) -> FloatArray:
+    """Class probabilities over axis -2 (``(K, C, m)`` in and out): ``exp(z_c - max z)``
+    over their sum, so that no exp overflows."""
+    exps = np.exp(logits - np.max(logits, axis=-2, keepdims=True))
+    probabilities: FloatArray = exps / np.sum(exps, axis=-2, keepdims=True)
+    return probabilities
+
+
+def output_activation(logits: FloatArray) -> FloatArray:
+    """The head's activation of ``Z_L``: sigmoid for one unit, softmax for C >= 3."""
+    from scipy.special import expit  # here: importing scipy.special costs ~0.3 s at start-up
+
+    if logits.shape[-2] == 1:
+        probability: FloatArray = expit(logits)
+        return probability
+    return softmax(logits)
+
+
+def one_hot(Y: FloatArray, n_classes: int) -> FloatArray:
+    """Class indices ``(1, m)`` as one-hot columns ``(n_classes, m)`` (float64)."""
+    encoded: FloatArray = (np.arange(n_classes).reshape(-1, 1) == Y).astype(np.float64)
+    return encoded
+
+
+def head_target(Y: FloatArray, n_outputs: int) -> FloatArray:
+    """What ``A_L`` is compared with in ``dZ_L = A_L - target``: Y for one sigmoid unit,
+    its one-hot columns ``(C, m)`` for C softmax units."""
+    return Y if n_outputs == 1 else one_hot(Y, n_outputs)
+
+
 def forward(params: Parameters, X: FloatArray, masks: DropoutMasks | None = None) -> ForwardPass:
     """Run K models on the same inputs.
 
@@ -135,8 +171,6 @@ def forward(params: Parameters, X: FloatArray, masks: DropoutMasks | None = None
     Returns:
         The forward pass, ready for :func:`backward`.
     """
-    from scipy.special import expit  # here: importing scipy.special costs ~0.3 s at start-up
-
     scale = _dropout_scale(masks, None) if masks is not None else None
     A: FloatArray = X
     pre_activations: list[FloatArray] = []
@@ -146,7 +180,7 @@ def forward(params: Parameters, X: FloatArray, masks: DropoutMasks | None = None
         Z = np.matmul(W, A) + b
         pre_activations.append(Z)
         if l == last:
-            return ForwardPass(X, pre_activations, hidden, expit(Z), masks)
+            return ForwardPass(X, pre_activations, hidden, output_activation(Z), masks)
         A = np.maximum(Z, 0.0)
         if masks is not None and scale is not None:
             A = A * masks.keep[l] / scale
@@ -169,7 +203,7 @@ def backward(
     Args:
         params: the models ``cache`` was computed with.
         cache: the forward pass (with its dropout masks, if any).
-        Y: labels, shape ``(1, m)``.
+        Y: labels, shape ``(1, m)``: 0/1, or class indices 0..C-1 for C output units.
         l2: lambda, a scalar or one per model, shape ``(K,)``.
         keep_prob: the dropout scale to use backward; by default the one the
             forward pass used. (The course's unit check uses two different values.)
@@ -192,7 +226,7 @@ def backward(
     db: list[FloatArray] = [np.empty(0)] * n_layers
     dA_hidden: list[FloatArray] = [np.empty(0)] * (n_layers - 1)
     dZ_all: list[FloatArray] = [np.empty(0)] * n_layers
-    dZ: FloatArray = cache.output - Y
+    dZ: FloatArray = cache.output - head_target(Y, cache.output.shape[-2])
     for l in range(n_layers - 1, -1, -1):
         dZ_all[l] = dZ
         A_prev = inputs[l]
@@ -231,17 +265,26 @@ def gradient_step(
 
 
 def predict_proba(params: Parameters, X: FloatArray) -> FloatArray:
-    """Probability of class 1 under each model (no dropout), shape ``(K, 1, m)``."""
+    """What each model gives (no dropout), shape ``(K, n_L, m)``: one sigmoid unit the
+    probability of class 1 ``(K, 1, m)``; C softmax units the C class probabilities."""
     return forward(params, X).output
 
 
-def predict(params: Parameters, X: FloatArray) -> BoolArray:
-    """Class 1 where the probability is > 0.5 (the course's rule), shape ``(K, 1, m)``."""
-    return predict_proba(params, X) > 0.5
+def predict(params: Parameters, X: FloatArray) -> NDArray[np.int64]:
+    """The predicted class indices, int64, shape ``(K, 1, m)``: one sigmoid unit 1 where
+    the probability is > 0.5 (the course's rule); softmax the argmax of the logits (the
+    lowest class index on ties)."""
+    passed = forward(params, X)
+    classes: NDArray[np.int64]
+    if passed.output.shape[-2] == 1:
+        classes = (passed.output > 0.5).astype(np.int64)
+    else:
+        classes = np.argmax(passed.logits, axis=-2, keepdims=True).astype(np.int64)
+    return classes
 
 
 def accuracy(params: Parameters, X: FloatArray, Y: FloatArray) -> FloatArray:
     """Fraction of examples each model classifies correctly, shape ``(K,)``."""
-    correct = predict(params, X) == (Y == 1)
+    correct = predict(params, X) == Y
     fraction: FloatArray = correct.mean(axis=(-2, -1))
     return fraction

@@ -28,8 +28,9 @@ def compile_kernel() -> None:
 
     Every run passes the kernel the same argument types (dropout mode, test
     set and BLAS layers are values, not types), so one call with a tiny
-    problem compiles all of it; the three dropout modes and the update rules are
-    trained anyway, so that a change making any of them a type would still be caught here.
+    problem compiles all of it; the three dropout modes, the update rules and the
+    softmax head are trained anyway, so that a change making any of them a type would
+    still be caught here.
     """
     rng = np.random.default_rng(0)
     X = rng.standard_normal((_TINY_LAYERS[0], 8))
@@ -45,3 +46,6 @@ def compile_kernel() -> None:
         )
     ]
     train(configs, X, Y, X, Y, n_threads=1)
+    classes = (X[:1] > 0).astype(np.float64) + (X[1:2] > 0)  # labels 0..2: the softmax head
+    softmax = TrainConfig(layers=(*_TINY_LAYERS[:-1], 3), iterations=2, record_every=1)
+    train([softmax], X, classes, X, classes, n_threads=1)

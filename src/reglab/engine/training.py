@@ -125,8 +125,33 @@ batch has finished (within :data:`PROGRESS_SECONDS`), before the others have:
 its divergence recorded (never raised). Callers that save as they go use it."""
 
 
+def n_classes_of(layers: Sequence[int]) -> int:
+    """The classes a network of these layer sizes tells apart: 2 for one sigmoid output
+    unit, C for C softmax units."""
+    return 2 if layers[-1] == 1 else int(layers[-1])
+
+
+def head_of(layers: Sequence[int]) -> int:
+    """The kernel's head code for these layer sizes (:data:`reglab.engine.kernel.HEADS`)."""
+    return kernel.HEADS["sigmoid" if layers[-1] == 1 else "softmax"]
+
+
+def _check_labels(Y: FloatArray, n_classes: int, role: str) -> None:
+    """Labels are 0/1 for one output unit, the integers 0..C-1 for C softmax units."""
+    if n_classes == 2:
+        valid = (Y == 0) | (Y == 1)
+        rule = "0 or 1 with layers ending in 1 (C classes 0..C-1 need layers ending in C)"
+    else:
+        integral = np.floor(Y) == Y
+        valid = (Y >= 0) & (n_classes - 1 >= Y) & integral
+        rule = f"integers 0..{n_classes - 1} (one per class of the {n_classes} output units)"
+    if not np.all(valid):
+        others = sorted(set(Y[~valid].tolist()), key=lambda v: (np.isnan(v), v))[:5]
+        raise DataError(f"{role} labels must be {rule}. Received: values {others}")
+
+
 def _check_arrays(
-    X: FloatArray, Y: FloatArray, n_features: int, role: str
+    X: FloatArray, Y: FloatArray, n_features: int, role: str, n_classes: int = 2
 ) -> tuple[FloatArray, FloatArray]:
     X = np.ascontiguousarray(X, dtype=float)
     Y = np.ascontiguousarray(Y, dtype=float)
@@ -141,9 +166,7 @@ def _check_arrays(
         )
     if not np.all(np.isfinite(X)):
         raise DataError(f"{role} inputs must be finite. Received: NaN or infinite values")
-    if not np.all((Y == 0) | (Y == 1)):
-        others = sorted(set(Y.ravel().tolist()) - {0.0, 1.0})[:5]
-        raise DataError(f"{role} labels must be 0 or 1. Received: values {others}")
+    _check_labels(Y, n_classes, role)
     return X, Y
 
 
@@ -295,11 +318,12 @@ def prepare(
     and draw every model's initial parameters."""
     batch = _check_batch(configs)
     layers, iterations, record_every = batch[0].architecture
-    X, Y = _check_arrays(X, Y, layers[0], "training")
+    n_classes = n_classes_of(layers)
+    X, Y = _check_arrays(X, Y, layers[0], "training", n_classes)
     if X_test is not None or Y_test is not None:
         if X_test is None or Y_test is None:
             raise DataError("test inputs and test labels must be given together")
-        X_test, Y_test = _check_arrays(X_test, Y_test, layers[0], "test")
+        X_test, Y_test = _check_arrays(X_test, Y_test, layers[0], "test", n_classes)
     check_memory(  # before the first allocation that grows with the network
         layers,
         len(batch),
@@ -555,7 +579,8 @@ def train(
         configs: the configurations; they must share ``layers``, ``iterations``
             and ``record_every``.
         X: training inputs, shape ``(n_0, m)``.
-        Y: training labels in {0, 1}, shape ``(1, m)``.
+        Y: training labels, shape ``(1, m)``: 0/1 for layers ending in 1 (one
+            sigmoid unit), the class indices 0..C-1 for layers ending in C >= 3 (softmax).
         X_test: optional test inputs, shape ``(n_0, m_test)``.
         Y_test: optional test labels, shape ``(1, m_test)``.
         progress: optional callback, see :data:`ProgressCallback`.
@@ -607,7 +632,7 @@ def train(
         weight_offsets=weight_offsets,
         bias_offsets=bias_offsets,
         plan=plan,
-        head=kernel.HEADS["sigmoid"],
+        head=head_of(layers),
         iterations=problem.iterations,
         record_every=problem.record_every,
     )

@@ -489,7 +489,7 @@ def main() -> None:
         st.query_params.from_dict(to_query(state))
         st.error(str(error))
         return
-    layers, note = fit_layers(state.shared.layers, dataset.n_features)
+    layers, note = fit_layers(state.shared.layers, dataset.n_features, dataset.n_classes)
     if note is not None:
         st.warning(note)
         state = with_layers(state, layers)

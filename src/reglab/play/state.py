@@ -303,18 +303,25 @@ def training_query(state: PlayState) -> dict[str, str]:
     return {key: value for key, value in to_query(state).items() if key not in VIEW_FIELDS}
 
 
-def fit_layers(layers: tuple[int, ...], n_features: int) -> tuple[tuple[int, ...], str | None]:
-    """``layers`` with the data's input width, and a note when it had to change.
+def fit_layers(
+    layers: tuple[int, ...], n_features: int, n_classes: int = 2
+) -> tuple[tuple[int, ...], str | None]:
+    """``layers`` with the data's input width and the output its classes need (1 for two, C
+    for C), and a note when they had to change.
 
     A link made for 2-feature data, opened on a file with 3 features, keeps its
-    hidden layers and takes the file's input layer.
+    hidden layers and takes the file's input layer; likewise the output layer.
     """
-    if layers[0] == n_features:
+    output = 1 if n_classes == 2 else n_classes
+    if layers[0] == n_features and layers[-1] == output:
         return layers, None
-    fitted = (n_features, *layers[1:])
+    fitted = (n_features, *layers[1:-1], output)
+    if layers[0] != n_features:
+        rule = f"start with {n_features}, the data's number of features"
+    else:
+        rule = f"end with {output} for the data's {n_classes} classes"
     note = (
-        f"layers must start with {n_features}, the data's number of features. "
-        f"Received: layers={format_value(layers)}; using {format_value(fitted)}"
+        f"layers must {rule}. Received: layers={format_value(layers)}; using {format_value(fitted)}"
     )
     return fitted, note
 

@@ -2,7 +2,9 @@
 
 Each panel fills a grid (step 0.01 in the exercise's window, see
 :mod:`reglab.plots.grid`) with the class a model predicts there, in the
-Spectral colormap, or with its predicted probability of class 1 as a heatmap;
+Spectral colormap, or with its predicted probability of class 1 as a heatmap
+(C >= 3 classes: one qualitative colour per class, or the probability of the
+predicted class);
 the training points go on top and the test points as crosses. All models and
 all grid points are evaluated in one batched forward pass.
 """
@@ -22,7 +24,14 @@ from reglab.errors import ParameterError
 from reglab.plots.curves import check_per_model
 from reglab.plots.data import scatter_split, set_plane_axes
 from reglab.plots.grid import Grid, check_two_features, decision_grid, plot_limits
-from reglab.plots.style import CLASS_CMAP, PANEL_SIZE, REGION_ALPHA, new_figure
+from reglab.plots.style import (
+    CLASS_CMAP,
+    PANEL_SIZE,
+    PROBABILITY_CMAP,
+    REGION_ALPHA,
+    class_cmap,
+    new_figure,
+)
 from reglab.types import FloatArray
 
 RegionKind = Literal["class", "probability"]
@@ -35,8 +44,9 @@ def evaluate_grid(parameters: Parameters, grid: Grid, show: RegionKind = "class"
     Args:
         parameters: K stacked models with 2 inputs.
         grid: the grid of points.
-        show: ``"class"`` (1.0 where :func:`reglab.engine.predict` says class 1,
-            else 0.0) or ``"probability"`` (:func:`reglab.engine.predict_proba`).
+        show: ``"class"`` (the class index :func:`reglab.engine.predict` gives, as a
+            float) or ``"probability"`` (:func:`reglab.engine.predict_proba`: of class 1
+            for one sigmoid unit, of the predicted class for C softmax units).
 
     Returns:
         Values of shape ``(K, n_y, n_x)``, rows along y as in ``grid.shape``.
@@ -44,38 +54,51 @@ def evaluate_grid(parameters: Parameters, grid: Grid, show: RegionKind = "class"
     if show not in REGION_KINDS:
         raise ParameterError("show", f"one of {', '.join(REGION_KINDS)}", show)
     points = grid.points
-    values = predict(parameters, points) if show == "class" else predict_proba(parameters, points)
+    if show == "class":
+        values = predict(parameters, points)
+    else:
+        values = predict_proba(parameters, points).max(axis=-2, keepdims=True)
     shaped: FloatArray = values.astype(float).reshape(parameters.n_models, *grid.shape)
     return shaped
 
 
-def draw_region(ax: Axes, values: FloatArray, grid: Grid, show: RegionKind) -> AxesImage:
+def draw_region(
+    ax: Axes, values: FloatArray, grid: Grid, show: RegionKind, n_classes: int = 2
+) -> AxesImage:
     """Fill ``ax`` with one model's values over ``grid`` (an image, one cell per grid point).
 
     Args:
         ax: the axes to draw on.
-        values: shape ``grid.shape``, classes 0/1 or probabilities.
+        values: shape ``grid.shape``, classes 0..C-1 or probabilities.
         grid: the grid the values were computed on.
         show: ``"class"`` draws translucent class colours, ``"probability"`` an
-            opaque heatmap with the 0.5 contour (where the models cross it).
+            opaque heatmap with the 0.5 contour (where the models cross it); for C >= 3
+            classes the predicted class's probability, in viridis, without a contour.
+        n_classes: C, which decides the colours (2: the exercise's Spectral).
 
     Returns:
         The image; ``image.get_array()`` is ``values``.
     """
     alpha = REGION_ALPHA if show == "class" else 0.85
+    binary = n_classes == 2
+    if show == "class":
+        cmap, low, high = class_cmap(n_classes), (0.0 if binary else -0.5), n_classes - 1.0
+        high += 0.0 if binary else 0.5
+    else:
+        cmap, low, high = (CLASS_CMAP if binary else PROBABILITY_CMAP), 0.0, 1.0
     image = ax.imshow(
         values,
         origin="lower",
         extent=grid.extent,
-        cmap=CLASS_CMAP,
-        vmin=0.0,
-        vmax=1.0,
+        cmap=cmap,
+        vmin=low,
+        vmax=high,
         alpha=alpha,
         interpolation="nearest",
         aspect="auto",
         zorder=1,
     )
-    if show == "probability" and float(values.min()) < 0.5 < float(values.max()):
+    if binary and show == "probability" and float(values.min()) < 0.5 < float(values.max()):
         ax.contour(grid.xs, grid.ys, values, levels=[0.5], colors="black", linewidths=1.0)
     return image
 
@@ -120,7 +143,8 @@ def plot_decision_boundaries(
             (the exercise's for its dataset).
         titles: one title per model.
         show: ``"class"`` fills the predicted class; ``"probability"`` draws the
-            predicted probability of class 1 as a heatmap with a colour bar.
+            predicted probability of class 1 (C >= 3 classes: of the predicted class)
+            as a heatmap with a colour bar.
         step: grid step; by default 0.01, coarser for large windows.
         show_test: also draw the test points (as crosses).
 
@@ -136,6 +160,13 @@ def plot_decision_boundaries(
             f"models with {parameters.layers[0]} inputs",
         )
     n_models = parameters.n_models
+    n_classes = dataset.n_classes
+    if parameters.layers[-1] != (1 if n_classes == 2 else n_classes):
+        raise ParameterError(
+            "parameters",
+            f"models whose output layer fits the dataset's {n_classes} classes",
+            f"models with {parameters.layers[-1]} outputs",
+        )
     check_per_model("titles", titles, n_models)
     grid = decision_grid(plot_limits(dataset), step)
     values = evaluate_grid(parameters, grid, show)
@@ -146,15 +177,16 @@ def plot_decision_boundaries(
     image = None
     for k, (ax, title) in enumerate(zip(axes, titles, strict=True)):
         ax.set_label(f"boundary {k}")
-        image = draw_region(ax, values[k], grid, show)
-        scatter_split(ax, dataset.X_train, dataset.y_train, "train")
+        image = draw_region(ax, values[k], grid, show, n_classes)
+        scatter_split(ax, dataset.X_train, dataset.y_train, "train", n_classes)
         if show_test:
-            scatter_split(ax, dataset.X_test, dataset.y_test, "test")
+            scatter_split(ax, dataset.X_test, dataset.y_test, "test", n_classes)
         set_plane_axes(ax, dataset)
         if k > 0:
             ax.set_ylabel("")
         ax.set_title(title, fontsize="medium")
     axes[0].legend(loc="lower left", fontsize="x-small", framealpha=0.8)
     if show == "probability" and image is not None:
-        figure.colorbar(image, ax=list(axes), label="predicted probability of y = 1", shrink=0.9)
+        label = "predicted probability of " + ("y = 1" if n_classes == 2 else "the predicted class")
+        figure.colorbar(image, ax=list(axes), label=label, shrink=0.9)
     return figure

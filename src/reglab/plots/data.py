@@ -1,6 +1,7 @@
 """The dataset as a scatter plot: training points filled, test points as crosses.
 
-Colours follow the exercise (Spectral: red for label 0, blue for label 1).
+Colours follow the exercise (Spectral: red for label 0, blue for label 1); C >= 3
+classes take a qualitative palette (:func:`reglab.plots.style.class_colors`).
 Each (split, label) pair is one scatter collection with its own legend entry,
 e.g. ``"train, y = 1 (106)"``.
 """
@@ -14,13 +15,13 @@ from matplotlib.figure import Figure
 
 from reglab.data.dataset import Dataset
 from reglab.plots.grid import plot_limits
-from reglab.plots.style import CLASS_COLORS, PANEL_SIZE, new_figure
+from reglab.plots.style import PANEL_SIZE, class_colors, new_figure
 from reglab.types import FloatArray
 
 Split = Literal["train", "test"]
 
 
-def scatter_split(ax: Axes, X: FloatArray, y: FloatArray, split: Split) -> None:
+def scatter_split(ax: Axes, X: FloatArray, y: FloatArray, split: Split, n_classes: int = 2) -> None:
     """Draw one split's points on ``ax``, one collection per label.
 
     Training points are filled circles with a thin dark edge; test points are
@@ -29,17 +30,19 @@ def scatter_split(ax: Axes, X: FloatArray, y: FloatArray, split: Split) -> None:
     Args:
         ax: the axes to draw on.
         X: inputs, shape ``(2, m)``.
-        y: 0/1 labels, shape ``(1, m)``.
+        y: labels 0..C-1 (0/1 for two classes), shape ``(1, m)``.
         split: ``"train"`` or ``"test"``, which decides the marker and the legend text.
+        n_classes: C, the dataset's classes (it decides the colours).
     """
     labels = y.ravel()
-    for label in (0, 1):
+    colors = class_colors(n_classes)
+    for label in range(n_classes):
         chosen = labels == label
         count = int(chosen.sum())
         if count == 0:
             continue
         name = f"{split}, y = {label} ({count})"
-        color = CLASS_COLORS[label]
+        color = colors[label]
         if split == "train":
             ax.scatter(
                 X[0, chosen],
@@ -86,10 +89,10 @@ def plot_dataset(dataset: Dataset, *, show_test: bool = True) -> Figure:
     figure = new_figure(PANEL_SIZE * 1.25, PANEL_SIZE)
     ax = figure.add_subplot(label="dataset")
     set_plane_axes(ax, dataset)
-    scatter_split(ax, dataset.X_train, dataset.y_train, "train")
+    scatter_split(ax, dataset.X_train, dataset.y_train, "train", dataset.n_classes)
     n_test = dataset.X_test.shape[1]
     if show_test:
-        scatter_split(ax, dataset.X_test, dataset.y_test, "test")
+        scatter_split(ax, dataset.X_test, dataset.y_test, "test", dataset.n_classes)
     title = f"{dataset.name}: {dataset.X_train.shape[1]} training"
     title += f" and {n_test} test examples" if show_test else " examples"
     ax.set_title(title)

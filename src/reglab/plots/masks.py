@@ -155,9 +155,9 @@ def plot_mask_quirk(
         )
     for k, (ax, mode) in enumerate(((course_boundary, "course"), (fresh_boundary, "fresh"))):
         ax.set_label(f"boundary {mode}")
-        draw_region(ax, regions[k], grid, "class")
-        scatter_split(ax, dataset.X_train, dataset.y_train, "train")
-        scatter_split(ax, dataset.X_test, dataset.y_test, "test")
+        draw_region(ax, regions[k], grid, "class", dataset.n_classes)
+        scatter_split(ax, dataset.X_train, dataset.y_train, "train", dataset.n_classes)
+        scatter_split(ax, dataset.X_test, dataset.y_test, "test", dataset.n_classes)
         set_plane_axes(ax, dataset)
         ax.set_title(titles[k], fontsize="medium")
     course_boundary.legend(loc="lower left", fontsize="x-small", framealpha=0.8)

@@ -87,9 +87,17 @@ def dataset_facts(comparison: Comparison) -> list[tuple[str, str]]:
     facts.append(("source", dataset.source))
     if dataset.sha256 is not None:
         facts.append(("sha256", dataset.sha256))
+    n_classes = dataset.n_classes
     for split, y in (("training", dataset.y_train), ("test", dataset.y_test)):
-        facts.append((f"{split} examples", f"{y.shape[1]} ({int(y.sum())} with label 1)"))
+        if n_classes == 2:
+            counts = f"{int(y.sum())} with label 1"
+        else:
+            per_label = np.bincount(y.ravel().astype(np.int64), minlength=n_classes)
+            counts = "per label 0.." + f"{n_classes - 1}: " + ", ".join(map(str, per_label))
+        facts.append((f"{split} examples", f"{y.shape[1]} ({counts})"))
     facts.append(("features", str(dataset.n_features)))
+    if n_classes > 2:
+        facts.append(("classes", f"{n_classes} (softmax output)"))
     return facts
 
 
