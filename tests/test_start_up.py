@@ -15,7 +15,17 @@ from reglab.config import TrainConfig
 from reglab.engine import kernel, train
 from reglab.engine.kernel_cache import is_cached
 
-HEAVY = ("numpy", "numba", "scipy", "matplotlib", "jinja2", "llvmlite")
+HEAVY = (
+    "numpy",
+    "numba",
+    "scipy",
+    "matplotlib",
+    "jinja2",
+    "llvmlite",
+    "onnx",
+    "onnxruntime",
+    "safetensors",
+)
 
 
 def _python(code: str, **env: str) -> str:

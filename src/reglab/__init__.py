@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from reglab.experiments.exercise import EXERCISE_MODELS, compare
     from reglab.experiments.seeds import seed_study
     from reglab.experiments.sweep import SweepGrid, sweep
+    from reglab.models import SavedModel, load_model, save_model
 
 _LAZY = {
     "list_datasets": "reglab.data.sources",
@@ -31,6 +32,9 @@ _LAZY = {
     "seed_study": "reglab.experiments.seeds",
     "SweepGrid": "reglab.experiments.sweep",
     "sweep": "reglab.experiments.sweep",
+    "SavedModel": "reglab.models",
+    "load_model": "reglab.models",
+    "save_model": "reglab.models",
 }
 
 
@@ -48,6 +52,7 @@ __all__ = [
     "DivergenceError",
     "ParameterError",
     "ReglabError",
+    "SavedModel",
     "SweepGrid",
     "TrainConfig",
     "TrainedModels",
@@ -55,6 +60,8 @@ __all__ = [
     "compare",
     "list_datasets",
     "load_dataset",
+    "load_model",
+    "save_model",
     "seed_study",
     "sweep",
     "train",

@@ -1,4 +1,4 @@
-"""reglab's command line: ``reglab compare | train | sweep | datasets | play | grade | gradcheck``.
+"""reglab's command line: ``reglab compare | train | predict | export | sweep | datasets | ...``.
 
 Each command is one module with ``register(subparsers)`` and ``run(args) -> int``;
 :data:`COMMANDS` is the one place that lists them. A user's mistake is one line
@@ -20,13 +20,23 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from types import ModuleType
 
-from reglab.cli import compare, datasets, gradcheck, grade, play, sweep, train
+from reglab.cli import compare, datasets, export, gradcheck, grade, play, predict, sweep, train
 from reglab.cli.common import EXIT_USAGE, UsageErrorParser
 from reglab.errors import ReglabError, RunError, printable
 from reglab.memory import memory_limit
 from reglab.version import __version__
 
-COMMANDS: tuple[ModuleType, ...] = (compare, train, sweep, datasets, play, grade, gradcheck)
+COMMANDS: tuple[ModuleType, ...] = (
+    compare,
+    train,
+    predict,
+    export,
+    sweep,
+    datasets,
+    play,
+    grade,
+    gradcheck,
+)
 """The commands, in the order ``reglab --help`` lists them."""
 
 EXIT_FAILED = 1  # a run that could not finish (a lost cluster): not the user's input

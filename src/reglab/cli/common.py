@@ -730,7 +730,7 @@ def _nearest_existing(path: Path) -> Path:
     return Path(path.anchor or ".")
 
 
-def _cannot_create_in(directory: Path) -> str | None:
+def cannot_create_in(directory: Path) -> str | None:
     """Why nothing can be created in ``directory``, found by trying (None: it can).
 
     A real attempt (a temporary directory, removed at once) rather than
@@ -756,7 +756,7 @@ def check_figure_directory(directory: Path, parameter: str = "out") -> None:
     """
     existing = _nearest_existing(directory)
     reason = (
-        f"{existing} is not a directory" if not existing.is_dir() else _cannot_create_in(existing)
+        f"{existing} is not a directory" if not existing.is_dir() else cannot_create_in(existing)
     )
     if reason is not None:
         raise ParameterError(parameter, f"{OUT_RULE} ({reason})", str(directory))
@@ -793,7 +793,7 @@ def check_report_path(path: Path) -> None:
     if not parent.is_dir():
         reason = f"{parent} is not a directory" if parent.exists() else f"{parent} does not exist"
     else:
-        reason = _cannot_create_in(parent)
+        reason = cannot_create_in(parent)
     if reason is not None:
         raise ParameterError("report", f"{REPORT_RULE} ({reason})", str(path))
 

@@ -5,6 +5,9 @@ shorter runs, up to 10 of the recorded values), and the final train and test
 accuracy. Defaults are the exercise's: learning rate 0.3, 30,000 iterations,
 the course's initialization, no regularization.
 
+With --save FILE, the trained model (the run at --seed) is written to FILE, for
+`reglab predict` and `reglab export`, or `reglab.load_model` in Python.
+
 With --seeds N, the configuration also trains under seeds S..S+N-1, where S is
 --seed: the mean, standard deviation, minimum and maximum of the train and
 test accuracy follow. The seed sets the initialization (not with --init
@@ -15,6 +18,7 @@ examples:
   reglab train --l1 0.1 --l2 0.3
   reglab train --keep-prob 0.86 --init lecun --seeds 10 --seed 100
   reglab train --dataset moons --test-fraction 0.2 --iterations 5000
+  reglab train --l2 0.7 --save l2.safetensors
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import argparse
 import math
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reglab.cli.common import (
@@ -35,10 +40,12 @@ from reglab.cli.common import (
     add_optimizer_arguments,
     add_output_arguments,
     announce_compilation,
+    cannot_create_in,
     check_input_layer,
     check_models_cap,
     check_output_layer,
     check_output_options,
+    check_regular_destination,
     check_run_memory,
     dataset_lines,
     format_table,
@@ -46,6 +53,7 @@ from reglab.cli.common import (
     model_config,
     option,
     output_width,
+    path_option,
     print_json,
     progress_bar,
     run_seed_study,
@@ -62,6 +70,7 @@ from reglab.config import (
     MAX_ITERATIONS,
     TrainConfig,
 )
+from reglab.errors import ParameterError
 
 if TYPE_CHECKING:
     from reglab.experiments.exercise import Comparison
@@ -116,7 +125,14 @@ def register(subparsers: Subparsers) -> None:
         f"min({defaults.record_every}, max(1, iterations // 10)): about ten points for a "
         f"short run, every {defaults.record_every:,} for a long one)",
     )
-    add_output_arguments(parser)
+    outputs = add_output_arguments(parser)
+    outputs.add_argument(
+        "--save",
+        metavar="FILE",
+        type=path_option("save"),
+        help="write the trained model to FILE (a safetensors model file, docs/model-file.md): "
+        "with --seeds, the run at --seed; its directory must exist",
+    )
     add_data_arguments(parser)
     add_caps_arguments(parser)
     add_json_argument(parser)
@@ -236,6 +252,30 @@ def uses_course_dropout(config: TrainConfig) -> bool:
     return config.masks == "course" and config.keep_prob < 1
 
 
+SAVE_RULE = "a file in a writable directory that exists"
+
+
+def check_save_path(path: Path) -> None:
+    """Raise :class:`ParameterError` unless the model file can be written to ``path``."""
+    check_regular_destination("save", path)
+    parent = path.parent
+    reason = (
+        (f"{parent} is not a directory" if parent.exists() else f"{parent} does not exist")
+        if not parent.is_dir()
+        else cannot_create_in(parent)
+    )
+    if reason is not None:
+        raise ParameterError("save", f"{SAVE_RULE} ({reason})", str(path))
+
+
+def save_trained(path: Path, comparison: Comparison) -> None:
+    """Write the comparison's first model, with its data's sha256, to ``path``."""
+    from reglab.models import SavedModel, save_model
+
+    model = SavedModel.from_trained(comparison.result, 0, data_sha256=comparison.dataset.sha256)
+    status(f"wrote {save_model(path, model)}")
+
+
 def run(args: argparse.Namespace) -> int:
     """Load the data, train the configuration the options describe, print the result.
 
@@ -246,6 +286,8 @@ def run(args: argparse.Namespace) -> int:
     from reglab.experiments.seeds import finished_runs
 
     check_output_options(args)
+    if args.save is not None:
+        check_save_path(args.save)
     if args.seeds is not None:
         check_models_cap(args.seeds, 1, args.seed, args.yes)
     dataset = load_data(args)
@@ -315,6 +357,8 @@ def run(args: argparse.Namespace) -> int:
             document["seed_study"] = study.nested_dict()
         print_json(document)
         sys.stdout.flush()
+    if args.save is not None:
+        save_trained(args.save, comparison)
     write_outputs(
         args,
         comparison,

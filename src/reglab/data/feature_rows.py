@@ -1,0 +1,139 @@
+"""Rows to predict from a CSV file: the features a model expects, and perhaps their labels.
+
+The layout of :mod:`reglab.data.csv_files` (comma-separated, an optional header of
+text cells, blank lines skipped, a ``split`` column ignored) with the label column
+optional: a row of ``n_features`` values is features alone, ``n_features + 1``
+values ends with its label. The model's feature count decides, so no flag is
+needed and a file with labels is the file the model was trained on.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from reglab.data.csv_files import _column_name, _is_number, _read_rows, _split_column
+from reglab.data.files import read_data_bytes
+from reglab.errors import DataError
+from reglab.types import FloatArray
+
+
+@dataclass(frozen=True)
+class FeatureRows:
+    """A CSV's rows, examples as rows.
+
+    Attributes:
+        X: ``(n, n_features)`` float64, finite.
+        labels: ``(n,)`` the label of each row (one of the model's classes), or None
+            when the file has no label column.
+        sha256: the file's sha256.
+    """
+
+    X: FloatArray
+    labels: NDArray[Any] | None
+    sha256: str
+
+
+def read_feature_rows(
+    path: str | Path, n_features: int, classes: Sequence[str | int | float | bool]
+) -> FeatureRows:
+    """Read ``path``'s rows for a model of ``n_features`` inputs and these ``classes``.
+
+    Raises:
+        DataError: a missing or unreadable file, a column count that is neither
+            ``n_features`` nor ``n_features + 1``, a cell that is not a finite
+            number, a label that is not one of ``classes``; naming line and column.
+    """
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"CSV file not found: {file}")
+    content = read_data_bytes(file)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DataError(
+            f"{file}: expected a UTF-8 text file. Received: {error.reason} at byte {error.start}"
+        ) from None
+    try:
+        rows = _read_rows(text)
+    except csv.Error as error:
+        raise DataError(f"{file}: not a readable CSV file. Received: {error}") from None
+    if not rows:
+        raise DataError(f"{file}: the file is empty. Expected rows of {n_features} feature values")
+    header: list[str] | None = None
+    first_line, first_cells = rows[0]
+    if not any(_is_number(cell) for cell in first_cells):
+        header = first_cells
+        rows = rows[1:]
+        if not rows:
+            raise DataError(f"{file}: the file has a header (line {first_line}) but no data rows")
+    n_columns = len(first_cells)
+    split = _split_column(file, header)
+    columns = [j for j in range(n_columns) if j != split]
+    if len(columns) not in (n_features, n_features + 1):
+        raise DataError(
+            f"{file}: expected {n_features} feature columns (the model's), or {n_features + 1} "
+            f"with a label column last. Received: {len(columns)} column(s) on line {first_line}"
+        )
+    has_labels = len(columns) == n_features + 1
+    X = np.empty((len(rows), n_features), dtype=np.float64)
+    labels: list[Any] = []
+    for i, (line, cells) in enumerate(rows):
+        if len(cells) != n_columns:
+            raise DataError(
+                f"{file}, line {line}: expected {n_columns} columns like line {first_line}. "
+                f"Received: {len(cells)}"
+            )
+        for k, j in enumerate(columns[:n_features]):
+            X[i, k] = _feature(f"{file}, line {line}, {_column_name(j, header)}", cells[j])
+        if has_labels:
+            j = columns[-1]
+            where = f"{file}, line {line}, {_column_name(j, header)}"
+            labels.append(_label(where, cells[j], classes))
+    return FeatureRows(
+        X=X,
+        labels=np.asarray(labels) if has_labels else None,
+        sha256=hashlib.sha256(content).hexdigest(),
+    )
+
+
+def _feature(where: str, cell: str) -> float:
+    try:
+        value = float(cell)
+    except ValueError:
+        raise DataError(f"{where}: expected a number. Received: {cell!r}") from None
+    if not math.isfinite(value):
+        raise DataError(f"{where}: values must be finite. Received: {cell!r}")
+    return value
+
+
+def _label(where: str, cell: str, classes: Sequence[str | int | float | bool]) -> Any:
+    """The class ``cell`` names: written as the class is (``"cat"``, ``1``, ``true``), or a
+    number equal to a numeric class (``1.0`` for ``1``)."""
+    for label in classes:
+        if cell == _text(label):
+            return label
+    if _is_number(cell) and not any(isinstance(label, str | bool) for label in classes):
+        value = float(cell)
+        for label in classes:
+            if value == label:
+                return label
+    shown = ", ".join(_text(label) for label in classes)
+    raise DataError(
+        f"{where}: labels must be one of the model's classes {shown}. Received: {cell!r}"
+    )
+
+
+def _text(label: str | int | float | bool) -> str:
+    """How a class is written in a CSV cell: as is, bools as ``true``/``false`` (JSON's words)."""
+    if isinstance(label, bool):
+        return "true" if label else "false"
+    return str(label)
