@@ -325,8 +325,11 @@ def multiply_adds(layers: Sequence[int], m: int) -> int:
     return m * (2 * sum(products) + sum(products[1:]))
 
 
-def kernel_seconds_per_iteration(layers: tuple[int, ...], m: int, iterations: int) -> float:
-    """One model of ``layers`` on ``m`` random examples, per iteration.
+def kernel_seconds_per_iteration(
+    layers: tuple[int, ...], m: int, iterations: int, batch_size: int | None = None
+) -> float:
+    """One model of ``layers`` on ``m`` random examples, per iteration (of ``batch_size``
+    examples; None: all m).
 
     Measured as the difference between ``2 * iterations`` and ``iterations``
     runs, so that setup, the accuracy passes at iteration 0 and the final
@@ -344,7 +347,9 @@ def kernel_seconds_per_iteration(layers: tuple[int, ...], m: int, iterations: in
         Y = Y.reshape(1, -1).astype(float)
 
     def run(n: int) -> float:
-        config = TrainConfig(layers=layers, iterations=n, record_every=n, init="he")
+        config = TrainConfig(
+            layers=layers, iterations=n, record_every=n, init="he", batch_size=batch_size
+        )
         return best_of(3, lambda: train([config], X, Y, on_divergence="record"))
 
     train([TrainConfig(layers=layers, iterations=1, init="he")], X, Y)
@@ -829,6 +834,25 @@ def main(argv: Sequence[str] | None = None) -> None:
                 gflops=flops / ours / 1e9,
             )
         )
+
+    # 6b. Mini-batches: an epoch of batches of 32 against one full-batch iteration (an epoch).
+    size, batch = 200_000, 32
+    per_epoch = -(-size // batch)
+    best_full = best_mini = float("inf")
+    for _ in range(2):  # alternating, each row its best
+        full = kernel_seconds_per_iteration(EXERCISE_LAYERS, size, 5 if quick else 20)
+        mini = per_epoch * kernel_seconds_per_iteration(
+            EXERCISE_LAYERS, size, per_epoch * (1 if quick else 3), batch_size=batch
+        )
+        best_full, best_mini = min(full, best_full), min(mini, best_mini)
+    rows.append(Row(f"reglab: 2-20-3-1, m = {size:,}, full batch", best_full, "per epoch"))
+    rows.append(
+        Row(
+            f"reglab: 2-20-3-1, m = {size:,}, batches of {batch}",
+            best_mini,
+            f"per epoch ({per_epoch:,} updates); {best_mini / best_full:.2f}x the full batch",
+        )
+    )
 
     # 7. For learners: grading a notebook (a child process per file) and the gradient check.
     from reglab.engine.gradcheck import check_gradients

@@ -32,6 +32,8 @@ SWEEP_SEEDS = "an integer in [1, 1,000,000] (reglab's cap)"
 LAYERS = "each at most 100,000, at most 64 of them (reglab's caps)"
 MEMORY = "half the physical memory unless --max-memory"
 REGULAR = "a regular file or a new path"
+BATCH = "an integer >= 1, or all (the whole training set)"
+PATIENCE = "an integer in [1, 1,000,000,000] (records without improvement; reglab's cap)"
 HUGE = "99999999999999999999999"
 INT64_PAST = "9223372036854775808"
 
@@ -102,6 +104,14 @@ def _files(tmp: Path) -> dict[str, str]:
 CASES: list[tuple[list[str], str, str, str]] = [
     # train: the model and optimizer options
     (["train", "--keep-prob", "1.5"], "keep_prob", "in (0, 1]", "1.5"),
+    (["train", "--batch-size", "0"], "batch_size", BATCH, "0"),
+    (["train", "--batch-size", "2.5"], "batch_size", BATCH, "'2.5'"),
+    (["train", "--batch-size", "none"], "batch_size", BATCH, "'none'"),
+    (["train", "--validation-fraction", "1"], "validation_fraction", "in (0, 1)", "1.0"),
+    (["train", "--validation-fraction", "0"], "validation_fraction", "in (0, 1)", "0.0"),
+    (["train", "--patience", "0"], "patience", PATIENCE, "0"),
+    (["sweep", "--patience", "-2"], "patience", PATIENCE, "-2"),
+    (["sweep", "--validation-fraction", "2"], "validation_fraction", "in (0, 1)", "2.0"),
     (["train", "--keep-prob", "0"], "keep_prob", "in (0, 1]", "0.0"),
     (["train", "--keep-prob", "nan"], "keep_prob", "in (0, 1]", "nan"),
     (["train", "--keep-prob", "1e-310"], "keep_prob", "with a finite 1 / keep_prob", "1e-310"),
@@ -194,6 +204,7 @@ CASES: list[tuple[list[str], str, str, str]] = [
     (["compare", "--test-fraction", "nan"], "test_fraction", "in (0, 1)", "nan"),
     # sweep: the grid's lists, in train's words
     (["sweep", "--keep-prob", "1,1.5"], "keep_prob", "in (0, 1]", "1.5"),
+    (["sweep", "--batch-size", "all,-1"], "batch_size", BATCH, "-1"),
     (["sweep", "--l2", "0,-1"], "l2", "a finite number >= 0", "-1.0"),
     (["sweep", "--l2=-0,0"], "l2", "a list of distinct values", "[0.0, 0.0]"),
     (["sweep", "--learning-rate", "0"], "learning_rate", "a finite number > 0", "0.0"),
@@ -378,7 +389,8 @@ def test_every_option_with_a_rule_is_in_the_table() -> None:
     declared = {name.replace("_", "-") for name in PARAMETERS}
     options = {option.removeprefix("--") for _, option in VALUE_OPTIONS}
     assert {"keep-prob", "l2", "iterations", "seeds", "chunk-size", "max-memory"} <= declared
-    assert declared - {"sweep-seeds", "seed"} <= options | {"seed"}
+    flags = {"early-stopping"}  # options that take no value
+    assert declared - {"sweep-seeds", "seed"} - flags <= options | {"seed"}
 
 
 def test_unwritable_destinations_name_their_option(

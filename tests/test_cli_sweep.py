@@ -380,3 +380,23 @@ def test_the_optimizer_is_a_grid_axis_from_flags_and_the_config_file(
     assert main(["sweep", "--dataset", "moons", "--config", str(config), "--json"]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["optimizer"] for r in records] == ["momentum", "adam"]
+
+
+def test_batch_size_is_a_grid_axis_from_flags(
+    capsys: pytest.CaptureFixture[str], in_tmp: Path
+) -> None:
+    code = main(["sweep", *SMALL, "--batch-size", "all,16", "--seeds", "2", "--json"])
+    assert code == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r.get("batch_size") for r in records] == [None, 16]
+    expected = sweep(
+        load_dataset(dataset="moons"),
+        SweepGrid(batch_size=(None, 16), seeds=2, iterations=200, record_every=50),
+    )
+    for record, cell in zip(records, expected.cells, strict=True):
+        assert [run["final_cost"] for run in record["runs"]] == cell.final_cost.tolist()
+    assert main(["sweep", *SMALL, "--batch-size", "all,16", "--seeds", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if "train %" in line)
+    assert header.split()[:3] == ["keep_prob", "l2", "batch_size"]
+    assert any(line.split()[:3] in (["1", "0", "16"], ["*", "1", "0"]) for line in lines)

@@ -147,7 +147,17 @@ def test_a_cancelled_model_stops_before_its_next_iteration() -> None:
             iterations=config.iterations,
             record_every=config.record_every,
         ),
-        kernel.Data(X=X, Y=Y, X_test=X, Y_test=Y, has_test=False, course_uniforms=np.zeros((1, 1))),
+        kernel.Data(
+            X=X,
+            Y=Y,
+            X_test=X,
+            Y_test=Y,
+            has_test=False,
+            course_uniforms=np.zeros((1, 1)),
+            examples=np.zeros((1, 1)),
+            X_validation=np.zeros((2, 1)),
+            Y_validation=np.zeros((1, 1)),
+        ),
         kernel.Settings(
             l2=np.zeros(1),
             l1=np.zeros(1),
@@ -160,9 +170,17 @@ def test_a_cancelled_model_stops_before_its_next_iteration() -> None:
             beta2=np.full(1, 0.999),
             epsilon=np.full(1, 1e-8),
             rng_states=np.zeros((1, 4), dtype=np.uint64),
+            batch_sizes=np.array([X.shape[1]]),
+            batch_states=np.zeros((1, 6), dtype=np.uint64),
+            patience=np.zeros(1, dtype=np.int64),
         ),
         kernel.Records(
-            cost=np.zeros((1, 6)), train_accuracy=np.zeros((1, 6)), test_accuracy=np.zeros((1, 6))
+            cost=np.zeros((1, 6)),
+            train_accuracy=np.zeros((1, 6)),
+            test_accuracy=np.zeros((1, 6)),
+            validation_cost=np.zeros((1, 5)),
+            stopped_at=np.zeros(1, dtype=np.int64),
+            best_iteration=np.zeros(1, dtype=np.int64),
         ),
     )
     assert done[0] == 0

@@ -491,3 +491,33 @@ def test_the_optimizer_is_a_grid_axis_that_round_trips_and_stays_out_of_grids_wi
     assert SweepGrid.from_dict({"optimizer": "momentum"}).optimizer == ("momentum",)
     with pytest.raises(ParameterError, match=r"^optimizer must be one of gd, momentum, adam"):
         SweepGrid(optimizer=("sgd",))  # type: ignore[arg-type]
+
+
+def test_batch_size_is_a_grid_axis_that_round_trips_and_stays_out_of_grids_without_it(
+    tmp_path: Path,
+) -> None:
+    grid = SweepGrid(l2=(0.0, 0.7), batch_size=(None, 32), seeds=2, iterations=10, record_every=5)
+    assert grid.n_cells == 4
+    assert [(c.l2, c.batch_size) for c in grid.cells()] == [
+        (0.0, None),
+        (0.0, 32),
+        (0.7, None),
+        (0.7, 32),
+    ]
+    assert grid.cells()[1].config(3) == TrainConfig(
+        batch_size=32, seed=3, init="lecun", iterations=10, record_every=5
+    )
+    assert SweepGrid.from_dict(grid.to_dict()) == grid
+    assert "batch_size" not in SweepGrid(l2=(0.0, 0.7)).to_dict()
+    assert "batch_size" not in grid.cells()[0].to_dict()
+    assert grid.cells()[1].to_dict()["batch_size"] == 32
+    file = tmp_path / "grid.toml"
+    file.write_text(
+        '[sweep]\nbatch_size = ["all", 32]\nl2 = [0, 0.7]\nseeds = 2\niterations = 10\n'
+        "record_every = 5\n"
+    )
+    assert SweepGrid.from_toml(file) == grid
+    with pytest.raises(ParameterError, match=r"^batch_size must be a list of distinct values"):
+        SweepGrid(batch_size=(None, "all"))
+    with pytest.raises(ParameterError, match=r"^batch_size must be an integer >= 1, or all"):
+        SweepGrid(batch_size=(0,))

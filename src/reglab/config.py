@@ -11,7 +11,17 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, get_args
 
-from reglab.constraints import ByteSize, Constraint, Integer, LayerSizes, Options, Pattern, Real
+from reglab.constraints import (
+    ByteSize,
+    Constraint,
+    Flag,
+    Integer,
+    LayerSizes,
+    Options,
+    OrAll,
+    Pattern,
+    Real,
+)
 from reglab.errors import ParameterError
 
 MaskMode = Literal["fresh", "course"]
@@ -61,6 +71,10 @@ PARAMETERS: dict[str, Constraint] = {
     "init": Options(INIT_SCHEMES),
     "seed": Integer(0, MAX_SEED, cap="stored as a 64-bit integer", high_text="2**63 - 1"),
     "record_every": Integer(1, MAX_ITERATIONS, cap="reglab's cap"),
+    "batch_size": OrAll(Integer(1), "the whole training set"),
+    "early_stopping": Flag(),
+    "validation_fraction": Real(0.0, 1.0, low_open=True, high_open=True),
+    "patience": Integer(1, MAX_ITERATIONS, cap="records without improvement; reglab's cap"),
     # How runs are made: seed studies, sweeps, memory, data
     "seeds": Integer(2, MAX_SEEDS, cap="a spread needs at least two runs; reglab's cap"),
     "sweep_seeds": Integer(1, MAX_SEEDS, cap="reglab's cap"),
@@ -87,6 +101,10 @@ DEFAULTS_OMITTED: dict[str, object] = {
     "beta1": 0.9,
     "beta2": 0.999,
     "epsilon": 1e-8,
+    "batch_size": None,
+    "early_stopping": False,
+    "validation_fraction": 0.1,
+    "patience": 10,
 }
 """The :class:`TrainConfig` fields that :meth:`TrainConfig.to_dict` leaves out at these
 values, their defaults: fields added after the first results stores, so that the documents,
@@ -137,6 +155,18 @@ class TrainConfig:
         beta1: momentum's and Adam's first-moment decay, in [0, 1).
         beta2: Adam's second-moment decay, in [0, 1).
         epsilon: Adam's term added to the square root, > 0.
+        batch_size: examples per update (mini-batch gradient descent), >= 1; None (the
+            default) is the whole training set, full-batch gradient descent. An iteration
+            is one update; each epoch goes through a permutation of the training set drawn
+            from ``seed``, the last batch the remainder. The gradient is the batch's mean
+            plus the full-data penalty gradient (``(l2/m) W``, m the training set), so the
+            objective does not depend on it; a size above m is m.
+        early_stopping: hold out ``validation_fraction`` of the training set (drawn from
+            ``seed``'s fourth stream), record its cost (plain pass, plus the penalties)
+            every ``record_every`` iterations, stop after ``patience`` records without a
+            lower one, and return the parameters of the lowest.
+        validation_fraction: the held-out share, in (0, 1): ``ceil(fraction * m)`` examples.
+        patience: records without improvement before stopping, >= 1.
     """
 
     layers: tuple[int, ...] = (2, 20, 3, 1)
@@ -153,6 +183,10 @@ class TrainConfig:
     beta1: float = 0.9
     beta2: float = 0.999
     epsilon: float = 1e-8
+    batch_size: int | None = None
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    patience: int = 10
 
     def __post_init__(self) -> None:
         for field in fields(self):

@@ -171,6 +171,44 @@ class Real(Constraint):
 
 
 @dataclass(frozen=True)
+class Flag(Constraint):
+    """A bool (Python's or NumPy's)."""
+
+    @property
+    def rule(self) -> str:
+        return "true or false"
+
+    def accepts(self, value: object) -> bool:
+        return isinstance(value, bool) or type(value).__name__ == "bool_"
+
+    def normalize(self, value: Any) -> bool:
+        return bool(value)
+
+
+@dataclass(frozen=True)
+class OrAll(Constraint):
+    """``inner``'s values, or None for "all of them" (written ``all`` on the command line
+    and in files, normalized to None), e.g. a mini-batch size whose None means the whole
+    training set."""
+
+    inner: Constraint
+    meaning: str
+
+    @property
+    def rule(self) -> str:
+        return f"{self.inner.rule}, or all ({self.meaning})"
+
+    def accepts(self, value: object) -> bool:
+        return value is None or value == "all" or self.inner.accepts(value)
+
+    def normalize(self, value: Any) -> Any:
+        return None if value is None or value == "all" else self.inner.normalize(value)
+
+    def parse(self, text: str) -> Any:
+        return None if text.strip().lower() == "all" else self.inner.parse(text)
+
+
+@dataclass(frozen=True)
 class Options(Constraint):
     """One of a fixed set of strings."""
 

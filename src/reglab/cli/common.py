@@ -298,11 +298,24 @@ def add_model_arguments(
     *,
     masks_help: str | None = None,
     seed_help: str | None = None,
+    training: bool = True,
 ) -> argparse._ArgumentGroup:
     """The "model" group of ``train`` and ``gradcheck``: --l2, --l1, --keep-prob, --masks, --layers,
-    --init, --seed (``masks_help``, ``seed_help``: a command's own words for those two)."""
+    --init, --seed (``masks_help``, ``seed_help``: a command's own words for those two); with
+    ``training``, also how the model trains (:data:`TRAINING_OPTIONS`: --batch-size)."""
     defaults = TrainConfig()
     model = parser.add_argument_group("model")
+    if training:
+        model.add_argument(
+            "--batch-size",
+            type=option("batch_size"),
+            default=defaults.batch_size,
+            metavar="B",
+            help="examples per update (mini-batch gradient descent), an integer >= 1, each "
+            "epoch a permutation drawn from --seed, the last batch the remainder; a size above "
+            "the training set is the whole set; all (the default): full-batch gradient descent",
+        )
+        add_early_stopping_arguments(model)
     model.add_argument(
         "--l2",
         type=option("l2"),
@@ -399,6 +412,38 @@ def add_optimizer_arguments(group: argparse._ArgumentGroup) -> None:
     )
 
 
+def add_early_stopping_arguments(group: argparse._ArgumentGroup) -> None:
+    """--early-stopping, --validation-fraction, --patience (train's and sweep's)."""
+    defaults = TrainConfig()
+    group.add_argument(
+        "--early-stopping",
+        action="store_true",
+        help="hold out --validation-fraction of the training set (drawn from the seed), "
+        "record its cost every --record-every iterations, stop after --patience records "
+        "without a lower one and keep the parameters of the lowest",
+    )
+    group.add_argument(
+        "--validation-fraction",
+        type=option("validation_fraction"),
+        default=defaults.validation_fraction,
+        metavar="F",
+        help="with --early-stopping, the share of the training set held out, in (0, 1) "
+        f"(default {defaults.validation_fraction})",
+    )
+    group.add_argument(
+        "--patience",
+        type=option("patience"),
+        default=defaults.patience,
+        metavar="N",
+        help="with --early-stopping, records without improvement before stopping, >= 1 "
+        f"(default {defaults.patience})",
+    )
+
+
+TRAINING_OPTIONS = ("batch_size", "early_stopping", "validation_fraction", "patience")
+"""The :class:`TrainConfig` fields of :func:`add_model_arguments`' ``training`` options."""
+
+
 def model_config(args: argparse.Namespace, layers: tuple[int, ...], **more: Any) -> TrainConfig:
     """The :class:`TrainConfig` of :func:`add_model_arguments`' options (and of
     :func:`add_optimizer_arguments`' where the command has them), with ``layers`` and
@@ -408,7 +453,9 @@ def model_config(args: argparse.Namespace, layers: tuple[int, ...], **more: Any)
         for name in ("optimizer", "beta1", "beta2", "epsilon")
         if hasattr(args, name)
     }
+    training = {name: getattr(args, name) for name in TRAINING_OPTIONS if hasattr(args, name)}
     return TrainConfig(
+        **training,
         layers=layers,
         l2=args.l2,
         l1=args.l1,

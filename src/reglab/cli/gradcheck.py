@@ -49,6 +49,7 @@ def register(subparsers: Subparsers) -> None:
         parser,
         masks_help="course: the exercise's fixed masks; fresh: one draw from the seed's mask "
         f"generator; either is held fixed during the check (default {TrainConfig().masks})",
+        training=False,  # the check is of the full-batch gradient
     )
     add_data_arguments(parser)
     add_json_argument(parser)

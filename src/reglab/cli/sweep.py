@@ -96,6 +96,12 @@ def register(subparsers: Subparsers) -> None:
         help="L1 alpha values >= 0 (default 0); with --l2, the elastic net",
     )
     grid.add_argument(
+        "--batch-size",
+        metavar="VALUES",
+        type=list_option("batch_size"),
+        help="mini-batch sizes, integers >= 1, or all: the whole training set (default all)",
+    )
+    grid.add_argument(
         "--keep-prob",
         metavar="VALUES",
         type=list_option("keep_prob"),
@@ -168,6 +174,27 @@ def register(subparsers: Subparsers) -> None:
         metavar="N",
         type=option("record_every"),
         help="record the cost every N iterations (default 1000)",
+    )
+    grid.add_argument(
+        "--early-stopping",
+        action="store_const",
+        const=True,
+        default=None,
+        help="every model holds out --validation-fraction of the training set (drawn from its "
+        "seed), stops after --patience records without a lower validation cost and keeps "
+        "the parameters of the lowest",
+    )
+    grid.add_argument(
+        "--validation-fraction",
+        metavar="F",
+        type=option("validation_fraction"),
+        help="with --early-stopping, the share held out, in (0, 1) (default 0.1)",
+    )
+    grid.add_argument(
+        "--patience",
+        metavar="N",
+        type=option("patience"),
+        help="with --early-stopping, records without improvement before stopping (default 10)",
     )
     grid.add_argument(
         "--config",
@@ -272,6 +299,7 @@ def grid_from_args(args: argparse.Namespace) -> SweepGrid:
     for name in (
         "l2",
         "l1",
+        "batch_size",
         "keep_prob",
         "learning_rate",
         "masks",
@@ -279,6 +307,9 @@ def grid_from_args(args: argparse.Namespace) -> SweepGrid:
         "iterations",
         "record_every",
         "init",
+        "early_stopping",
+        "validation_fraction",
+        "patience",
         "optimizer",
         "beta1",
         "beta2",
@@ -305,6 +336,8 @@ def _cell_text(name: str, row: dict[str, Any]) -> str:
     value = row.get(name, DEFAULTS_OMITTED.get(name))
     if name == "layers":
         return "-".join(map(str, value))
+    if value is None:  # batch_size: the whole training set
+        return "all"
     return value if isinstance(value, str) else f"{value:g}"
 
 
@@ -315,7 +348,7 @@ def table_lines(result: SweepResult) -> list[str]:
         name
         for name in (
             "layers", "learning_rate", "masks", "keep_prob", "l2", "l1",
-            "optimizer", "beta1", "beta2", "epsilon",
+            "optimizer", "beta1", "beta2", "epsilon", "batch_size",
         )
         if len(getattr(grid, name)) > 1
         or name in ("l2", "keep_prob")

@@ -24,6 +24,7 @@ examples:
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -112,7 +113,8 @@ def register(subparsers: Subparsers) -> None:
         type=option("iterations"),
         default=defaults.iterations,
         metavar="N",
-        help=f"full-batch updates, 1 to {MAX_ITERATIONS:,} (default {defaults.iterations})",
+        help=f"updates, 1 to {MAX_ITERATIONS:,}: full-batch, or one per mini-batch with "
+        f"--batch-size (default {defaults.iterations})",
     )
     optimizer.add_argument(
         "--record-every",
@@ -152,6 +154,8 @@ def model_name(config: TrainConfig) -> str:
         parts.append(f"L1, alpha = {config.l1}")
     if config.keep_prob < 1:
         parts.append(f"dropout, keep_prob = {config.keep_prob} ({config.masks} masks)")
+    if config.early_stopping:
+        parts.append(f"early stopping, patience = {config.patience}")
     regularization = " + ".join(parts)
     if config.optimizer == "gd":
         return regularization or "no regularization"
@@ -199,19 +203,38 @@ def result_lines(comparison: Comparison) -> list[str]:
 
     config = comparison.result.configs[0]
     history = comparison.result.history
-    recorded = [int(i) for i in history.iterations]
+    stop = comparison.result.stopped_at[0]
+    recorded = [int(i) for i in history.iterations if stop is None or i <= stop]
+    validation = history.validation_cost if config.early_stopping else None
     rows = [
-        [str(recorded[r]), repr(float(history.cost[0, r]))] for r in displayed_records(recorded)
+        [str(recorded[r]), repr(float(history.cost[0, r]))]
+        + ([repr(float(validation[0, r]))] if validation is not None else [])
+        for r in displayed_records(recorded)
     ]
     dataset = comparison.dataset
     train_accuracy = float(comparison.result.train_accuracy[0])
+    m = dataset.X_train.shape[1]
+    trained_on = m - math.ceil(config.validation_fraction * m) if config.early_stopping else m
     lines = [
         f"model:   {comparison.names[0]}",
         f"config:  {config_line(config)}",
         "",
-        *format_table(["iteration", "cost"], rows),
+        *format_table(
+            ["iteration", "cost", *(["validation cost"] if validation is not None else [])], rows
+        ),
         "",
-        f"train accuracy: {format_accuracy(train_accuracy, dataset.X_train.shape[1])}",
+    ]
+    if config.early_stopping:
+        best = comparison.result.best_iteration[0]
+        lines.append(
+            "early stopping: "
+            + (f"stopped at iteration {stop}" if stop is not None else "ran all iterations")
+            + "; returned the parameters of "
+            + ("the last iteration" if best == config.iterations else f"iteration {best}")
+            + f" (lowest validation cost; {m - trained_on} examples held out)"
+        )
+    lines += [
+        f"train accuracy: {format_accuracy(train_accuracy, trained_on)}",
     ]
     if comparison.result.test_accuracy is not None:
         test_accuracy = float(comparison.result.test_accuracy[0])

@@ -1,4 +1,4 @@
-"""The compiled training loop: full-batch gradient descent for K models, one model per thread.
+"""The compiled training loop: gradient descent for K models, one model per thread.
 
 This is the implementation behind :func:`reglab.engine.train`. It does the
 math of :mod:`reglab.engine.network` and :mod:`reglab.engine.losses` (the
@@ -18,9 +18,20 @@ readable NumPy reference) exactly, iteration by iteration:
   counting updates from 1, ``v = beta1 v + (1 - beta1) g``,
   ``s = beta2 s + (1 - beta2) g^2``, ``p -= learning_rate * (v / (1 - beta1^t)) /
   (sqrt(s / (1 - beta2^t)) + epsilon)`` (``v``, ``s`` start at 0);
+- update: ``W -= learning_rate * dW``, ``b -= learning_rate * db``;
+- mini-batches (``batch_sizes[k] < m``): an iteration is one update on one batch;
+  each epoch draws a permutation of the m examples from the model's SFC64 batch
+  stream (:func:`~reglab.engine.kernel_random.sfc64_permutation`, NumPy's
+  ``permutation`` exactly), and its batches are consecutive runs of it, the last
+  the remainder. A batch is gathered into contiguous buffers, then trained on as
+  a small training set: ``dW_l = (1/B) dZ_l A^T + (l2/m) W_l + (l1/m) sign(W_l)``
+  (the penalties stay those of the whole set, m), fresh masks drawn for its B
+  examples, course masks those of its examples. A batch of all m examples is the
+  full-batch loop, in order, bit for bit;
 - every ``record_every`` iterations (before the update): the cost
   ``mean(log(1 + exp(-+Z_L))) + l2/(2m) sum ||W||^2 + (l1/m) sum |W|`` on the
-  dropped-out pass (softmax: ``mean(log sum_c exp(Z_c) - Z_y)`` + the same terms),
+  dropped-out pass (softmax: ``mean(log sum_c exp(Z_c) - Z_y)`` + the same terms;
+  with mini-batches: on the plain pass over all m examples),
   and the accuracy of the plain pass on the training and test sets; after the
   last update, the same cost and accuracies of the final parameters on the
   plain pass.
@@ -103,10 +114,10 @@ from reglab.engine.kernel_compile import (
     compiled,
 )
 from reglab.engine.kernel_exp import exp
-from reglab.engine.kernel_random import sfc64_fill_keep
+from reglab.engine.kernel_random import sfc64_fill_keep, sfc64_permutation
 from reglab.types import BoolArray, FloatArray
 
-CALLEES_DIGEST = "14500750b2fc4448"
+CALLEES_DIGEST = "8be455686c70d1b8"
 """``source_digest('kernel_compile.py', 'kernel_exp.py', 'kernel_random.py')``: the
 code this file's cached functions include (see :mod:`reglab.engine.kernel_compile`)."""
 
@@ -245,6 +256,13 @@ class Data(NamedTuple):
         has_test: whether there is a test set.
         course_uniforms: ``(n_1 + ... + n_{L-1}, m)`` the exercise's uniforms
             (any shape when no model uses course masks).
+        examples: ``(m, n_0 + 1)`` the training set example by example, each row an
+            example's inputs then its label, which mini-batches gather from (one
+            contiguous read per example); any shape when no model uses mini-batches.
+        X_validation, Y_validation: the early-stopping validation set (any shape when
+            the model does not stop early). With early stopping, ``X``, ``Y`` and the rest
+            are the model's own training part: :func:`reglab.engine.train` passes each
+            such model a :class:`Data` of its own.
     """
 
     X: FloatArray
@@ -253,6 +271,9 @@ class Data(NamedTuple):
     Y_test: FloatArray
     has_test: bool
     course_uniforms: FloatArray
+    examples: FloatArray
+    X_validation: FloatArray
+    Y_validation: FloatArray
 
 
 class Settings(NamedTuple):
@@ -267,6 +288,10 @@ class Settings(NamedTuple):
         beta1, beta2, epsilon: momentum's and Adam's constants (unused by gradient descent).
         rng_states: ``(K, 4)`` SFC64 words (see :func:`sfc64_fill_keep`), advanced in
             place by fresh masks.
+        batch_sizes: examples per update, at most m (m: full-batch gradient descent).
+        batch_states: ``(K, 6)`` SFC64 words of the mini-batch permutations (see
+            :func:`sfc64_permutation`), advanced in place; unused for full-batch models.
+        patience: early stopping's records without improvement (0: no early stopping).
     """
 
     l2: FloatArray
@@ -280,6 +305,9 @@ class Settings(NamedTuple):
     beta2: FloatArray
     epsilon: FloatArray
     rng_states: UIntArray
+    batch_sizes: IntArray
+    batch_states: UIntArray
+    patience: IntArray
 
 
 class Records(NamedTuple):
@@ -290,11 +318,19 @@ class Records(NamedTuple):
             dropout); the last column receives the final parameters' cost on the plain pass.
         train_accuracy, test_accuracy: ``(K, R + 1)``, filled at recorded
             iterations; the last column receives the final accuracy.
+        validation_cost: ``(K, R)``, early stopping's validation cost at recorded iterations.
+        stopped_at: ``(K,)`` the iteration early stopping stopped at, else -1 (records
+            after it are NaN).
+        best_iteration: ``(K,)`` the recorded iteration (or ``iterations``, the final
+            parameters) whose parameters early stopping returned, else -1.
     """
 
     cost: FloatArray
     train_accuracy: FloatArray
     test_accuracy: FloatArray
+    validation_cost: FloatArray
+    stopped_at: IntArray
+    best_iteration: IntArray
 
 
 @compiled(fastmath=MATMUL_FASTMATH)
@@ -1581,6 +1617,55 @@ def _penalty(params: FloatArray, layout: Layout, l2: float, l1: float, m: int) -
 
 
 @compiled()
+def _gather_batch(
+    perm: IntArray,
+    first: int,
+    examples: FloatArray,
+    keep: ByteArray,
+    with_keep: bool | np.bool_,
+    X_batch: FloatArray,
+    Y_batch: FloatArray,
+    keep_batch: ByteArray,
+) -> None:
+    """Copy the examples ``perm[first : first + size]`` (size: the buffers' width) from
+    ``examples`` (:class:`Data`) into the contiguous batch buffers, and with ``with_keep``
+    their (course) masks: the passes then run on the batch as on a small training set."""
+    size = X_batch.shape[1]
+    n_inputs = X_batch.shape[0]
+    for t in range(size):
+        row = perm[first + t]
+        for f in range(n_inputs):
+            X_batch[f, t] = examples[row, f]
+        Y_batch[0, t] = examples[row, n_inputs]
+    if with_keep:
+        for h in range(keep_batch.shape[0]):
+            for t in range(size):
+                keep_batch[h, t] = keep[h, perm[first + t]]
+
+
+@compiled()
+def _validation_cost(
+    params: FloatArray,
+    layout: Layout,
+    rows: IntArray,
+    acts: FloatArray,
+    data: Data,
+    keep: ByteArray,
+    l2: float,
+    l1: float,
+    m: int,
+) -> float:
+    """Early stopping's validation cost: the head's mean loss on the validation set (plain
+    pass) plus the training cost's penalty terms (m: the training examples), as Keras's
+    ``val_loss`` includes the regularization losses."""
+    loss = _count_correct(
+        params, layout, rows, acts, data.X_validation, data.Y_validation, keep, np.bool_(True)
+    )[1]
+    total: float = loss / data.X_validation.shape[1] + _penalty(params, layout, l2, l1, m)
+    return total
+
+
+@compiled()
 def _train_one(
     k: int,
     cancel: IntArray,
@@ -1595,13 +1680,32 @@ def _train_one(
     grad: FloatArray,
     keep: ByteArray,
     scratch: FloatArray,
+    perm: IntArray,
+    X_batch: FloatArray,
+    Y_batch: FloatArray,
+    keep_batch: ByteArray,
+    X_rest: FloatArray,
+    Y_rest: FloatArray,
+    keep_rest: ByteArray,
+    best: FloatArray,
     head_rows: FloatArray,
     state: FloatArray,
 ) -> None:
     """Model k's iterations (its row of ``params``, updated in place), ``done[k]`` counting them.
 
     ``head_rows``: the softmax head's workspace (:func:`_softmax_delta`); ``state``: the
-    update rule's (see :func:`_update`), zeros at the start."""
+    update rule's (see :func:`_update`), zeros at the start.
+
+    With mini-batches (``batch_sizes[k] < m``) each iteration first gathers its batch
+    into ``X_batch``/``Y_batch``/``keep_batch`` (``*_rest`` for an epoch's last, smaller
+    batch), from ``perm``, the epoch's permutation; the passes then run on the batch.
+
+    With early stopping (``patience[k] > 0``) each record also takes the validation cost
+    (plain pass on the validation set, plus the penalties), keeps a copy of the
+    parameters with the lowest in ``best``, and after ``patience`` records without a
+    lower one stops, after that record's pass and before its update; the final
+    parameters are a candidate too. The best parameters are returned in place.
+    """
     X, Y = data.X, data.Y
     layers, weight_offsets, bias_offsets, plan = (
         layout.layers, layout.weight_offsets, layout.bias_offsets, layout.plan
@@ -1637,35 +1741,77 @@ def _train_one(
     sparsity = l1 / m
     out, n_out = rows[n_linear], layers[n_linear]
     no = np.bool_(False)  # the loss flag of the accuracy passes, a value (see _count_correct)
+    batch = settings.batch_sizes[k]
+    batching = batch < m
+    batch_state = settings.batch_states[k]
+    batches_per_epoch = (m + batch - 1) // batch
+    course = np.bool_(mode == COURSE_MASKS)
+    patience = settings.patience[k]
+    best_cost = np.inf
+    best_iteration = -1
+    unimproved = 0
+    stop = False
     for i in range(layout.iterations):
         if cancel[0] != 0:
             return
+        size = m
+        X_i, Y_i, keep_i = X, Y, keep
+        if batching:
+            position = i % batches_per_epoch
+            if position == 0:
+                sfc64_permutation(batch_state, perm)
+            first = position * batch
+            size = min(batch, m - first)
+            if size < batch:
+                X_i, Y_i, keep_i = X_rest, Y_rest, keep_rest
+            else:
+                X_i, Y_i, keep_i = X_batch, Y_batch, keep_batch
+            _gather_batch(perm, first, data.examples, keep, course, X_i, Y_i, keep_i)
         if mode == FRESH_MASKS:
-            sfc64_fill_keep(rng_state, keep_prob, keep[:hidden_units])
+            sfc64_fill_keep(rng_state, keep_prob, keep_i[:hidden_units])
         recording = i % record_every == 0
         if recording:
             r = i // record_every
-            train_accuracy[r] = _count_correct(model, layout, rows, acts, X, Y, keep, no)[0] / m
+            if batching:  # the cost on the whole training set, on the plain pass
+                correct, full_loss = _count_correct(
+                    model, layout, rows, acts, X, Y, keep, np.bool_(True)
+                )
+                train_accuracy[r] = correct / m
+                cost[r] = full_loss / m + _penalty(model, layout, l2, l1, m)
+            else:
+                train_accuracy[r] = _count_correct(model, layout, rows, acts, X, Y, keep, no)[0] / m
             if data.has_test:
                 test_accuracy[r] = (
                     _count_correct(model, layout, rows, acts, data.X_test, data.Y_test, keep, no)[0]
                     / data.X_test.shape[1]
                 )
+            if patience > 0:
+                validation = _validation_cost(model, layout, rows, acts, data, keep, l2, l1, m)
+                records.validation_cost[k, r] = validation
+                if r == 0 or validation < best_cost:
+                    best_cost, best_iteration, unimproved = validation, i, 0
+                    best[:] = model
+                else:
+                    unimproved += 1
+                    stop = unimproved >= patience
         grad[:] = 0.0
         loss = 0.0
-        for start in range(0, m, chunk):
-            width = min(chunk, m - start)
+        batch_loss = recording and not batching
+        for start in range(0, size, chunk):
+            width = min(chunk, size - start)
             if any_blas and width < chunk:
                 # BLAS products run over all the buffer's columns: those past the chunk must be 0.
                 acts[:, width:] = 0.0
                 dz[:, width:] = 0.0
-            _forward_chunk(model, layout, rows, acts, X, start, width, keep, keep_scale, dropout)
+            _forward_chunk(
+                model, layout, rows, acts, X_i, start, width, keep_i, keep_scale, dropout
+            )
             # Output layer: the head's loss and dZ_L from the logits. The rows of dz are those of
             # acts less the input's.
             d = out - layers[0]
-            if recording:
-                loss = _head_loss(layout.head, acts, out, n_out, Y, start, width, loss)
-            _head_delta(layout.head, acts, out, n_out, dz, d, Y, start, width, head_rows)
+            if batch_loss:
+                loss = _head_loss(layout.head, acts, out, n_out, Y_i, start, width, loss)
+            _head_delta(layout.head, acts, out, n_out, dz, d, Y_i, start, width, head_rows)
             for l in range(n_linear - 1, -1, -1):
                 if l == 1 and fuse_first:
                     _backward_first_layers(
@@ -1730,14 +1876,32 @@ def _train_one(
                     keep_scale,
                     plan[l, 2],
                 )
-        if recording:
+        if batch_loss:
             cost[i // record_every] = loss / m + _penalty(model, layout, l2, l1, m)
+        if stop:  # after the record's pass (its cost), before its update
+            records.stopped_at[k] = i
+            for later in range(i // record_every + 1, records.validation_cost.shape[1]):
+                cost[later] = np.nan
+                train_accuracy[later] = np.nan
+                test_accuracy[later] = np.nan
+                records.validation_cost[k, later] = np.nan
+            done[k] = layout.iterations
+            break
         step = i + 1  # the update's number, from 1
+        mean = 1.0 / size if batching else inv_m  # the batch's mean; the penalties stay /m
         _update(
-            rule, model, grad, layout, learning_rate, inv_m, decay, sparsity, state,
+            rule, model, grad, layout, learning_rate, mean, decay, sparsity, state,
             beta1, beta2, epsilon, step,
         )  # fmt: skip
         done[k] = i + 1
+    if patience > 0:
+        if stop or not (
+            _validation_cost(model, layout, rows, acts, data, keep, l2, l1, m) < best_cost
+        ):
+            model[:] = best
+        else:
+            best_iteration = layout.iterations  # the final parameters are the best
+        records.best_iteration[k] = best_iteration
     final = train_accuracy.size - 1
     correct, loss = _count_correct(model, layout, rows, acts, X, Y, keep, np.bool_(True))
     train_accuracy[final] = correct / m
@@ -1781,12 +1945,26 @@ def train_model(
     for l in range(layers.size):
         activation_rows += layers[l]
     hidden_units = activation_rows - layers[0] - layers[layers.size - 1]
+    batch = settings.batch_sizes[k]  # m for full-batch models
     # The last row of each buffer stays zero: padding terms of blocked sums read it.
-    chunk = min(CHUNK, (m + VECTOR - 1) // VECTOR * VECTOR)  # whole vectors (see CHUNK)
+    chunk = min(CHUNK, (batch + VECTOR - 1) // VECTOR * VECTOR)  # whole vectors (see CHUNK)
     acts = np.zeros((activation_rows + 1, chunk))
     dz = np.zeros((activation_rows - layers[0] + 1, chunk))
     grad = np.empty(params.shape[1])
-    keep = np.ones((max(hidden_units, 1), m), dtype=np.uint8)
+    # Masks of all m examples unless only a batch's are ever drawn (mini-batches, fresh masks).
+    batching = batch < m
+    all_masks = not batching or settings.modes[k] == COURSE_MASKS
+    keep = np.ones((max(hidden_units, 1), m if all_masks else 1), dtype=np.uint8)
+    # Mini-batches: the epoch's permutation, and the batch gathered (the last one, the rest).
+    rest = m % batch if batching else 0
+    perm = np.empty(m if batching else 1, dtype=np.int64)
+    width = batch if batching else 1
+    rest_width = max(rest, 1)
+    X_batch, Y_batch = np.empty((layers[0], width)), np.empty((1, width))
+    X_rest, Y_rest = np.empty((layers[0], rest_width)), np.empty((1, rest_width))
+    keep_batch = np.ones((max(hidden_units, 1), width), dtype=np.uint8)
+    keep_rest = np.ones((max(hidden_units, 1), rest_width), dtype=np.uint8)
+    best = np.empty(params.shape[1] if settings.patience[k] > 0 else 1)
     largest_blas_layer = 1
     for l in range(layout.plan.shape[0]):
         if layout.plan[l, 1] == GRADIENT_BLAS:
@@ -1798,5 +1976,5 @@ def train_model(
     state = np.zeros((2, 0 if plain else params.shape[1]))
     _train_one(
         k, cancel, done, params, layout, data, settings, records, acts, dz, grad, keep, scratch,
-        head_rows, state,
+        perm, X_batch, Y_batch, keep_batch, X_rest, Y_rest, keep_rest, best, head_rows, state,
     )  # fmt: skip

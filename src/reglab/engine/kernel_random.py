@@ -29,7 +29,7 @@ import math
 
 import numpy as np
 
-from reglab.engine.kernel_compile import ByteArray, UIntArray, compiled
+from reglab.engine.kernel_compile import ByteArray, IntArray, UIntArray, compiled
 
 COMPILED_WITH = "a70770958b039aa1"
 """``source_digest('kernel_compile.py')`` this file's cached code was built with."""
@@ -99,6 +99,72 @@ def sfc64_fill_keep(state: UIntArray, keep_prob: float, keep: ByteArray) -> None
             a, b, c, counter, output = _step(a, b, c, counter)
             keep[r, m - 1] = 1 if (output & _LOW_32) < threshold else 0
     state[0], state[1], state[2], state[3] = a, b, c, counter
+
+
+BUFFERED_WORDS = 6
+"""uint64 words of a generator that also draws 32 bits at a time: the 4 words, then
+NumPy's ``has_uint32`` flag and the buffered ``uinteger`` (the high half of the last
+output, which ``next_uint32`` returns on its next call)."""
+
+
+@compiled()
+def sfc64_permutation(state: UIntArray, perm: IntArray) -> None:
+    """``perm`` = ``Generator(SFC64(...)).permutation(perm.size)``, NumPy's draws exactly.
+
+    NumPy's ``shuffle`` of ``arange(n)``: for i from n - 1 down to 1, swap items i and
+    ``random_interval(i)``, which draws ``next_uint32() & mask`` (mask: the smallest
+    ``2**b - 1 >= i``) until the value is at most i. ``next_uint32`` returns the low
+    half of a fresh 64-bit output and keeps its high half for the next call. (n - 1 must
+    fit in 32 bits, as it does for any training set that fits in memory.)
+
+    Args:
+        state: ``(BUFFERED_WORDS,)`` the generator's words, advanced in place.
+        perm: ``(n,)`` written with the permutation.
+    """
+    n = perm.size
+    for t in range(n):
+        perm[t] = t
+    a, b, c, counter = state[0], state[1], state[2], state[3]
+    has_buffered, buffered = state[4], state[5]
+    for i in range(n - 1, 0, -1):
+        bound = np.uint64(i)
+        mask = bound
+        for shift in (1, 2, 4, 8, 16, 32):
+            mask |= mask >> np.uint64(shift)
+        while True:
+            if has_buffered != 0:
+                value = buffered
+                has_buffered = np.uint64(0)
+            else:
+                a, b, c, counter, output = _step(a, b, c, counter)
+                value = output & _LOW_32
+                buffered = output >> _HIGH_SHIFT
+                has_buffered = np.uint64(1)
+            value &= mask
+            if value <= bound:
+                break
+        j = int(value)
+        perm[i], perm[j] = perm[j], perm[i]
+    state[0], state[1], state[2], state[3] = a, b, c, counter
+    state[4], state[5] = has_buffered, buffered
+
+
+def sfc64_buffered_words(rng: np.random.Generator) -> UIntArray:
+    """The state of an SFC64 Generator as :data:`BUFFERED_WORDS` words (see
+    :func:`sfc64_permutation`)."""
+    words = sfc64_words(rng)
+    state = rng.bit_generator.state
+    return np.array([*words, state["has_uint32"], state["uinteger"]], dtype=np.uint64)
+
+
+def set_sfc64_buffered_words(rng: np.random.Generator, words: UIntArray) -> None:
+    """Move an SFC64 Generator to the state held in ``words`` (as from
+    :func:`sfc64_buffered_words`)."""
+    state = dict(rng.bit_generator.state)
+    state["state"] = {"state": np.array(words[:WORDS], dtype=np.uint64)}
+    state["has_uint32"] = int(words[4])
+    state["uinteger"] = int(words[5])
+    rng.bit_generator.state = state
 
 
 def sfc64_words(rng: np.random.Generator) -> UIntArray:

@@ -28,9 +28,9 @@ def compile_kernel() -> None:
 
     Every run passes the kernel the same argument types (dropout mode, test
     set and BLAS layers are values, not types), so one call with a tiny
-    problem compiles all of it; the three dropout modes, the update rules and the
-    softmax head are trained anyway, so that a change making any of them a type would
-    still be caught here.
+    problem compiles all of it; the three dropout modes, the update rules, mini-batches,
+    early stopping and the softmax head are trained anyway, so that a change making any
+    of them a type would still be caught here.
     """
     rng = np.random.default_rng(0)
     X = rng.standard_normal((_TINY_LAYERS[0], 8))
@@ -43,6 +43,8 @@ def compile_kernel() -> None:
             {"keep_prob": 0.5, "masks": "course"},
             {"optimizer": "momentum"},
             {"optimizer": "adam"},
+            {"batch_size": 3, "keep_prob": 0.5},
+            {"early_stopping": True, "validation_fraction": 0.25, "patience": 1},
         )
     ]
     train(configs, X, Y, X, Y, n_threads=1)

@@ -1,9 +1,10 @@
-"""Full-batch gradient descent for K configurations of one architecture at once.
+"""Gradient descent (full-batch or mini-batch) for K configurations of one architecture at once.
 
 :func:`train` is the one training loop in reglab: the exercise's three models,
 seed studies and sweeps all call it with a batch of :class:`TrainConfig`.
 Each configuration owns a ``numpy.random.Generator`` seeded from its ``seed``
-(two independent streams: initialization and dropout masks), so a model's
+(independent streams: initialization, dropout masks, mini-batch permutations,
+validation split; :func:`model_generators`), so a model's
 result does not depend on the batch it was trained in.
 
 The loop itself runs compiled (:mod:`reglab.engine.kernel`), one model per
@@ -14,13 +15,14 @@ and turning the final state into :class:`TrainedModels`.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from itertools import pairwise
 from queue import Empty, SimpleQueue
-from typing import Literal
+from typing import Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,7 +31,12 @@ from reglab.config import TrainConfig
 from reglab.engine import kernel
 from reglab.engine.dropout import course_uniforms
 from reglab.engine.initializers import initialize
-from reglab.engine.kernel_random import WORDS, sfc64_words
+from reglab.engine.kernel_random import (
+    BUFFERED_WORDS,
+    WORDS,
+    sfc64_buffered_words,
+    sfc64_words,
+)
 from reglab.engine.network import Parameters
 from reglab.errors import DataError, DivergenceError, ParameterError
 from reglab.memory import check_memory
@@ -51,15 +58,20 @@ class History:
     Attributes:
         iterations: the recorded iterations ``0, record_every, ...``, shape ``(R,)``.
         cost: training cost (on the dropped-out pass when dropout is on, plus
-            any L2 term), shape ``(K, R)``.
+            any L2 term), shape ``(K, R)``; for mini-batch models the cost of the
+            whole training set on the plain pass (no dropout), plus the penalties.
         train_accuracy: accuracy on the training set without dropout, ``(K, R)``.
         test_accuracy: accuracy on the test set, ``(K, R)``, or None without one.
+        validation_cost: with early stopping, the validation set's cost (plain pass, plus
+            the penalties), ``(K, R)``, NaN for models without it; None when no model of
+            the batch stops early. A model stopped early has NaN records after its stop.
     """
 
     iterations: NDArray[np.int64]
     cost: FloatArray
     train_accuracy: FloatArray
     test_accuracy: FloatArray | None
+    validation_cost: FloatArray | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +90,13 @@ class TrainedModels:
             cross-entropy of the plain pass (no dropout) plus the L2 term. Unlike
             ``history.cost`` (recorded before an update, on the dropped-out pass), it
             is the cost of the parameters returned.
+        stopped_at: per model, the iteration early stopping stopped at (no update from
+            it on), None when it ran all iterations or early stopping was off.
+        best_iteration: per model, the recorded iteration whose parameters early stopping
+            returned (``iterations``: the final parameters, validated after the last
+            update), None when early stopping was off. With early stopping the returned
+            parameters, final accuracies and cost are those of that iteration, the
+            training accuracy and cost on the examples trained on (not the validation set).
     """
 
     configs: tuple[TrainConfig, ...]
@@ -87,6 +106,13 @@ class TrainedModels:
     test_accuracy: FloatArray | None
     diverged_at: tuple[int | None, ...]
     final_cost: FloatArray
+    stopped_at: tuple[int | None, ...] = ()
+    best_iteration: tuple[int | None, ...] = ()
+
+    def __post_init__(self) -> None:
+        for name in ("stopped_at", "best_iteration"):  # () means: no early stopping
+            if not getattr(self, name):
+                object.__setattr__(self, name, (None,) * len(self.configs))
 
     def __len__(self) -> int:
         return len(self.configs)
@@ -160,14 +186,36 @@ def _check_batch(configs: Sequence[TrainConfig]) -> tuple[TrainConfig, ...]:
     return batch
 
 
-def model_generators(seed: int) -> tuple[np.random.Generator, np.random.Generator]:
-    """A model's two independent streams: initialization (PCG64) and dropout masks (SFC64).
+class ModelStreams(NamedTuple):
+    """A model's independent random streams, children of ``SeedSequence(seed)`` in this order.
 
-    Masks use SFC64, whose steps the compiled kernel takes at about 60% of
-    PCG64's cost (see :mod:`reglab.engine.kernel_random`).
+    Attributes:
+        init: the initialization (PCG64).
+        masks: fresh dropout masks (SFC64).
+        batches: the mini-batch permutations, one per epoch (SFC64).
+        validation: the early-stopping validation split (PCG64).
     """
-    init_seed, mask_seed = np.random.SeedSequence(seed).spawn(2)
-    return np.random.default_rng(init_seed), np.random.Generator(np.random.SFC64(mask_seed))
+
+    init: np.random.Generator
+    masks: np.random.Generator
+    batches: np.random.Generator
+    validation: np.random.Generator
+
+
+def model_generators(seed: int) -> ModelStreams:
+    """A model's four independent streams (:class:`ModelStreams`).
+
+    Masks and permutations use SFC64, whose steps the compiled kernel takes at about 60%
+    of PCG64's cost (see :mod:`reglab.engine.kernel_random`). ``spawn(4)``'s first two
+    children are ``spawn(2)``'s: the streams of reglab before mini-batches are unchanged.
+    """
+    init_seed, mask_seed, batch_seed, validation_seed = np.random.SeedSequence(seed).spawn(4)
+    return ModelStreams(
+        np.random.default_rng(init_seed),
+        np.random.Generator(np.random.SFC64(mask_seed)),
+        np.random.Generator(np.random.SFC64(batch_seed)),
+        np.random.default_rng(validation_seed),
+    )
 
 
 def _divergence_message(k: int, config: TrainConfig, iteration: int) -> str:
@@ -181,6 +229,46 @@ def _divergence_message(k: int, config: TrainConfig, iteration: int) -> str:
     )
 
 
+class Split(NamedTuple):
+    """A model's early-stopping split of the training set: example indices, each ascending."""
+
+    train: NDArray[np.int64]
+    validation: NDArray[np.int64]
+
+
+def validation_split(m: int, fraction: float, rng: np.random.Generator) -> Split:
+    """Hold out ``ceil(fraction * m)`` of the m training examples for validation.
+
+    The held-out examples are the first of ``rng.permutation(m)`` (``rng``: the model's
+    validation stream, so a seed study varies the split as it varies the initialization);
+    both parts keep the data's order. Both must be non-empty.
+
+    Raises:
+        ParameterError: when the split leaves either part empty.
+    """
+    n_validation = math.ceil(fraction * m)
+    if not 1 <= n_validation < m:
+        raise ParameterError(
+            "validation_fraction",
+            f"a fraction leaving at least one training and one validation example of the "
+            f"m = {m} (ceil(fraction * m) in [1, {m - 1}])",
+            fraction,
+        )
+    order = rng.permutation(m)
+    return Split(np.sort(order[n_validation:]), np.sort(order[:n_validation]))
+
+
+def trained_on(config: TrainConfig, X: FloatArray, Y: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """The examples of ``X``, ``Y`` a model trained on: all of them, or with early stopping
+    its training part (its split, drawn again from its seed)."""
+    if not config.early_stopping:
+        return X, Y
+    split = validation_split(
+        X.shape[1], config.validation_fraction, model_generators(config.seed).validation
+    )
+    return X[:, split.train], Y[:, split.train]
+
+
 @dataclass(frozen=True)
 class Problem:
     """A validated batch, ready to train: shared by :func:`train` and the NumPy reference.
@@ -192,6 +280,11 @@ class Problem:
         X_test, Y_test: the test set, or None.
         initial: the initial parameters of the K models.
         mask_rngs: per model, the generator its fresh dropout masks come from.
+        batch_rngs: per model, the generator its epochs' permutations come from.
+        batch_sizes: per model, the examples per update (``batch_size`` at most the
+            model's training examples; all of them for full-batch models).
+        splits: per model, None, or with early stopping its ``(train, validation)``
+            example indices (:func:`validation_split`).
     """
 
     configs: tuple[TrainConfig, ...]
@@ -204,6 +297,9 @@ class Problem:
     Y_test: FloatArray | None
     initial: Parameters
     mask_rngs: tuple[np.random.Generator, ...]
+    batch_rngs: tuple[np.random.Generator, ...]
+    batch_sizes: tuple[int, ...]
+    splits: tuple[Split | None, ...]
 
     @property
     def recorded(self) -> NDArray[np.int64]:
@@ -237,10 +333,17 @@ def prepare(
         record_every=record_every,
     )
     streams = [model_generators(config.seed) for config in batch]
+    m = X.shape[1]
+    splits = tuple(
+        validation_split(m, config.validation_fraction, stream.validation)
+        if config.early_stopping
+        else None
+        for config, stream in zip(batch, streams, strict=True)
+    )
     initial = Parameters.stack(
         [
-            initialize(layers, config.init, rng=init_rng)
-            for config, (init_rng, _) in zip(batch, streams, strict=True)
+            initialize(layers, config.init, rng=stream.init)
+            for config, stream in zip(batch, streams, strict=True)
         ]
     )
     return Problem(
@@ -253,14 +356,26 @@ def prepare(
         X_test=X_test,
         Y_test=Y_test,
         initial=initial,
-        mask_rngs=tuple(mask_rng for _, mask_rng in streams),
+        mask_rngs=tuple(stream.masks for stream in streams),
+        batch_rngs=tuple(stream.batches for stream in streams),
+        batch_sizes=tuple(
+            n if config.batch_size is None else min(config.batch_size, n)
+            for config, n in zip(
+                batch, (m if s is None else s.train.size for s in splits), strict=True
+            )
+        ),
+        splits=splits,
     )
 
 
-def _diverged_at(history: History, params: Parameters, k: int, iterations: int) -> int | None:
+def _diverged_at(
+    history: History, params: Parameters, k: int, iterations: int, stopped_at: int | None = None
+) -> int | None:
     """Model k's first recorded iteration of non-finite cost (``iterations`` if only its
-    final parameters are not finite), or None."""
-    bad = np.flatnonzero(~np.isfinite(history.cost[k]))
+    final parameters are not finite), or None. The NaN records after an early stop
+    (``stopped_at``) are not divergence."""
+    trained = history.iterations <= (iterations if stopped_at is None else stopped_at)
+    bad = np.flatnonzero(~np.isfinite(history.cost[k]) & trained)
     if bad.size:
         return int(history.iterations[bad[0]])
     finite_params = all(np.all(np.isfinite(W[k])) for W in params.weights)
@@ -275,10 +390,14 @@ def conclude(
     final_test: FloatArray | None,
     final_cost: FloatArray,
     on_divergence: Literal["raise", "record"],
+    stopped_at: Sequence[int | None] = (),
+    best_iteration: Sequence[int | None] = (),
 ) -> TrainedModels:
     """Detect divergence (raising or recording it) and assemble the result."""
+    stops = tuple(stopped_at) or (None,) * len(problem.configs)
     diverged_at = [
-        _diverged_at(history, params, k, problem.iterations) for k in range(len(problem.configs))
+        _diverged_at(history, params, k, problem.iterations, stops[k])
+        for k in range(len(problem.configs))
     ]
     if on_divergence == "raise":
         for k, at in enumerate(diverged_at):
@@ -292,6 +411,8 @@ def conclude(
         test_accuracy=final_test,
         diverged_at=tuple(diverged_at),
         final_cost=final_cost,
+        stopped_at=stops,
+        best_iteration=tuple(best_iteration),
     )
 
 
@@ -451,7 +572,8 @@ def train(
     n_threads: int | None = None,
     on_model: ModelCallback | None = None,
 ) -> TrainedModels:
-    """Train K configurations of one architecture together by full-batch gradient descent.
+    """Train K configurations of one architecture together by gradient descent (full-batch,
+    or mini-batch per ``batch_size``).
 
     Args:
         configs: the configurations; they must share ``layers``, ``iterations``
@@ -485,6 +607,10 @@ def train(
     rng_states = np.zeros((n_models, WORDS), dtype=np.uint64)
     for k in np.flatnonzero(modes == kernel.FRESH_MASKS):
         rng_states[k] = sfc64_words(problem.mask_rngs[k])
+    batch_sizes = np.array(problem.batch_sizes, dtype=np.int64)
+    batch_states = np.zeros((n_models, BUFFERED_WORDS), dtype=np.uint64)
+    for k in np.flatnonzero(batch_sizes < m):
+        batch_states[k] = sfc64_buffered_words(problem.batch_rngs[k])
     uniforms = (
         np.ascontiguousarray(np.concatenate(course_uniforms(layers[1:-1], m)))
         if np.any(modes == kernel.COURSE_MASKS) and len(layers) > 2
@@ -517,7 +643,35 @@ def train(
         Y_test=Y_test_array,
         has_test=has_test,
         course_uniforms=uniforms,
+        # Mini-batches gather examples: one contiguous row each (inputs, then the label).
+        examples=_examples(problem.X, problem.Y)
+        if any(
+            size < m and split is None
+            for size, split in zip(batch_sizes, problem.splits, strict=True)
+        )
+        else np.zeros((1, 1)),
+        X_validation=np.zeros((layers[0], 1)),
+        Y_validation=np.zeros((1, 1)),
     )
+
+    def model_data(k: int) -> kernel.Data:
+        """The data model k trains on: the batch's, or with early stopping its own split."""
+        split = problem.splits[k]
+        if split is None:
+            return data
+        X_k = np.ascontiguousarray(problem.X[:, split.train])
+        Y_k = np.ascontiguousarray(problem.Y[:, split.train])
+        return data._replace(
+            X=X_k,
+            Y=Y_k,
+            course_uniforms=np.ascontiguousarray(uniforms[:, split.train])
+            if modes[k] == kernel.COURSE_MASKS and len(layers) > 2
+            else uniforms,
+            examples=_examples(X_k, Y_k) if batch_sizes[k] < split.train.size else data.examples,
+            X_validation=np.ascontiguousarray(problem.X[:, split.validation]),
+            Y_validation=np.ascontiguousarray(problem.Y[:, split.validation]),
+        )
+
     settings = kernel.Settings(
         l2=np.array([c.l2 for c in batch], dtype=np.float64),
         l1=np.array([c.l1 for c in batch], dtype=np.float64),
@@ -532,8 +686,32 @@ def train(
         beta2=np.array([c.beta2 for c in batch], dtype=np.float64),
         epsilon=np.array([c.epsilon for c in batch], dtype=np.float64),
         rng_states=rng_states,
+        batch_sizes=batch_sizes,
+        batch_states=batch_states,
+        patience=np.array([c.patience if c.early_stopping else 0 for c in batch], dtype=np.int64),
     )
-    records = kernel.Records(cost=cost, train_accuracy=train_acc, test_accuracy=test_acc)
+    early = any(c.early_stopping for c in batch)
+    records = kernel.Records(
+        cost=cost,
+        train_accuracy=train_acc,
+        test_accuracy=test_acc,
+        validation_cost=np.full((n_models, recorded.size), np.nan),
+        stopped_at=np.full(n_models, -1, dtype=np.int64),
+        best_iteration=np.full(n_models, -1, dtype=np.int64),
+    )
+
+    def stops(models: range) -> tuple[tuple[int | None, ...], tuple[int | None, ...]]:
+        """``stopped_at`` and ``best_iteration`` of ``models``, None where the kernel wrote -1."""
+        return (
+            tuple(
+                int(records.stopped_at[k]) if records.stopped_at[k] >= 0 else None for k in models
+            ),
+            tuple(
+                int(records.best_iteration[k]) if records.best_iteration[k] >= 0 else None
+                for k in models
+            ),
+        )
+
     iterations = problem.iterations
     done = np.zeros(n_models, dtype=np.int64)  # per model, written by the kernel
     reported = 0
@@ -554,7 +732,9 @@ def train(
             cost[k : k + 1, :-1].copy(),
             train_acc[k : k + 1, :-1].copy(),
             test_acc[k : k + 1, :-1].copy() if has_test else None,
+            records.validation_cost[k : k + 1].copy() if early else None,
         )
+        stopped_at, best_iteration = stops(range(k, k + 1))
         on_model(
             k,
             TrainedModels(
@@ -564,7 +744,9 @@ def train(
                 train_accuracy=train_acc[k : k + 1, -1].copy(),
                 test_accuracy=test_acc[k : k + 1, -1].copy() if has_test else None,
                 final_cost=cost[k : k + 1, -1].copy(),
-                diverged_at=(_diverged_at(history, params, 0, iterations),),
+                diverged_at=(_diverged_at(history, params, 0, iterations, stopped_at[0]),),
+                stopped_at=stopped_at,
+                best_iteration=best_iteration,
             ),
         )
 
@@ -574,7 +756,7 @@ def train(
         longest_first(_relative_costs(modes)),
         n_workers,
         lambda k, cancel: kernel.train_model(
-            k, cancel, done, flat, layout, data, settings, records
+            k, cancel, done, flat, layout, model_data(k), settings, records
         ),
         report,
         finished=hand_over if on_model is not None else None,
@@ -584,7 +766,9 @@ def train(
         cost[:, :-1].copy(),
         train_acc[:, :-1].copy(),
         test_acc[:, :-1].copy() if has_test else None,
+        records.validation_cost.copy() if early else None,
     )
+    stopped_at, best_iteration = stops(range(n_models))
     return conclude(
         problem,
         _unflatten(flat, layers),
@@ -593,4 +777,12 @@ def train(
         test_acc[:, -1].copy() if has_test else None,
         cost[:, -1].copy(),
         on_divergence,
+        stopped_at,
+        best_iteration,
     )
+
+
+def _examples(X: FloatArray, Y: FloatArray) -> FloatArray:
+    """The examples one contiguous row each, inputs then label, ``(m, n_0 + 1)``: what
+    mini-batches gather from (:class:`reglab.engine.kernel.Data`)."""
+    return np.ascontiguousarray(np.concatenate([X, Y]).T)

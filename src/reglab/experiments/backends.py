@@ -60,6 +60,7 @@ from reglab.engine import (
     l2_penalty,
 )
 from reglab.engine import train as engine_train
+from reglab.engine.training import trained_on
 from reglab.errors import OptionalDependencyError, ParameterError, ReglabError, RunError
 from reglab.types import BoolArray, FloatArray
 
@@ -143,10 +144,13 @@ def outcome_of(result: TrainedModels, X: FloatArray, Y: FloatArray) -> ChunkOutc
     """
     if result.test_accuracy is None:  # pragma: no cover - the engine always gets test data here
         raise ReglabError("the engine returned no test accuracy")
-    costs = [
-        final_cost(result.parameters.model(k), X, Y, np.array([config.l2]), np.array([config.l1]))[
-            0
-        ]
+    costs = [  # on the examples each model trained on (early stopping holds some out)
+        final_cost(
+            result.parameters.model(k),
+            *trained_on(config, X, Y),
+            np.array([config.l2]),
+            np.array([config.l1]),
+        )[0]
         for k, config in enumerate(result.configs)
     ]
     return ChunkOutcome(

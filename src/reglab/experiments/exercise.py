@@ -40,17 +40,38 @@ class Comparison:
         history = result.history
         models = []
         for k, (name, config) in enumerate(zip(self.names, result.configs, strict=True)):
+            stop = result.stopped_at[k]
+            # Records after an early stop are empty (NaN): the arrays end at the stop.
+            kept = history.iterations <= (config.iterations if stop is None else stop)
             models.append(
                 {
                     "name": name,
                     "config": config.to_dict(),
                     "costs": [
                         [int(i), float(c)]
-                        for i, c in zip(history.iterations, history.cost[k], strict=True)
+                        for i, c in zip(
+                            history.iterations[kept], history.cost[k][kept], strict=True
+                        )
                     ],
                     "train_accuracy": float(result.train_accuracy[k]),
                     "test_accuracy": (
                         float(result.test_accuracy[k]) if result.test_accuracy is not None else None
+                    ),
+                    **(
+                        {
+                            "validation_costs": [
+                                [int(i), float(c)]
+                                for i, c in zip(
+                                    history.iterations[kept],
+                                    history.validation_cost[k][kept],
+                                    strict=True,
+                                )
+                            ],
+                            "stopped_at": stop,
+                            "best_iteration": result.best_iteration[k],
+                        }
+                        if config.early_stopping and history.validation_cost is not None
+                        else {}
                     ),
                 }
             )

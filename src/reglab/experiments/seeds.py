@@ -40,6 +40,7 @@ import numpy as np
 
 from reglab.config import TrainConfig
 from reglab.data.dataset import Dataset
+from reglab.engine.training import trained_on
 from reglab.errors import ParameterError
 from reglab.experiments.backends import (
     DEFAULT_CHUNK_SIZE,
@@ -125,6 +126,14 @@ def finished_runs(
     l2 = np.array([config.l2 for config in trained.configs], dtype=float)
     l1 = np.array([config.l1 for config in trained.configs], dtype=float)
     costs = final_cost(trained.parameters, dataset.X_train, dataset.y_train, l2, l1)
+    for k, config in enumerate(trained.configs):
+        if config.early_stopping:  # on the examples it trained on
+            costs[k] = final_cost(
+                trained.parameters.model(k),
+                *trained_on(config, dataset.X_train, dataset.y_train),
+                l2[k : k + 1],
+                l1[k : k + 1],
+            )[0]
     return {
         (name, config.seed): SeedRun(
             train_accuracy=float(trained.train_accuracy[k]),

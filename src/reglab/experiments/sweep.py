@@ -86,7 +86,7 @@ TIE_TOLERANCE = 1e-12
 
 _LIST_FIELDS = (
     "l2", "keep_prob", "learning_rate", "layers", "masks", "l1",
-    "optimizer", "beta1", "beta2", "epsilon",
+    "optimizer", "beta1", "beta2", "epsilon", "batch_size",
 )  # fmt: skip
 _OPTIMIZER_FIELDS = ("optimizer", "beta1", "beta2", "epsilon")
 """The update rule's axes: in grids, cells and documents only away from their defaults
@@ -117,6 +117,7 @@ class SweepGrid:
     Attributes:
         l2: lambda values, each >= 0.
         l1: alpha values of L1, each >= 0 (with ``l2``: the elastic net).
+        batch_size: mini-batch sizes, each >= 1 or None (``"all"``: the whole training set).
         keep_prob: keep probabilities, each in (0, 1].
         learning_rate: learning rates, each > 0.
         layers: architectures, e.g. ``((2, 20, 3, 1),)``.
@@ -132,6 +133,8 @@ class SweepGrid:
         optimizer, beta1, beta2, epsilon: update rules (``"gd"``, ``"momentum"``,
             ``"adam"``) and their constants, as in :class:`TrainConfig` (beta1, beta2
             and epsilon do nothing for ``"gd"``).
+        early_stopping, validation_fraction, patience: early stopping, shared by all cells
+            (see :class:`TrainConfig`); each seed draws its own validation split.
 
     Lists are stored as tuples of floats (lambda 0 and 0.0 are one value); each
     value is checked as :class:`TrainConfig` checks it, and values must be distinct.
@@ -151,6 +154,10 @@ class SweepGrid:
     beta1: tuple[float, ...] = (0.9,)
     beta2: tuple[float, ...] = (0.999,)
     epsilon: tuple[float, ...] = (1e-8,)
+    batch_size: tuple[int | None, ...] = (None,)
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    patience: int = 10
 
     def __post_init__(self) -> None:
         # Every value is checked by its rule in reglab.config.PARAMETERS (the messages of
@@ -170,7 +177,14 @@ class SweepGrid:
                 raise ParameterError("seeds", f"at most {MAX_SEEDS:,} seeds", self.seeds)
         else:
             object.__setattr__(self, "seeds", resolve_seeds(self.seeds))
-        for name in ("init", "iterations", "record_every"):
+        for name in (
+            "init",
+            "iterations",
+            "record_every",
+            "early_stopping",
+            "validation_fraction",
+            "patience",
+        ):
             object.__setattr__(self, name, check(name, getattr(self, name)))
 
     @property
@@ -210,7 +224,7 @@ class SweepGrid:
 
     def cells(self) -> list[SweepCell]:
         """Every grid point, in grid order (layers, learning rate, masks, keep_prob, lambda,
-        alpha, optimizer, beta1, beta2, epsilon)."""
+        alpha, optimizer, beta1, beta2, epsilon, batch size)."""
         return [
             SweepCell(
                 layers=layers,
@@ -226,12 +240,19 @@ class SweepGrid:
                 beta1=beta1,
                 beta2=beta2,
                 epsilon=epsilon,
+                batch_size=batch_size,
+                early_stopping=self.early_stopping,
+                validation_fraction=self.validation_fraction,
+                patience=self.patience,
             )
             for (
                 layers, learning_rate, masks, keep_prob, l2, l1, optimizer, beta1, beta2, epsilon
-            ) in itertools.product(
-                self.layers, self.learning_rate, self.masks, self.keep_prob, self.l2, self.l1,
-                self.optimizer, self.beta1, self.beta2, self.epsilon,
+            ), batch_size in itertools.product(
+                itertools.product(
+                    self.layers, self.learning_rate, self.masks, self.keep_prob, self.l2,
+                    self.l1, self.optimizer, self.beta1, self.beta2, self.epsilon,
+                ),
+                self.batch_size,
             )
         ]  # fmt: skip
 
@@ -239,8 +260,8 @@ class SweepGrid:
         """A JSON-ready dict; ``SweepGrid.from_dict(g.to_dict()) == g``.
 
         ``l1`` appears only when it is not the default ``[0]`` (absent means no L1), and
-        the optimizer's axes only away from their defaults, so grids without them read as
-        before them.
+        the optimizer's axes and ``batch_size`` (``[None]``: full batch) only away from
+        their defaults, so grids without them read as before them.
         """
         optimizers = {
             name: list(getattr(self, name))
@@ -249,6 +270,7 @@ class SweepGrid:
         }
         return {
             **({"l1": list(self.l1)} if self.l1 != (0.0,) else {}),
+            **({"batch_size": list(self.batch_size)} if self.batch_size != (None,) else {}),
             "l2": list(self.l2),
             "keep_prob": list(self.keep_prob),
             "learning_rate": list(self.learning_rate),
@@ -259,6 +281,7 @@ class SweepGrid:
             "iterations": self.iterations,
             "record_every": self.record_every,
             **optimizers,
+            **_early_stopping_dict(self),
         }
 
     @classmethod
@@ -291,6 +314,7 @@ class SweepGrid:
             [sweep]
             l2 = [0, 0.01, 0.1, 0.7]
             l1 = [0, 0.1]
+            batch_size = ["all", 32]
             keep_prob = [1, 0.86]
             optimizer = ["gd", "adam"]
             seeds = 10
@@ -323,6 +347,16 @@ class SweepGrid:
         return cls.from_dict(table)
 
 
+def _early_stopping_dict(source: SweepGrid | SweepCell) -> dict[str, Any]:
+    """The early-stopping fields not at their defaults (absent: as before early stopping)."""
+    defaults = {"early_stopping": False, "validation_fraction": 0.1, "patience": 10}
+    return {
+        name: getattr(source, name)
+        for name, default in defaults.items()
+        if getattr(source, name) != default
+    }
+
+
 @dataclass(frozen=True)
 class SweepCell:
     """One grid point: a configuration without its seed."""
@@ -340,6 +374,10 @@ class SweepCell:
     beta1: float = 0.9
     beta2: float = 0.999
     epsilon: float = 1e-8
+    batch_size: int | None = None
+    early_stopping: bool = False
+    validation_fraction: float = 0.1
+    patience: int = 10
 
     @classmethod
     def of(cls, config: TrainConfig) -> SweepCell:
@@ -353,9 +391,9 @@ class SweepCell:
     def to_dict(self) -> dict[str, Any]:
         """The cell's fields, JSON-ready (the store's key is built from this).
 
-        ``l1`` appears only when it is not 0 (absent means 0), the optimizer's fields only
-        away from their defaults: a cell without them has the key it had before them, so
-        results stores written then still resume.
+        ``l1`` appears only when it is not 0 (absent means 0), the optimizer's fields,
+        ``batch_size`` and early stopping's only away from their defaults: a cell without
+        them has the key it had before them, so results stores written then still resume.
         """
         optimizers = {
             name: getattr(self, name)
@@ -373,6 +411,8 @@ class SweepCell:
             "iterations": self.iterations,
             "record_every": self.record_every,
             **optimizers,
+            **({"batch_size": self.batch_size} if self.batch_size is not None else {}),
+            **_early_stopping_dict(self),
         }
 
 
@@ -492,6 +532,7 @@ class CellResult:
             f"l2={cell.l2:g}, {l1}keep_prob={cell.keep_prob:g}, "
             f"learning_rate={cell.learning_rate:g}, "
             f"layers={'-'.join(str(n) for n in cell.layers)}, masks={cell.masks}{optimizer}"
+            + (f", batch_size={cell.batch_size}" if cell.batch_size is not None else "")
         )
 
 

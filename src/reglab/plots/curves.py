@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from reglab.engine.training import History
@@ -37,14 +38,24 @@ def learning_rate_title(learning_rates: Sequence[float]) -> str:
 
 
 def plot_cost_curves(
-    history: History, names: Sequence[str], learning_rates: Sequence[float]
+    history: History,
+    names: Sequence[str],
+    learning_rates: Sequence[float],
+    stopped_at: Sequence[int | None] = (),
+    best_iteration: Sequence[int | None] = (),
 ) -> Figure:
     """The recorded training cost of every model against iterations (x 1,000).
+
+    Models with early stopping also get their validation cost (dashed), a star at
+    ``best_iteration`` on it (at the last record when the final parameters were best:
+    their validation cost is not a record) and a dotted vertical line at ``stopped_at``.
 
     Args:
         history: the recorded history of K models (``cost`` has shape ``(K, R)``).
         names: one name per model, used in the legend.
         learning_rates: one learning rate per model, for the title.
+        stopped_at, best_iteration: per model, as in
+            :class:`reglab.engine.TrainedModels` (empty: no early stopping).
 
     Returns:
         A one-panel figure; its axes are labelled ``"cost"``, one line per model.
@@ -58,12 +69,43 @@ def plot_cost_curves(
     for k, name in enumerate(names):
         marker = "." if x.size <= 40 else ""
         ax.plot(x, history.cost[k], color=model_color(k), label=name, marker=marker)
+        if history.validation_cost is not None and np.any(np.isfinite(history.validation_cost[k])):
+            _mark_early_stopping(
+                ax,
+                x,
+                history,
+                k,
+                stopped_at[k] if stopped_at else None,
+                best_iteration[k] if best_iteration else None,
+            )
     ax.set_xlabel("iterations (x1,000)")
     ax.set_ylabel("cost")
     ax.set_title(learning_rate_title(learning_rates))
     ax.legend(fontsize="small")
     ax.grid(alpha=0.3)
     return figure
+
+
+def _mark_early_stopping(
+    ax: Axes,
+    x: FloatArray,
+    history: History,
+    k: int,
+    stopped_at: int | None,
+    best_iteration: int | None,
+) -> None:
+    """Model k's validation cost (dashed), its best iteration (a star on that curve; at the
+    last record when the final parameters were best) and its stop (a dotted line)."""
+    assert history.validation_cost is not None
+    validation = history.validation_cost[k]
+    color = model_color(k)
+    ax.plot(x, validation, color=color, linestyle="--", label="validation cost")
+    if best_iteration is not None:
+        at = np.flatnonzero(history.iterations == best_iteration)
+        r = int(at[0]) if at.size else int(np.flatnonzero(np.isfinite(validation))[-1])
+        ax.plot(x[r], validation[r], marker="*", markersize=12, color=color, linestyle="")
+    if stopped_at is not None:
+        ax.axvline(stopped_at / 1000.0, color=color, linestyle=":", alpha=0.8)
 
 
 def plot_accuracy_curves(history: History, names: Sequence[str]) -> Figure:

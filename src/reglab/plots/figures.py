@@ -53,7 +53,11 @@ def comparison_figures(comparison: Comparison, *, mask_quirk: bool = False) -> d
     if planar:
         figures["dataset"] = plot_dataset(dataset)
     figures["cost"] = plot_cost_curves(
-        result.history, names, [config.learning_rate for config in result.configs]
+        result.history,
+        names,
+        [config.learning_rate for config in result.configs],
+        result.stopped_at,
+        result.best_iteration,
     )
     figures["accuracy"] = plot_accuracy_curves(result.history, names)
     if planar:

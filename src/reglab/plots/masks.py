@@ -109,7 +109,7 @@ def plot_mask_quirk(
 
     hidden_sizes = layers[1:-1]
     m = dataset.X_train.shape[1]
-    _, rng = model_generators(seed)  # the model's own mask stream: its first iterations' masks
+    rng = model_generators(seed).masks  # the model's own mask stream: its first iterations' masks
     frequencies = {
         mode: keep_frequency(hidden_sizes, m, keep_prob, mode, samples, rng)
         for mode in ("course", "fresh")

@@ -42,13 +42,20 @@ _LABELS = {"l2": "lambda (L2)", "keep_prob": "keep_prob (dropout)"}
 
 
 def _slice(result: SweepResult) -> list[CellResult]:
-    """The cells that share the best cell's learning rate, layers, mask mode and L1 alpha."""
+    """The cells that share the best cell's learning rate, layers, mask mode, L1 alpha and
+    batch size."""
     best = result.best().cell
     return [
         cell
         for cell in result.cells
-        if (cell.cell.learning_rate, cell.cell.layers, cell.cell.masks, cell.cell.l1)
-        == (best.learning_rate, best.layers, best.masks, best.l1)
+        if (
+            cell.cell.learning_rate,
+            cell.cell.layers,
+            cell.cell.masks,
+            cell.cell.l1,
+            cell.cell.batch_size,
+        )
+        == (best.learning_rate, best.layers, best.masks, best.l1, best.batch_size)
     ]
 
 
@@ -56,7 +63,9 @@ def _held_fixed(result: SweepResult) -> str:
     best = result.best().cell
     return (
         f"learning_rate={best.learning_rate:g}, layers={'-'.join(map(str, best.layers))}, "
-        f"masks={best.masks}" + (f", l1={best.l1:g}" if result.grid.l1 != (0.0,) else "")
+        f"masks={best.masks}"
+        + (f", l1={best.l1:g}" if result.grid.l1 != (0.0,) else "")
+        + (f", batch_size={best.batch_size}" if result.grid.batch_size != (None,) else "")
     )
 
 

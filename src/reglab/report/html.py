@@ -36,7 +36,9 @@ FIGURE_CAPTIONS: dict[str, str] = {
     "dataset": "The data: training points (filled circles) and test points (crosses); "
     "red is label 0, blue is label 1.",
     "cost": "Training cost as recorded during training (with the L2 term, and on the "
-    "dropped-out forward pass for dropout models).",
+    "dropped-out forward pass for dropout models). For a model with early stopping, its "
+    "validation cost is the dashed line, a star marks the iteration whose parameters it "
+    "returned and a dotted vertical line the iteration it stopped at.",
     "accuracy": "Training and test accuracy recorded during training (without dropout).",
     "boundaries": "Decision regions: the class each model predicts on a grid, with the "
     "training points (circles) and test points (crosses) on top.",

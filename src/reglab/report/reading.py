@@ -9,6 +9,8 @@ percentage points, with the verb chosen by their sign.
 
 from __future__ import annotations
 
+import math
+
 from reglab.config import TrainConfig
 from reglab.experiments.exercise import Comparison
 from reglab.experiments.tables import correct_count
@@ -101,8 +103,39 @@ def reading(comparison: Comparison) -> list[str]:
     return sentences
 
 
+def early_stopping_notes(comparison: Comparison) -> list[str]:
+    """One sentence per model trained with early stopping: where it stopped, whose
+    parameters it returned, and what its training accuracy is measured on."""
+    result = comparison.result
+    m = comparison.dataset.X_train.shape[1]
+    notes = []
+    for k, (name, config) in enumerate(zip(comparison.names, result.configs, strict=True)):
+        if not config.early_stopping:
+            continue
+        held = math.ceil(config.validation_fraction * m)
+        stop = result.stopped_at[k]
+        ran = (
+            f"stopped at iteration {stop:,} ({config.patience} records without a lower "
+            "validation cost)"
+            if stop is not None
+            else f"ran all {config.iterations:,} iterations"
+        )
+        best = result.best_iteration[k]
+        chosen = (
+            "its final parameters" if best == config.iterations else f"those of iteration {best:,}"
+        )
+        notes.append(
+            f'"{name}" used early stopping: it held out {held} of the {m} training examples '
+            f"as a validation set, {ran}, and returned the parameters with the lowest "
+            f"validation cost, {chosen} (the cost figure marks both). Its training accuracy "
+            f"and cost are on the {m - held} examples it trained on."
+        )
+    return notes
+
+
 def caveats(comparison: Comparison, *, has_seed_spread: bool = False) -> list[str]:
-    """What a reader must keep in mind: the course's fixed masks and single-seed results."""
+    """What a reader must keep in mind: the course's fixed masks, early stopping and
+    single-seed results."""
     notes = []
     course = [
         name
@@ -118,6 +151,7 @@ def caveats(comparison: Comparison, *, has_seed_spread: bool = False) -> list[st
             "is silenced for the same training examples throughout and one thinned network is "
             "trained. That is not dropout as the method defines it (a fresh mask every iteration)."
         )
+    notes.extend(early_stopping_notes(comparison))
     single = (
         "Each model in this report is a single run with a single seed. With fresh dropout "
         "masks or other seeds, test accuracy moves by several points from run to run, so a "
