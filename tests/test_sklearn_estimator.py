@@ -38,6 +38,7 @@ CHECKED = [
     MLPClassifier(max_iter=300, random_state=0),
     MLPClassifier((8,), max_iter=300, l2=0.1, keep_prob=0.9, init="he", random_state=1),
     MLPClassifier((8,), learning_rate=0.01, max_iter=300, optimizer="adam", random_state=2),
+    MLPClassifier((8,), max_iter=100, batch_size=32, early_stopping=True, random_state=3),
 ]
 """Small max_iter: scikit-learn's checks fit a few hundred times."""
 
@@ -129,8 +130,8 @@ def test_scikit_learns_mlp_at_full_batch_trains_the_same_model(football: Dataset
         np.testing.assert_allclose(their_coef, our_coef, rtol=0, atol=1e-12)
 
 
-def _moons(n_samples: int = 200) -> tuple[np.ndarray, np.ndarray]:
-    X, y = make_moons(n_samples=n_samples, noise=0.1, random_state=0)
+def _moons(n_samples: int = 200, noise: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    X, y = make_moons(n_samples=n_samples, noise=noise, random_state=0)
     return X, y
 
 
@@ -220,6 +221,10 @@ REACHES_THE_ENGINE = {
     "beta1": (0.8, "beta1", 0.8),
     "beta2": (0.99, "beta2", 0.99),
     "epsilon": (1e-6, "epsilon", 1e-6),
+    "batch_size": (16, "batch_size", 16),
+    "early_stopping": (True, "early_stopping", True),
+    "validation_fraction": (0.2, "validation_fraction", 0.2),
+    "n_iter_no_change": (3, "patience", 3),
     "random_state": (9, "seed", 9),
 }
 """Each parameter -> (a value, the TrainConfig field it sets, the field's value)."""
@@ -238,6 +243,38 @@ def test_each_parameter_reaches_the_engine(name: str) -> None:
     for coef, W in zip(estimator.coefs_, engine.parameters.weights, strict=True):
         np.testing.assert_array_equal(coef, W[0].T)
     assert set(REACHES_THE_ENGINE) == set(MLPClassifier().get_params())
+
+
+def test_max_iter_counts_epochs_as_scikit_learn_counts_them() -> None:
+    """With mini-batches, an epoch is ceil(m / batch_size) of the engine's updates; the
+    estimator records once per epoch, so loss_curve_ has max_iter entries."""
+    X, y = _moons(100)
+    estimator = MLPClassifier((6,), max_iter=40, batch_size=16, random_state=0).fit(X, y)
+    per_epoch = 7  # ceil(100 / 16)
+    assert (estimator.config_.iterations, estimator.config_.record_every) == (280, per_epoch)
+    assert estimator.n_iter_ == len(estimator.loss_curve_) == 40
+    assert estimator.validation_loss_curve_ is None
+    engine = train([estimator.config_], X.T, y.reshape(1, -1).astype(float))
+    np.testing.assert_array_equal(estimator.loss_curve_, engine.history.cost[0])
+
+
+def test_early_stopping_stops_and_returns_the_best_epochs_model() -> None:
+    X, y = _moons(100, noise=0.4)
+    estimator = MLPClassifier(
+        (30,), max_iter=3_000, batch_size=10, early_stopping=True, n_iter_no_change=5
+    ).set_params(random_state=0)
+    estimator.fit(X, y)
+    per_epoch = 9  # ceil(90 / 10): 10 of the 100 examples held out
+    assert estimator.config_.record_every == per_epoch
+    assert 5 < estimator.n_iter_ < 3_000
+    assert len(estimator.loss_curve_) == len(estimator.validation_loss_curve_) == estimator.n_iter_
+    engine = train([estimator.config_], X.T, y.reshape(1, -1).astype(float))
+    assert engine.stopped_at == (estimator.n_iter_ * per_epoch,)
+    best = int(np.argmin(estimator.validation_loss_curve_))
+    assert engine.best_iteration == (best * per_epoch,)
+    assert estimator.n_iter_ - 1 - best >= 5 - 1  # n_iter_no_change records without a lower one
+    for coef, W in zip(estimator.coefs_, engine.parameters.weights, strict=True):
+        np.testing.assert_array_equal(coef, W[0].T)
 
 
 def test_the_random_state_decides_the_model() -> None:
@@ -296,6 +333,10 @@ def test_the_feature_names_are_kept() -> None:
         ({"masks": "fixed"}, "masks must be one of fresh, course. Received: masks='fixed'"),
         ({"optimizer": "sgd"}, "optimizer must be one of gd, momentum, adam. "),
         ({"beta2": 1.0}, "beta2 must be in [0, 1). Received: beta2=1.0"),
+        ({"batch_size": 0}, "batch_size must be "),
+        ({"n_iter_no_change": 0}, "n_iter_no_change must be an integer in [1, 1,000,000,000] "),
+        ({"validation_fraction": 1.0}, "validation_fraction must be in (0, 1). "),
+        ({"max_iter": 10**9, "batch_size": 1}, "max_iter must be at most 50,000,000 epochs of 20"),
         ({"random_state": -1}, "random_state must be an integer in [0, 2**63 - 1]"),
         ({"random_state": "a"}, "random_state must be None, an integer in [0, 2**63 - 1] or"),
         ({"hidden_layer_sizes": (20, 0)}, "hidden_layer_sizes must be an integer or a sequence"),

@@ -13,6 +13,7 @@ Needs the optional extra: ``pip install "reglab[sklearn]"``.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import replace
@@ -47,7 +48,7 @@ from reglab.models import SavedModel, save_model
 from reglab.types import FloatArray
 from reglab.version import __version__
 
-ESTIMATOR_NAMES = {"iterations": "max_iter", "seed": "random_state"}
+ESTIMATOR_NAMES = {"iterations": "max_iter", "seed": "random_state", "patience": "n_iter_no_change"}
 """A TrainConfig field -> the estimator's parameter, where the names differ."""
 
 MAX_HIDDEN_LAYERS = MAX_LAYERS - 2
@@ -89,16 +90,18 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     classifier.
 
     Hidden layers are LINEAR -> RELU; two classes share one sigmoid output unit (the
-    exercise's network), C >= 3 classes have C softmax units. Training is full-batch
-    gradient descent on the mean cross-entropy, plus the L2 term ``l2/(2m) * sum ||W||^2``
-    and the L1 term ``(l1/m) * sum |W|`` (biases are not penalized; ``l2`` equals
-    scikit-learn's ``alpha`` at full batch), with inverted dropout on the hidden layers when
-    ``keep_prob < 1``.
+    exercise's network), C >= 3 classes have C softmax units. Training is gradient descent
+    (full-batch by default, as in the exercise) on the mean cross-entropy, plus the L2 term
+    ``l2/(2m) * sum ||W||^2`` and the L1 term ``(l1/m) * sum |W|`` (biases are not
+    penalized; ``l2`` equals scikit-learn's ``alpha`` at full batch), with inverted dropout
+    on the hidden layers when ``keep_prob < 1``.
 
     Parameters:
         hidden_layer_sizes: the hidden layers' widths, e.g. ``(20, 3)`` (the exercise's).
         learning_rate: the gradient-descent step, > 0 (scikit-learn's ``learning_rate_init``).
-        max_iter: the number of updates, each on the whole training set (an epoch).
+        max_iter: the number of epochs (passes over the examples trained on), as
+            scikit-learn counts them: one update each at full batch, ``ceil(m / batch_size)``
+            with mini-batches.
         l2: L2 strength lambda, >= 0.
         l1: L1 strength alpha, >= 0.
         keep_prob: the probability of keeping a hidden unit under dropout, in (0, 1]; 1: none.
@@ -111,6 +114,13 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         optimizer: the update rule: ``"gd"`` (plain gradient descent, the exercise's),
             ``"momentum"`` or ``"adam"`` (the course's conventions; see TrainConfig).
         beta1, beta2, epsilon: momentum's and Adam's decays, Adam's epsilon.
+        batch_size: examples per update; None (the default): all of them, full batch.
+        early_stopping: hold out ``ceil(validation_fraction * m)`` examples (drawn from
+            ``random_state``), stop after ``n_iter_no_change`` epochs without a lower
+            validation cost (with the penalties; scikit-learn watches the validation
+            accuracy instead), and keep the parameters of the lowest.
+        validation_fraction: the held-out share, in (0, 1).
+        n_iter_no_change: epochs without improvement before stopping (reglab's ``patience``).
         random_state: seeds the initialization and the fresh masks: an integer in
             [0, 2**63 - 1], a ``numpy.random.RandomState`` or None (a seed drawn from NumPy's
             global generator at each ``fit``).
@@ -120,9 +130,12 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         coefs_: per layer, the weights, shape ``(n_in, n_out)`` (scikit-learn's layout;
             the engine's ``W_l`` transposed).
         intercepts_: per layer, the biases, shape ``(n_out,)``.
-        loss_curve_: the training cost before each update (on the dropped-out pass under
-            dropout, with the L2 and L1 terms), one per iteration.
-        n_iter_: the number of updates made.
+        loss_curve_: the training cost at the start of each epoch (with the L2 and L1
+            terms; at full batch on the dropped-out pass under dropout, with mini-batches
+            on the plain pass over all examples trained on), one per epoch.
+        validation_loss_curve_: with early stopping, the validation cost at the start of
+            each epoch; else None.
+        n_iter_: the number of epochs trained.
         n_layers_, n_outputs_, out_activation_: as scikit-learn's ``MLPClassifier``.
         config_: the :class:`~reglab.config.TrainConfig` the model was trained with.
         n_features_in_, feature_names_in_: scikit-learn's record of the training inputs.
@@ -141,6 +154,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         "beta1": [Interval(Real, 0, 1, closed="left")],
         "beta2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, MAX_ITERATIONS, closed="both")],
         "random_state": [
             Interval(Integral, 0, MAX_SEED, closed="both"),
             np.random.RandomState,
@@ -165,6 +182,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         beta1: float = 0.9,
         beta2: float = 0.999,
         epsilon: float = 1e-8,
+        batch_size: int | None = None,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
         random_state: int | np.random.RandomState | None = None,
     ) -> None:
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -179,6 +200,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
+        self.batch_size = batch_size
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
         self.random_state = random_state
 
     def training_config(self, n_features: int, n_outputs: int) -> TrainConfig:
@@ -201,12 +226,26 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
                 beta1=self.beta1,
                 beta2=self.beta2,
                 epsilon=self.epsilon,
+                batch_size=self.batch_size,
+                early_stopping=self.early_stopping,
+                validation_fraction=self.validation_fraction,
+                patience=self.n_iter_no_change,
                 seed=engine_seed(self.random_state),
                 record_every=1,
             )
         except ParameterError as error:
             name = ESTIMATOR_NAMES.get(error.parameter, error.parameter)
             raise ParameterError(name, error.expected, error.received) from None
+
+    def updates_per_epoch(self, n_samples: int) -> int:
+        """The engine's updates in one pass over the ``n_samples`` examples trained on (less
+        the validation share under early stopping): one at full batch, else one per batch."""
+        trained_on = n_samples
+        if self.early_stopping:
+            trained_on -= math.ceil(self.validation_fraction * n_samples)
+        trained_on = max(trained_on, 1)  # the engine refuses an empty split in its own words
+        size = trained_on if self.batch_size is None else min(self.batch_size, trained_on)
+        return math.ceil(trained_on / size)
 
     def fit(self, X: ArrayLike, y: ArrayLike) -> MLPClassifier:
         """Train on ``X`` ``(n_samples, n_features)`` and labels ``y`` ``(n_samples,)``."""
@@ -223,15 +262,33 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             )
         n_outputs = 1 if len(classes) == 2 else len(classes)
         layers = (X_rows.shape[1], *checked.layers[1:-1], n_outputs)
-        config = replace(checked, layers=layers)
+        per_epoch = self.updates_per_epoch(X_rows.shape[0])
+        if self.max_iter * per_epoch > MAX_ITERATIONS:
+            rule = (
+                f"at most {MAX_ITERATIONS // per_epoch:,} epochs of {per_epoch:,} updates "
+                f"here (reglab's cap: {MAX_ITERATIONS:,} updates)"
+            )
+            raise ParameterError("max_iter", rule, self.max_iter)
+        config = replace(
+            checked,
+            layers=layers,
+            iterations=self.max_iter * per_epoch,
+            record_every=per_epoch,
+        )
         result = train([config], X_rows.T, codes.reshape(1, -1).astype(np.float64))
         params = result.parameters
+        stopped_at = result.stopped_at[0] if result.stopped_at else None
+        epochs = self.max_iter if stopped_at is None else stopped_at // per_epoch
         self.classes_ = classes
         self.config_ = config
         self.coefs_ = [np.ascontiguousarray(W[0].T) for W in params.weights]
         self.intercepts_ = [b[0, :, 0].copy() for b in params.biases]
-        self.loss_curve_ = [float(cost) for cost in result.history.cost[0]]
-        self.n_iter_ = config.iterations
+        self.loss_curve_ = [float(cost) for cost in result.history.cost[0, :epochs]]
+        validation = result.history.validation_cost
+        self.validation_loss_curve_ = (
+            None if validation is None else [float(cost) for cost in validation[0, :epochs]]
+        )
+        self.n_iter_ = epochs
         self.n_layers_ = len(config.layers)
         self.n_outputs_ = n_outputs
         self.out_activation_ = "logistic" if n_outputs == 1 else "softmax"
