@@ -190,6 +190,18 @@ def test_export_refuses_a_device_destination(
     assert "out must be a regular file or a new path" in capsys.readouterr().err
 
 
+def test_export_to_a_missing_directory_is_one_line_naming_out(
+    trained: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "missing" / "m.onnx"
+    assert main(["export", str(trained), str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        "reglab: error: out must be a file in a writable directory that exists "
+        f"({out.parent} does not exist). Received: out={str(out)!r}\n"
+    )
+
+
 def test_predict_a_softmax_model_with_text_labels(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -784,6 +784,24 @@ def check_regular_destination(parameter: str, path: Path) -> None:
         )
 
 
+FILE_RULE = "a file in a writable directory that exists"
+
+
+def check_file_destination(parameter: str, path: Path) -> None:
+    """Raise :class:`ParameterError` unless one file can be written to ``path``: a
+    regular file or a new path (:func:`check_regular_destination`), in a writable
+    directory that exists (a model file or a graph is one file: no directory is made)."""
+    check_regular_destination(parameter, path)
+    parent = path.parent
+    reason = (
+        (f"{parent} is not a directory" if parent.exists() else f"{parent} does not exist")
+        if not parent.is_dir()
+        else cannot_create_in(parent)
+    )
+    if reason is not None:
+        raise ParameterError(parameter, f"{FILE_RULE} ({reason})", str(path))
+
+
 def check_report_path(path: Path) -> None:
     """Raise :class:`ParameterError` unless ``path`` can be written: a regular file or a
     new path (:func:`check_regular_destination`), in a writable directory that exists."""

@@ -40,12 +40,11 @@ from reglab.cli.common import (
     add_optimizer_arguments,
     add_output_arguments,
     announce_compilation,
-    cannot_create_in,
+    check_file_destination,
     check_input_layer,
     check_models_cap,
     check_output_layer,
     check_output_options,
-    check_regular_destination,
     check_run_memory,
     dataset_lines,
     format_table,
@@ -70,7 +69,6 @@ from reglab.config import (
     MAX_ITERATIONS,
     TrainConfig,
 )
-from reglab.errors import ParameterError
 
 if TYPE_CHECKING:
     from reglab.experiments.exercise import Comparison
@@ -252,20 +250,9 @@ def uses_course_dropout(config: TrainConfig) -> bool:
     return config.masks == "course" and config.keep_prob < 1
 
 
-SAVE_RULE = "a file in a writable directory that exists"
-
-
 def check_save_path(path: Path) -> None:
     """Raise :class:`ParameterError` unless the model file can be written to ``path``."""
-    check_regular_destination("save", path)
-    parent = path.parent
-    reason = (
-        (f"{parent} is not a directory" if parent.exists() else f"{parent} does not exist")
-        if not parent.is_dir()
-        else cannot_create_in(parent)
-    )
-    if reason is not None:
-        raise ParameterError("save", f"{SAVE_RULE} ({reason})", str(path))
+    check_file_destination("save", path)
 
 
 def save_trained(path: Path, comparison: Comparison) -> None:
