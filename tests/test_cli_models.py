@@ -202,6 +202,50 @@ def test_export_to_a_missing_directory_is_one_line_naming_out(
     )
 
 
+def test_export_over_its_own_model_file_is_refused(
+    trained: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = tmp_path / "m.safetensors"
+    model.write_bytes(trained.read_bytes())
+    assert main(["export", str(model), str(model)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "out must be a file other than the --model file it reads" in err
+    assert model.read_bytes() == trained.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("outputs", "parameter", "source"),
+    [
+        (["--save", "{csv}"], "save", "data"),
+        (["--report", "{csv}"], "report", "data"),
+        (["--save", "{tmp}/both", "--report", "{tmp}/both"], "save", "report"),
+    ],
+)
+def test_train_never_writes_over_its_data_or_its_other_output(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    outputs: list[str],
+    parameter: str,
+    source: str,
+) -> None:
+    def blocked(*args: object, **kwargs: object) -> None:
+        raise AssertionError("training started")
+
+    monkeypatch.setattr("reglab.engine.training.run_models", blocked)
+    csv = tmp_path / "points.csv"
+    rows = np.random.default_rng(0).normal(size=(40, 2))
+    text = "".join(f"{a},{b},{i % 2}\n" for i, (a, b) in enumerate(rows))
+    csv.write_text(text)
+    outputs = [part.replace("{csv}", str(csv)).replace("{tmp}", str(tmp_path)) for part in outputs]
+    assert main(["train", "--data", str(csv), "--iterations", "10", *outputs]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"{parameter} must be a file other than the --{source} file it reads" in err
+    assert csv.read_text() == text
+
+
 def test_predict_a_softmax_model_with_text_labels(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -802,6 +802,26 @@ def check_file_destination(parameter: str, path: Path) -> None:
         raise ParameterError(parameter, f"{FILE_RULE} ({reason})", str(path))
 
 
+def check_not_an_input(parameter: str, path: Path, inputs: Mapping[str, Path | None]) -> None:
+    """Raise :class:`ParameterError` if ``path`` is the same file as one of ``inputs``.
+
+    ``inputs`` maps each option's name to the file it reads (None: not given).
+    Writing the result over the file it was computed from would destroy the
+    user's data or model, so an output may never be an input.
+    """
+    for name, source in inputs.items():
+        if source is None:
+            continue
+        try:
+            same = os.path.samefile(path, source)
+        except OSError:  # one of them does not exist yet: the same if the same path
+            same = path.resolve() == source.resolve()
+        if same:
+            raise ParameterError(
+                parameter, f"a file other than the --{name} file it reads ({source})", str(path)
+            )
+
+
 def check_report_path(path: Path) -> None:
     """Raise :class:`ParameterError` unless ``path`` can be written: a regular file or a
     new path (:func:`check_regular_destination`), in a writable directory that exists."""

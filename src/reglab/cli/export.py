@@ -29,11 +29,12 @@ def register(subparsers: Subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check the destination and onnx, load the model, write its graph."""
-    from reglab.cli.common import check_file_destination
+    from reglab.cli.common import check_file_destination, check_not_an_input
     from reglab.models import load_model
     from reglab.models.onnx_export import export_onnx, import_onnx
 
     check_file_destination("out", args.out)
+    check_not_an_input("out", args.out, {"model": args.model})
     import_onnx()
     model = load_model(args.model)
     status(f"wrote {export_onnx(model, args.out)}")

@@ -43,6 +43,7 @@ from reglab.cli.common import (
     check_file_destination,
     check_input_layer,
     check_models_cap,
+    check_not_an_input,
     check_output_layer,
     check_output_options,
     check_run_memory,
@@ -275,6 +276,9 @@ def run(args: argparse.Namespace) -> int:
     check_output_options(args)
     if args.save is not None:
         check_save_path(args.save)
+        check_not_an_input("save", args.save, {"data": args.data, "report": args.report})
+    if args.report is not None:
+        check_not_an_input("report", args.report, {"data": args.data})
     if args.seeds is not None:
         check_models_cap(args.seeds, 1, args.seed, args.yes)
     dataset = load_data(args)
