@@ -163,6 +163,21 @@ def test_course_initialization_without_fresh_masks_is_flagged_seed_independent(
 
 
 @pytest.mark.parametrize(
+    "changes",
+    [{"batch_size": 32}, {"early_stopping": True, "patience": 2}],
+    ids=["mini-batches", "early-stopping"],
+)
+def test_the_seed_matters_with_mini_batches_or_early_stopping(
+    goalkeeper: Dataset, changes: dict[str, object]
+) -> None:
+    """The seed draws the batches' order and the validation split, even at course init."""
+    config = TrainConfig(iterations=200, record_every=20, **changes)  # type: ignore[arg-type]
+    model = seed_study(goalkeeper, {"course": config}, 3).model("course")
+    assert np.ptp(model.final_cost) > 0  # the runs are different models
+    assert model.seed_dependent and model.row()["seed_dependent"] is True
+
+
+@pytest.mark.parametrize(
     ("seeds", "message"),
     [
         (0, "Received: seeds=0"),

@@ -200,10 +200,17 @@ class ModelSeeds:
 
     @property
     def seed_dependent(self) -> bool:
-        """False when the seed changes nothing (course initialization and no fresh masks)."""
+        """False when the seed changes nothing: course initialization, no fresh masks,
+        full batch (the seed orders the mini-batches) and no early stopping (the seed
+        draws the validation split)."""
         config = self.config
         fresh_dropout = config.keep_prob < 1 and config.masks == "fresh"
-        return config.init != "course" or fresh_dropout
+        return (
+            config.init != "course"
+            or fresh_dropout
+            or config.batch_size is not None
+            or config.early_stopping
+        )
 
     def row(self) -> dict[str, Any]:
         """This model's summary as one flat, JSON-ready dict."""
@@ -283,8 +290,9 @@ class SeedStudy:
         n_seeds = len(self.seeds)
         if len(self.models) == 1 and not best.seed_dependent:
             sentence = (
-                "The seed changes nothing in this configuration (the course's initialization "
-                f"and no fresh dropout masks), so the {n_seeds} runs are the same model; "
+                "The seed changes nothing in this configuration (the course's initialization, "
+                "no fresh dropout masks, full batch, no early stopping), so the "
+                f"{n_seeds} runs are the same model; "
                 "--init lecun (the course's distribution, seeded) or fresh dropout masks "
                 "make the seed matter."
             )
