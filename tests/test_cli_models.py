@@ -246,6 +246,38 @@ def test_train_never_writes_over_its_data_or_its_other_output(
     assert csv.read_text() == text
 
 
+def test_rows_that_overflow_a_softmax_are_refused_not_predicted_nan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    model = tmp_path / "m.safetensors"
+    data = ["--dataset", "spiral", "--classes", "3", "--iterations", "50"]
+    assert main(["train", *data, "--save", str(model)]) == 0
+    csv = tmp_path / "rows.csv"
+    csv.write_text("0.1,0.2\n1e308,1e308\n")
+    capsys.readouterr()
+    assert main(["predict", str(model), "--data", str(csv)]) == 2
+    captured = capsys.readouterr()
+    assert "nan" not in captured.out
+    assert captured.err == (
+        "reglab: error: inputs must be small enough for the model's outputs to be finite. "
+        "Received: 1 row(s) that overflow the network, the first at index 1 (row 2)\n"
+    )
+    rows = np.array([[0.1, 0.2], [3.0, -1.0]])
+    loaded = load_model(model)
+    assert np.isfinite(loaded.predict_proba(rows)).all()  # ordinary rows still predict
+    assert loaded.predict(rows).shape == (2,)
+
+
+def test_a_sigmoid_saturated_by_huge_rows_predicts_without_warnings(
+    trained: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    csv = tmp_path / "rows.csv"
+    csv.write_text("0.1,0.2\n1e308,1e308\n")
+    assert main(["predict", str(trained), "--data", str(csv), "--json"]) == 0  # warnings: errors
+    probabilities = json.loads(capsys.readouterr().out)["probabilities"]
+    assert all(0.0 <= p <= 1.0 for p in probabilities)
+
+
 def test_predict_a_softmax_model_with_text_labels(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

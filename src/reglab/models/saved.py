@@ -60,6 +60,21 @@ def check_classes(classes: object, n_classes: int) -> tuple[Label, ...]:
     return tuple(classes)
 
 
+def check_outputs_finite(output: FloatArray) -> None:
+    """Raise :class:`DataError` unless every column of ``output`` ``(n_L, n)`` is finite.
+
+    Finite inputs far from the training data (1e308) overflow the layers: the
+    probabilities become NaN, and a NaN must never be printed as a prediction.
+    """
+    bad = np.flatnonzero(~np.all(np.isfinite(output), axis=0))
+    if bad.size:
+        raise DataError(
+            "inputs must be small enough for the model's outputs to be finite. Received: "
+            f"{bad.size} row(s) that overflow the network, the first at index {bad[0]} "
+            f"(row {bad[0] + 1})"
+        )
+
+
 @dataclass(frozen=True, eq=False)
 class SavedModel:
     """One trained model of reglab's engine, ready to predict and to save.
@@ -173,7 +188,9 @@ class SavedModel:
         from reglab.engine.network import predict_proba
 
         X = self.check_rows(X_rows)
-        output = predict_proba(self._parameters(), np.ascontiguousarray(X.T))[0]  # (n_L, n)
+        with np.errstate(over="ignore", invalid="ignore"):
+            output = predict_proba(self._parameters(), np.ascontiguousarray(X.T))[0]  # (n_L, n)
+        check_outputs_finite(output)
         if output.shape[0] == 1:
             p = output[0]
             return np.ascontiguousarray(np.stack([1.0 - p, p], axis=1))
@@ -184,7 +201,9 @@ class SavedModel:
         p > 0.5, the course's rule; softmax the largest logit, the lowest index on ties)."""
         from reglab.engine.network import predict
 
+        self.predict_proba(X_rows)  # refuses rows whose outputs overflow
         X = self.check_rows(X_rows)
-        index = predict(self._parameters(), np.ascontiguousarray(X.T))[0, 0]
+        with np.errstate(over="ignore", invalid="ignore"):
+            index = predict(self._parameters(), np.ascontiguousarray(X.T))[0, 0]
         labels: NDArray[Any] = np.asarray(self.classes)[index]
         return labels
