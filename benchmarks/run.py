@@ -774,6 +774,25 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
     )
 
+    # 4a. The scikit-learn estimator over the engine (pip install ".[sklearn]"): the same model
+    # as row 2, recorded every iteration for its loss_curve_ (scikit-learn's one loss per epoch).
+    try:
+        from reglab.sklearn import MLPClassifier
+    except ImportError:
+        rows.append(Row("reglab.sklearn: not installed", float("nan"), 'pip install ".[sklearn]"'))
+    else:
+        rows_X, labels = X.T, Y.ravel()
+        fit = best_of(repeats, lambda: MLPClassifier(init="course").fit(rows_X, labels))
+        rows.append(
+            Row(
+                "reglab.sklearn.MLPClassifier: 1 exercise model (fit)",
+                fit,
+                f"{fit / FULL_ITERATIONS * 1e6:.1f} us/iteration, {fit / one:.2f}x row 2",
+                f"{base / fit:.1f}x",
+                exercise_flops * FULL_ITERATIONS / fit / 1e9,
+            )
+        )
+
     # 4b. Peers (when installed: pip install ".[bench]"), beside reglab's own 32-model L2 sweep.
     peer_rows(rows, data, base, quick, args.skip_peers)
 

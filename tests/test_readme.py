@@ -60,6 +60,18 @@ def test_the_bad_input_examples_print_what_the_readme_says(
     )
 
 
+def test_the_pipeline_example_runs() -> None:
+    pytest.importorskip("sklearn")
+    example = section_code("## In your own pipeline", "python")
+    done = subprocess.run(
+        [sys.executable, "-c", example], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    best, score = done.stdout.splitlines()
+    assert best.startswith("{'mlpclassifier__keep_prob': ") and "'mlpclassifier__l2': " in best
+    assert 0.8 < float(score) <= 1.0
+
+
 def test_the_save_predict_export_example_runs(tmp_path: Path) -> None:
     example = section_code("### Save, predict, export", "python")
     done = subprocess.run(
