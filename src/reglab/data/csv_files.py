@@ -18,6 +18,7 @@ import io
 import math
 import os
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -93,30 +94,10 @@ def parse_csv(
     """
     fraction, seed = _split_options(test_fraction, seed)
     file = Path(name)
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise DataError(
-            f"{file}: expected a UTF-8 text file. Received: {error.reason} at byte {error.start}"
-        ) from None
-
-    try:
-        rows = _read_rows(text)
-    except csv.Error as error:
-        raise DataError(f"{file}: not a readable CSV file. Received: {error}") from None
-    if not rows:
-        raise DataError(f"{file}: the file is empty. Expected rows of feature values and a label")
-    header: list[str] | None = None
-    first_line, first_cells = rows[0]
-    if not any(_is_number(cell) for cell in first_cells):
-        header = first_cells
-        rows = rows[1:]
-        if not rows:
-            raise DataError(f"{file}: the file has a header (line {first_line}) but no data rows")
-
-    n_columns = len(first_cells)
-    split_column = _split_column(file, header)
-    value_columns = [j for j in range(n_columns) if j != split_column]
+    table = read_table(file, content, "rows of feature values and a label")
+    rows, header, first_line = table.rows, table.header, table.first_line
+    split_column = table.split_column
+    value_columns = [j for j in range(table.n_columns) if j != split_column]
     if len(value_columns) < 3:
         raise DataError(
             f"{file}: expected at least two feature columns and a label column. "
@@ -127,11 +108,6 @@ def parse_csv(
     values = np.empty((len(rows), len(value_columns)), dtype=np.float64)
     is_test = np.zeros(len(rows), dtype=bool)
     for i, (line, cells) in enumerate(rows):
-        if len(cells) != n_columns:
-            raise DataError(
-                f"{file}, line {line}: expected {n_columns} columns like line {first_line}. "
-                f"Received: {len(cells)}"
-            )
         for k, j in enumerate(value_columns):
             values[i, k] = _cell_value(file, line, j, header, cells[j], is_label=j == label_column)
         if split_column is not None:
@@ -175,6 +151,78 @@ def _split_options(test_fraction: float | None, seed: int) -> tuple[float, int]:
     return check("test_fraction", fraction), check("seed", seed)
 
 
+class Table(NamedTuple):
+    """A CSV file's data rows, as :func:`read_table` found them.
+
+    Attributes:
+        rows: (line number, stripped cells) of each non-blank row after the header,
+            every one ``n_columns`` cells long.
+        header: the header's cells, or None when the first row holds a number.
+        first_line: the line of the first row (the header's, when there is one).
+        n_columns: the cells of every row.
+        split_column: the index of the ``split`` column, or None.
+    """
+
+    rows: list[tuple[int, list[str]]]
+    header: list[str] | None
+    first_line: int
+    n_columns: int
+    split_column: int | None
+
+
+def read_table(file: Path, content: bytes, expected: str) -> Table:
+    """The rows of a reglab CSV (UTF-8, a byte-order mark allowed, comma-separated, an
+    optional header of text cells, blank lines skipped), each as long as the first.
+
+    ``expected`` ends an empty file's message: ``"the file is empty. Expected {expected}"``.
+    Every problem is a :class:`DataError` naming ``file`` and the line.
+    """
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise DataError(
+            f"{file}: expected a UTF-8 text file. Received: {error.reason} at byte {error.start}"
+        ) from None
+    try:
+        rows = _read_rows(text)
+    except csv.Error as error:
+        raise DataError(f"{file}: not a readable CSV file. Received: {error}") from None
+    if not rows:
+        raise DataError(f"{file}: the file is empty. Expected {expected}")
+    header: list[str] | None = None
+    first_line, first_cells = rows[0]
+    if not any(is_number(cell) for cell in first_cells):
+        header = first_cells
+        rows = rows[1:]
+        if not rows:
+            raise DataError(f"{file}: the file has a header (line {first_line}) but no data rows")
+    n_columns = len(first_cells)
+    for line, cells in rows:
+        if len(cells) != n_columns:
+            raise DataError(
+                f"{file}, line {line}: expected {n_columns} columns like line {first_line}. "
+                f"Received: {len(cells)}"
+            )
+    return Table(rows, header, first_line, n_columns, _split_column(file, header))
+
+
+def column_name(j: int, header: list[str] | None) -> str:
+    """``column 3 ('label')``: 1-based, with the header's name when there is one."""
+    name = f" ({header[j]!r})" if header is not None else ""
+    return f"column {j + 1}{name}"
+
+
+def cell_number(where: str, cell: str) -> float:
+    """The finite number ``cell`` holds; a :class:`DataError` starting with ``where`` if none."""
+    try:
+        value = float(cell)
+    except ValueError:
+        raise DataError(f"{where}: expected a number. Received: {cell!r}") from None
+    if not math.isfinite(value):
+        raise DataError(f"{where}: values must be finite. Received: {cell!r}")
+    return value
+
+
 def _read_rows(text: str) -> list[tuple[int, list[str]]]:
     """Non-blank rows as (line number, stripped cells)."""
     reader = csv.reader(io.StringIO(text))
@@ -186,7 +234,8 @@ def _read_rows(text: str) -> list[tuple[int, list[str]]]:
     return rows
 
 
-def _is_number(cell: str) -> bool:
+def is_number(cell: str) -> bool:
+    """Whether ``cell`` reads as a float (``nan`` and ``inf`` included)."""
     try:
         float(cell)
     except ValueError:
@@ -204,22 +253,11 @@ def _split_column(file: Path, header: list[str] | None) -> int | None:
     return names.index(SPLIT_COLUMN)
 
 
-def _column_name(j: int, header: list[str] | None) -> str:
-    """``column 3 ('label')``: 1-based, with the header's name when there is one."""
-    name = f" ({header[j]!r})" if header is not None else ""
-    return f"column {j + 1}{name}"
-
-
 def _cell_value(
     file: Path, line: int, j: int, header: list[str] | None, cell: str, *, is_label: bool
 ) -> float:
-    where = f"{file}, line {line}, {_column_name(j, header)}"
-    try:
-        value = float(cell)
-    except ValueError:
-        raise DataError(f"{where}: expected a number. Received: {cell!r}") from None
-    if not math.isfinite(value):
-        raise DataError(f"{where}: values must be finite. Received: {cell!r}")
+    where = f"{file}, line {line}, {column_name(j, header)}"
+    value = cell_number(where, cell)
     if is_label and not (value >= 0 and value == math.floor(value)):
         raise DataError(
             f"{where}: labels must be class indices 0..C-1 (0 or 1 for two classes). "

@@ -9,9 +9,7 @@ needed and a file with labels is the file the model was trained on.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from reglab.data.csv_files import _column_name, _is_number, _read_rows, _split_column
+from reglab.data.csv_files import cell_number, column_name, is_number, read_table
 from reglab.data.files import read_data_bytes
 from reglab.errors import DataError
 from reglab.types import FloatArray
@@ -56,28 +54,9 @@ def read_feature_rows(
     if not file.is_file():
         raise DataError(f"CSV file not found: {file}")
     content = read_data_bytes(file)
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise DataError(
-            f"{file}: expected a UTF-8 text file. Received: {error.reason} at byte {error.start}"
-        ) from None
-    try:
-        rows = _read_rows(text)
-    except csv.Error as error:
-        raise DataError(f"{file}: not a readable CSV file. Received: {error}") from None
-    if not rows:
-        raise DataError(f"{file}: the file is empty. Expected rows of {n_features} feature values")
-    header: list[str] | None = None
-    first_line, first_cells = rows[0]
-    if not any(_is_number(cell) for cell in first_cells):
-        header = first_cells
-        rows = rows[1:]
-        if not rows:
-            raise DataError(f"{file}: the file has a header (line {first_line}) but no data rows")
-    n_columns = len(first_cells)
-    split = _split_column(file, header)
-    columns = [j for j in range(n_columns) if j != split]
+    table = read_table(file, content, f"rows of {n_features} feature values")
+    rows, header, first_line = table.rows, table.header, table.first_line
+    columns = [j for j in range(table.n_columns) if j != table.split_column]
     if len(columns) not in (n_features, n_features + 1):
         raise DataError(
             f"{file}: expected {n_features} feature columns (the model's), or {n_features + 1} "
@@ -87,16 +66,11 @@ def read_feature_rows(
     X = np.empty((len(rows), n_features), dtype=np.float64)
     labels: list[Any] = []
     for i, (line, cells) in enumerate(rows):
-        if len(cells) != n_columns:
-            raise DataError(
-                f"{file}, line {line}: expected {n_columns} columns like line {first_line}. "
-                f"Received: {len(cells)}"
-            )
         for k, j in enumerate(columns[:n_features]):
-            X[i, k] = _feature(f"{file}, line {line}, {_column_name(j, header)}", cells[j])
+            X[i, k] = cell_number(f"{file}, line {line}, {column_name(j, header)}", cells[j])
         if has_labels:
             j = columns[-1]
-            where = f"{file}, line {line}, {_column_name(j, header)}"
+            where = f"{file}, line {line}, {column_name(j, header)}"
             labels.append(_label(where, cells[j], classes))
     return FeatureRows(
         X=X,
@@ -105,23 +79,13 @@ def read_feature_rows(
     )
 
 
-def _feature(where: str, cell: str) -> float:
-    try:
-        value = float(cell)
-    except ValueError:
-        raise DataError(f"{where}: expected a number. Received: {cell!r}") from None
-    if not math.isfinite(value):
-        raise DataError(f"{where}: values must be finite. Received: {cell!r}")
-    return value
-
-
 def _label(where: str, cell: str, classes: Sequence[str | int | float | bool]) -> Any:
     """The class ``cell`` names: written as the class is (``"cat"``, ``1``, ``true``), or a
     number equal to a numeric class (``1.0`` for ``1``)."""
     for label in classes:
         if cell == _text(label):
             return label
-    if _is_number(cell) and not any(isinstance(label, str | bool) for label in classes):
+    if is_number(cell) and not any(isinstance(label, str | bool) for label in classes):
         value = float(cell)
         for label in classes:
             if value == label:

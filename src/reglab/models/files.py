@@ -10,17 +10,16 @@ the weights. docs/model-file.md describes every key and the version rule.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import stat
 import struct
-import uuid
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from reglab.atomic import write_atomically
 from reglab.config import TrainConfig
 from reglab.errors import DataError, ReglabError
 from reglab.models.saved import SavedModel
@@ -71,20 +70,6 @@ def save_model(path: str | os.PathLike[str], model: SavedModel) -> Path:
     destination = Path(path)
     write_atomically(destination, save(tensors, metadata=metadata))
     return destination
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """``data`` to ``path`` through a temporary file beside it, removed if anything fails."""
-    temporary = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
 
 
 class ModelFileError(DataError):

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from reglab.atomic import write_atomically
 from reglab.errors import OptionalDependencyError
-from reglab.models.files import write_atomically
 from reglab.models.saved import SavedModel
 
 if TYPE_CHECKING:

@@ -7,10 +7,8 @@ a half-written figure and a failed write leaves nothing behind.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.image import imsave
 from matplotlib.layout_engine import LayoutEngine
 
+from reglab.atomic import write_atomically
 from reglab.errors import DataError, ParameterError
 from reglab.plots.names import FIGURE_FORMATS, FigureFormat
 from reglab.plots.style import DPI
@@ -80,24 +79,6 @@ def _png_rendered_once(figure: Figure, canvas: FigureCanvasAgg, engine: LayoutEn
     buffer = io.BytesIO()
     imsave(buffer, agg.buffer_rgba(), format="png", origin="upper", dpi=DPI)
     return buffer.getvalue()
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory.
-
-    The temporary file is created with the usual permissions (0o666 less the
-    umask) and removed if anything fails. Raises :class:`OSError` on failure.
-    """
-    temporary = path.parent / f".{path.name}.{uuid.uuid4().hex}.tmp"
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise
 
 
 def output_error(what: str, where: Path, error: OSError) -> DataError:

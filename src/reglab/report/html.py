@@ -23,10 +23,11 @@ import numpy as np
 import scipy
 from matplotlib.figure import Figure
 
+from reglab.atomic import write_atomically
 from reglab.experiments.exercise import Comparison
 from reglab.experiments.tables import conclusion_table, models_table, seed_spread_table
 from reglab.plots.figures import comparison_figures
-from reglab.plots.save import figure_bytes, output_error, write_atomically
+from reglab.plots.save import figure_bytes, output_error
 from reglab.report.reading import caveats, reading
 from reglab.version import __version__
 
