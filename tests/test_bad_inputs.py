@@ -86,6 +86,8 @@ def _files(tmp: Path) -> dict[str, str]:
         "record.toml": f"record_every = {INT64_PAST}\n",
         "optimizer.toml": 'optimizer = ["gd", "rmsprop"]\n',
         "beta2.toml": "beta2 = 1\n",
+        "unused_epsilon.toml": 'optimizer = ["gd", "momentum"]\nepsilon = [1e-6]\n',
+        "unused_patience.toml": "patience = 3\n",
     }
     for name, text in toml.items():
         (tmp / name).write_text(text)
@@ -250,6 +252,15 @@ CASES: list[tuple[list[str], str, str, str]] = [
     (["sweep", "--config", "unknown.toml"], "sweep grid", "keys among", "['lambda']"),
     (["sweep", "--config", "optimizer.toml"], "optimizer", "one of gd, momentum", "'rmsprop'"),
     (["sweep", "--config", "beta2.toml"], "beta2", "in [0, 1)", "1"),
+    # settings given where nothing reads them: they would train the same model
+    (["train", "--beta1", "0.5"], "beta1", "unless the optimizer is momentum or adam", "0.5"),
+    (["train", "--optimizer", "momentum", "--beta2", "0.9"], "beta2", "is adam", "0.9"),
+    (["train", "--epsilon", "1e-6"], "epsilon", "unless the optimizer is adam", "1e-06"),
+    (["train", "--patience", "3"], "patience", "unless early stopping is on", "3"),
+    (["train", "--validation-fraction", "0.2"], "validation_fraction", "early stopping", "0.2"),
+    (["sweep", "--beta1", "0.5,0.9"], "beta1", "momentum or adam", "(0.5, 0.9)"),
+    (["sweep", "--config", "unused_epsilon.toml"], "epsilon", "is adam", "(1e-06,)"),
+    (["sweep", "--config", "unused_patience.toml"], "patience", "early stopping is on", "3"),
 ]
 
 

@@ -8,6 +8,7 @@ together in one batched engine call.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, get_args
 
@@ -115,6 +116,47 @@ def check(name: str, value: object) -> Any:
     """``value`` checked by ``name``'s rule in :data:`PARAMETERS` and normalized (plain
     Python numbers, ``-0.0`` as ``0.0``); :class:`ParameterError` otherwise."""
     return PARAMETERS[name].check(name, value)
+
+
+USED_ONLY_BY_OPTIMIZERS: dict[str, tuple[str, ...]] = {
+    "beta1": ("momentum", "adam"),
+    "beta2": ("adam",),
+    "epsilon": ("adam",),
+}
+"""The settings only some update rules read."""
+
+USED_ONLY_BY_EARLY_STOPPING = ("validation_fraction", "patience")
+"""The settings only early stopping reads."""
+
+USED_SETTINGS = (*USED_ONLY_BY_OPTIMIZERS, *USED_ONLY_BY_EARLY_STOPPING)
+"""The settings :func:`check_settings_used` checks."""
+
+
+def check_settings_used(
+    values: Mapping[str, object],
+    defaults: Mapping[str, object],
+    optimizers: Collection[str],
+    early_stopping: bool,
+) -> None:
+    """Refuse a setting given another value than its default where nothing reads it.
+
+    A command line's or a sweep file's mistake: ``--beta1 0.5`` with plain gradient
+    descent, or ``--patience 3`` without ``--early-stopping``, would train the model it
+    trains without them, and a sweep would show identical cells as "within noise".
+    ``values``/``defaults`` map the names above to what was given and to the default
+    (single values, or a sweep's tuples); ``optimizers``: the update rules in use.
+    (The library's :class:`TrainConfig` and the estimator accept them, as scikit-learn
+    accepts ``momentum`` with ``solver="adam"``: a grid search sets them everywhere.)
+    """
+    for name, users in USED_ONLY_BY_OPTIMIZERS.items():
+        if values[name] != defaults[name] and not set(users) & set(optimizers):
+            optimizer = " or ".join(users)
+            rule = f"left at its default unless the optimizer is {optimizer}, which reads it"
+            raise ParameterError(name, rule, values[name])
+    for name in USED_ONLY_BY_EARLY_STOPPING:
+        if values[name] != defaults[name] and not early_stopping:
+            rule = "left at its default unless early stopping is on (--early-stopping)"
+            raise ParameterError(name, rule, values[name])
 
 
 @dataclass(frozen=True)

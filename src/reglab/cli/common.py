@@ -35,7 +35,9 @@ from reglab.config import (
     MAX_SEEDS,
     OPTIMIZERS,
     PARAMETERS,
+    USED_SETTINGS,
     TrainConfig,
+    check_settings_used,
 )
 from reglab.constraints import Options
 from reglab.errors import ParameterError, printable
@@ -454,7 +456,7 @@ def model_config(args: argparse.Namespace, layers: tuple[int, ...], **more: Any)
         if hasattr(args, name)
     }
     training = {name: getattr(args, name) for name in TRAINING_OPTIONS if hasattr(args, name)}
-    return TrainConfig(
+    config = TrainConfig(
         **training,
         layers=layers,
         l2=args.l2,
@@ -466,6 +468,10 @@ def model_config(args: argparse.Namespace, layers: tuple[int, ...], **more: Any)
         **optimizer,
         **more,
     )
+    values = {name: getattr(config, name) for name in USED_SETTINGS}
+    defaults = {name: getattr(TrainConfig(), name) for name in USED_SETTINGS}
+    check_settings_used(values, defaults, [config.optimizer], config.early_stopping)
+    return config
 
 
 def add_json_argument(parser: argparse.ArgumentParser) -> None:

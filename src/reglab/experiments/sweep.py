@@ -47,11 +47,13 @@ import numpy as np
 from reglab.config import (
     DEFAULTS_OMITTED,
     MAX_MODELS,
+    USED_SETTINGS,
     InitScheme,
     MaskMode,
     Optimizer,
     TrainConfig,
     check,
+    check_settings_used,
 )
 from reglab.data.dataset import Dataset
 from reglab.errors import DataError, ParameterError
@@ -303,7 +305,15 @@ class SweepGrid:
                 values[name] = tuple(value)
             else:
                 values[name] = value
-        return cls(**values)
+        grid = cls(**values)
+        defaults = cls()
+        check_settings_used(
+            {name: getattr(grid, name) for name in USED_SETTINGS},
+            {name: getattr(defaults, name) for name in USED_SETTINGS},
+            grid.optimizer,
+            grid.early_stopping,
+        )
+        return grid
 
     @classmethod
     def from_toml(cls, path: str | os.PathLike[str]) -> SweepGrid:
