@@ -124,6 +124,15 @@ def test_a_bad_csv_for_predict_is_one_line(
     assert message in err
 
 
+def test_predict_names_a_directory_given_as_data(
+    trained: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["predict", str(trained), "--data", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (
+        f"reglab: error: {tmp_path} is a directory. Expected a CSV file\n"
+    )
+
+
 def test_a_label_written_as_a_float_is_its_class(
     trained: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

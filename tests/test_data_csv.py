@@ -246,6 +246,11 @@ def test_missing_file(tmp_path: Path) -> None:
         load_csv(path)
 
 
+def test_a_directory_is_named_as_one(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=re.escape(f"{tmp_path} is a directory. Expected a CSV")):
+        load_csv(tmp_path)
+
+
 def test_a_first_row_of_numbers_is_data_not_a_header(tmp_path: Path) -> None:
     path = tmp_path / "plain.csv"
     path.write_text("0.5,1,0\n1.5,2,1\n2.5,3,0\n3.5,4,1\n")

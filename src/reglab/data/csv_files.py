@@ -60,8 +60,7 @@ def load_csv(
     """
     _split_options(test_fraction, seed)  # checked before the file is looked for
     file = Path(path)
-    if not file.is_file():
-        raise DataError(f"CSV file not found: {file}")
+    check_csv_path(file)
     return parse_csv(
         read_data_bytes(file),
         name=str(file),
@@ -149,6 +148,15 @@ def _split_options(test_fraction: float | None, seed: int) -> tuple[float, int]:
     """The test fraction to use (default 0.3) and the seed, checked by their rules."""
     fraction = DEFAULT_TEST_FRACTION if test_fraction is None else test_fraction
     return check("test_fraction", fraction), check("seed", seed)
+
+
+def check_csv_path(file: Path) -> None:
+    """A :class:`DataError` unless ``file`` is a file: ``CSV file not found: ...``, or,
+    for a directory, that it is one."""
+    if file.is_dir():
+        raise DataError(f"{file} is a directory. Expected a CSV file")
+    if not file.is_file():
+        raise DataError(f"CSV file not found: {file}")
 
 
 class Table(NamedTuple):

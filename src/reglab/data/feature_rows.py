@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from reglab.data.csv_files import cell_number, column_name, is_number, read_table
+from reglab.data.csv_files import cell_number, check_csv_path, column_name, is_number, read_table
 from reglab.data.files import read_data_bytes
 from reglab.errors import DataError
 from reglab.types import FloatArray
@@ -51,8 +51,7 @@ def read_feature_rows(
             number, a label that is not one of ``classes``; naming line and column.
     """
     file = Path(path)
-    if not file.is_file():
-        raise DataError(f"CSV file not found: {file}")
+    check_csv_path(file)
     content = read_data_bytes(file)
     table = read_table(file, content, f"rows of {n_features} feature values")
     rows, header, first_line = table.rows, table.header, table.first_line
