@@ -5,6 +5,7 @@ tests/test_bad_inputs.py), before anything is predicted or written."""
 from __future__ import annotations
 
 import json
+import struct
 import subprocess
 import sys
 import tempfile
@@ -287,6 +288,24 @@ BAD_FILES: list[tuple[str, Callable[[], bytes], str, str]] = [
     ("n_features wrong", lambda: _crafted(_set("n_features", "3")), VALID, "n_features must"),
     ("a bad sha256", lambda: _crafted(_set("data_sha256", '"x"')), VALID, "data_sha256"),
     ("no version text", lambda: _crafted(_set("reglab_version", '""')), VALID, "reglab_version"),
+    (
+        "a version of 5,000 digits",
+        lambda: _crafted(_set("format_version", "9" * 5000)),
+        "or older",
+        "(5000 digits)",
+    ),
+    (
+        "config nested past Python's stack",
+        lambda: _crafted(_set("config", "[" * 100_000 + "]" * 100_000)),
+        "hold JSON",
+        "[[[",
+    ),
+    (
+        "a header nested past Python's stack",
+        lambda: struct.pack("<Q", 200_000) + b"[" * 100_000 + b"]" * 100_000,
+        NOT_MODEL,
+        "no JSON header",
+    ),
 ]
 
 

@@ -327,8 +327,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         return columns
 
     def decision_function(self, X: ArrayLike) -> FloatArray:
-        """The output layer's logits: two classes ``(n_samples,)`` (> 0 predicts
-        ``classes_[1]``), more ``(n_samples, n_classes)``."""
+        """The output layer's logits: two classes ``(n_samples,)``, more ``(n_samples,
+        n_classes)``. Two classes: ``predict`` says ``classes_[1]`` where the probability
+        is > 0.5 (the course's rule), which is a logit > 0 except for logits in (0, 2**-53],
+        whose sigmoid rounds to 0.5 exactly."""
         columns = self._columns(X)
         logits = network.forward(self._parameters(), columns).logits[0]
         scores: FloatArray = logits[0] if self.n_outputs_ == 1 else logits.T

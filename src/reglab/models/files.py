@@ -162,27 +162,26 @@ def _metadata(file: Path, data: bytes) -> dict[str, str]:
         )
     try:
         header = json.loads(data[HEADER_LENGTH_BYTES : HEADER_LENGTH_BYTES + length])
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: deep nesting
         raise ModelFileError(file, not_model, "no JSON header") from None
     metadata = header.get("__metadata__") if isinstance(header, dict) else None
     if not isinstance(metadata, dict) or metadata.get("format") != json.dumps(FORMAT):
         found = metadata.get("format") if isinstance(metadata, dict) else None
         raise ModelFileError(file, not_model, f"format {found!r}" if found else "no format key")
     version = metadata.get("format_version")
-    number = (
-        int(version)
-        if isinstance(version, str) and version.isascii() and version.isdigit()
-        else None
-    )
-    if number is None or number < 1:
-        raise ModelFileError(file, "have a format_version >= 1", repr(version))
-    if number > FORMAT_VERSION:
+    digits = version.lstrip("0") if isinstance(version, str) else ""
+    if not (isinstance(version, str) and version.isascii() and version.isdigit() and digits):
+        raise ModelFileError(file, "have a format_version >= 1", repr(version)[:60])
+    # Compared as text first: int() of thousands of digits is refused by Python itself.
+    if len(digits) > len(str(FORMAT_VERSION)) or int(digits) > FORMAT_VERSION:
+        shown = digits if len(digits) <= 20 else f"{digits[:20]}... ({len(digits)} digits)"
         raise ModelFileError(
             file,
             f"be of format version {FORMAT_VERSION} or older to be read by this reglab "
             "(upgrade reglab to read it)",
-            f"format version {number}",
+            f"format version {shown}",
         )
+    number = int(digits)
     missing = [key for key in METADATA_KEYS if key not in metadata]
     if missing:
         raise ModelFileError(
@@ -203,7 +202,7 @@ def _metadata(file: Path, data: bytes) -> dict[str, str]:
 def _json_value(file: Path, key: str, text: str) -> Any:
     try:
         return json.loads(text, parse_constant=_refuse_constant)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nesting deeper than Python's stack
         raise ModelFileError(file, f"hold JSON in {key!r}", repr(text[:60])) from None
 
 
