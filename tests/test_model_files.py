@@ -10,7 +10,6 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ from hypothesis import strategies as st
 from safetensors.numpy import save
 
 import reglab
+from model_helpers import SHA, random_model
 from reglab.cli import main
 from reglab.config import TrainConfig
 from reglab.engine import train
@@ -27,25 +27,6 @@ from reglab.engine.network import Parameters, predict_proba
 from reglab.errors import DataError, ParameterError
 from reglab.models import SavedModel, load_model, save_model
 from reglab.models.files import METADATA_KEYS
-
-SHA = "ab" * 32
-
-
-def random_model(
-    layers: tuple[int, ...] = (2, 5, 1),
-    classes: tuple[object, ...] = (0, 1),
-    seed: int = 0,
-) -> SavedModel:
-    rng = np.random.default_rng(seed)
-    return SavedModel(
-        config=TrainConfig(layers=layers, l2=0.7, seed=seed),
-        weights=tuple(rng.normal(size=(n, p)) for p, n in pairwise(layers)),
-        biases=tuple(rng.normal(size=(n, 1)) for n in layers[1:]),
-        classes=classes,  # type: ignore[arg-type]
-        n_features=layers[0],
-        data_sha256=SHA,
-        reglab_version="0.3.1",
-    )
 
 
 def assert_same(a: SavedModel, b: SavedModel) -> None:
@@ -194,7 +175,7 @@ def _parts(model: SavedModel) -> tuple[dict[str, np.ndarray], dict[str, str]]:
         "classes": json.dumps(list(model.classes)),
         "n_features": "2",
         "data_sha256": json.dumps(model.data_sha256),
-        "reglab_version": '"0.3.1"',
+        "reglab_version": json.dumps(model.reglab_version),
     }
     return tensors, metadata
 

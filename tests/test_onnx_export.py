@@ -4,7 +4,6 @@ probabilities (float64, to 1e-12) on random networks of several shapes."""
 from __future__ import annotations
 
 from dataclasses import replace
-from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +11,7 @@ import onnx
 import onnxruntime
 import pytest
 
+from model_helpers import random_model
 from reglab.cli import main
 from reglab.config import TrainConfig
 from reglab.models import SavedModel, save_model
@@ -27,19 +27,6 @@ def softmax_classes(n: int, seed: int) -> tuple[object, ...]:
     return [tuple(range(n)), tuple(f"class {c}" for c in range(n)), tuple(c / 2 for c in range(n))][
         seed % 3
     ]
-
-
-def random_model(layers: tuple[int, ...], classes: tuple[object, ...], seed: int) -> SavedModel:
-    rng = np.random.default_rng(seed)
-    return SavedModel(
-        config=TrainConfig(layers=layers, seed=seed),
-        weights=tuple(rng.normal(size=(n, p)) for p, n in pairwise(layers)),
-        biases=tuple(rng.normal(size=(n, 1)) for n in layers[1:]),
-        classes=classes,  # type: ignore[arg-type]
-        n_features=layers[0],
-        data_sha256=None,
-        reglab_version="0.3.1",
-    )
 
 
 def run_onnx(data: bytes, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

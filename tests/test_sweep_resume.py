@@ -16,7 +16,7 @@ from reglab.data.dataset import Dataset
 from reglab.data.sources import load_dataset
 from reglab.experiments import backends
 from reglab.experiments.store import ResultStore, StoredCell
-from reglab.experiments.sweep import SweepGrid, sweep
+from reglab.experiments.sweep import SweepGrid, SweepResult, sweep
 from sweep_helpers import stored_cells
 
 GRID_CODE = (
@@ -35,7 +35,7 @@ SWEEP_SCRIPT = textwrap.dedent(
     import sys, time
     from reglab.data.sources import load_dataset
     from reglab.engine import kernel
-    from reglab.experiments.sweep import SweepGrid, sweep
+    from reglab.experiments.sweep import SweepGrid, SweepResult, sweep
 
     compiled = kernel.train_model
 
@@ -227,26 +227,30 @@ def test_resume_trains_only_the_missing_cells(
     ]
 
 
+def _plain_store(moons: Dataset, path: Path) -> SweepResult:
+    """A sweep of two plain cells into ``path``, whose keys are checked to be those reglab
+    wrote before L1 and the optimizers (spelled out): the store an old reglab left."""
+    plain = SweepGrid(l2=(0.0, 0.7), seeds=2, iterations=60, record_every=20)
+    first = sweep(moons, plain, store=path)
+    with ResultStore.open(path) as store:
+        keys = sorted(cell.key for cell in store.cells())
+    assert keys == sorted(
+        '{"config":{"init":"lecun","iterations":60,"keep_prob":1.0,"l2":'
+        + l2
+        + ',"layers":[2,20,3,1],"learning_rate":0.3,"masks":"fresh","record_every":20},'
+        '"seeds":[0,1]}'
+        for l2 in ("0.0", "0.7")
+    )
+    return first
+
+
 def test_a_store_written_before_l1_resumes_and_l1_cells_are_added(
     moons: Dataset, tmp_path: Path, calls: list[int]
 ) -> None:
     """Cells without L1 keep the key they had before L1 existed (no "l1" in it): a store
     written then answers them, and a sweep adding an L1 axis trains only the L1 cells."""
     path = tmp_path / "store.sqlite"
-    plain = SweepGrid(l2=(0.0, 0.7), seeds=2, iterations=60, record_every=20)
-    first = sweep(moons, plain, store=path)
-    with ResultStore.open(path) as store:
-        keys = sorted(cell.key for cell in store.cells())
-    assert (
-        keys
-        == sorted(  # the key as reglab wrote it before L1, spelled out
-            '{"config":{"init":"lecun","iterations":60,"keep_prob":1.0,"l2":'
-            + l2
-            + ',"layers":[2,20,3,1],"learning_rate":0.3,"masks":"fresh","record_every":20},'
-            '"seeds":[0,1]}'
-            for l2 in ("0.0", "0.7")
-        )
-    )
+    first = _plain_store(moons, path)
     calls.clear()
     grown = SweepGrid(l2=(0.0, 0.7), l1=(0.0, 0.1), seeds=2, iterations=60, record_every=20)
     result = sweep(moons, grown, store=path, resume=True)
@@ -274,20 +278,7 @@ def test_a_store_written_before_the_optimizers_resumes_and_adam_cells_are_added(
     beta1, beta2 or epsilon in it): a store written then answers them, and a sweep adding
     an optimizer axis trains only the new cells."""
     path = tmp_path / "store.sqlite"
-    plain = SweepGrid(l2=(0.0, 0.7), seeds=2, iterations=60, record_every=20)
-    first = sweep(moons, plain, store=path)
-    with ResultStore.open(path) as store:
-        keys = sorted(cell.key for cell in store.cells())
-    assert (
-        keys
-        == sorted(  # the key as reglab wrote it before the optimizers, spelled out
-            '{"config":{"init":"lecun","iterations":60,"keep_prob":1.0,"l2":'
-            + l2
-            + ',"layers":[2,20,3,1],"learning_rate":0.3,"masks":"fresh","record_every":20},'
-            '"seeds":[0,1]}'
-            for l2 in ("0.0", "0.7")
-        )
-    )
+    first = _plain_store(moons, path)
     calls.clear()
     grown = SweepGrid(
         l2=(0.0, 0.7), optimizer=("gd", "adam"), seeds=2, iterations=60, record_every=20
