@@ -117,7 +117,7 @@ from reglab.engine.kernel_exp import exp
 from reglab.engine.kernel_random import sfc64_fill_keep, sfc64_permutation
 from reglab.types import BoolArray, FloatArray
 
-CALLEES_DIGEST = "8be455686c70d1b8"
+CALLEES_DIGEST = "eaa1fad64c70ec85"
 """``source_digest('kernel_compile.py', 'kernel_exp.py', 'kernel_random.py')``: the
 code this file's cached functions include (see :mod:`reglab.engine.kernel_compile`)."""
 
@@ -1643,7 +1643,7 @@ def _gather_batch(
                 keep_batch[h, t] = keep[h, perm[first + t]]
 
 
-@compiled()
+@compiled(inline=True)
 def _validation_cost(
     params: FloatArray,
     layout: Layout,
@@ -1665,7 +1665,7 @@ def _validation_cost(
     return total
 
 
-@compiled()
+@compiled(inline=True)
 def _train_one(
     k: int,
     cancel: IntArray,

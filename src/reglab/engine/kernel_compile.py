@@ -49,6 +49,10 @@ def compiled(
     (``inline="always"``), so a call with constant flags compiles to a loop
     specialized for them; the copy compiles with the caller's options, so an
     inlined function and its callers should be given the same ``fastmath``.
+    Inlining also shortens a cold compile: Numba links a callee's code into
+    its caller's module and optimizes and lowers that module again, so every
+    level of calls compiles everything beneath it once more; a function with
+    one or two callers (``_train_one``) costs least inlined.
     """
 
     def wrap(function: Function) -> Function:

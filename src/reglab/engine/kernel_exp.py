@@ -23,7 +23,7 @@ from numba.extending import intrinsic
 
 from reglab.engine.kernel_compile import compiled
 
-COMPILED_WITH = "a70770958b039aa1"
+COMPILED_WITH = "bd42bd4fd3e8d830"
 """``source_digest('kernel_compile.py')`` this file's cached code was built with."""
 
 _LOG2_E = 1.4426950408889634

@@ -31,7 +31,7 @@ import numpy as np
 
 from reglab.engine.kernel_compile import ByteArray, IntArray, UIntArray, compiled
 
-COMPILED_WITH = "a70770958b039aa1"
+COMPILED_WITH = "bd42bd4fd3e8d830"
 """``source_digest('kernel_compile.py')`` this file's cached code was built with."""
 
 WORDS = 4
