@@ -111,9 +111,9 @@ def test_mini_batches_match_the_reference_for_depths(
 
 
 def test_mini_batches_on_blas_layers_match_the_reference(monkeypatch: pytest.MonkeyPatch) -> None:
-    from reglab.engine import kernel
+    from reglab.engine import kernel_plan
 
-    monkeypatch.setattr(kernel, "BLAS_MIN_WIDTH", 5)
+    monkeypatch.setattr(kernel_plan, "BLAS_MIN_WIDTH", 5)
     X, Y, X_test, Y_test = _data(101, n_features=3, seed=1)
     settings = {"layers": (3, 8, 6, 4, 1), "iterations": 11, "record_every": 3}
     configs = [

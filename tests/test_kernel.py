@@ -7,6 +7,7 @@ after short runs, for every regularizer, mask mode, depth and batch mix.
 
 from __future__ import annotations
 
+import ast
 from pathlib import Path
 
 import numba
@@ -15,11 +16,18 @@ import pytest
 
 from reglab.config import TrainConfig
 from reglab.data.football import load_football
-from reglab.engine import kernel, kernel_compile, kernel_exp, kernel_random, kernel_template
+from reglab.engine import (
+    kernel,
+    kernel_compile,
+    kernel_exp,
+    kernel_gradient,
+    kernel_plan,
+    kernel_template,
+)
 from reglab.engine.dropout import fresh_keep
 from reglab.engine.initializers import initialize
-from reglab.engine.kernel import CHUNK
 from reglab.engine.kernel_compile import source_digest
+from reglab.engine.kernel_plan import CHUNK
 from reglab.engine.kernel_random import (
     set_sfc64_words,
     sfc64_fill_keep,
@@ -37,6 +45,8 @@ from reglab.engine.training import (
 from reglab.errors import DivergenceError, ParameterError
 from reglab.experiments.exercise import EXERCISE_MODELS
 from reglab.types import FloatArray
+
+ENGINE = Path(kernel.__file__).parent
 
 RTOL = 1e-12
 
@@ -178,7 +188,7 @@ def test_blas_layers_match_reference(monkeypatch: pytest.MonkeyPatch, m: int) ->
 
     m = 37: BLAS runs over the buffer's 40 columns (rows padded to a multiple of 4).
     """
-    monkeypatch.setattr(kernel, "BLAS_MIN_WIDTH", 5)
+    monkeypatch.setattr(kernel_plan, "BLAS_MIN_WIDTH", 5)
     layers = (3, 8, 6, 4, 1)
     assert blas_layers(layers).tolist() == [False, True, False, False]
     X, Y, X_test, Y_test = _data(m, n_features=3, seed=m)
@@ -199,13 +209,13 @@ def test_blas_is_used_only_where_both_sides_are_wide() -> None:
     assert blas_layers((64, 64, 1)).tolist() == [True, False]
 
 
-PLAN_CASES = [  # (layers, BLAS_MIN_WIDTH): together they use every pass of kernel.layer_plan
-    ((2, 20, 3, 1), kernel.BLAS_MIN_WIDTH),
-    ((2, 9, 4, 2, 1), kernel.BLAS_MIN_WIDTH),
-    ((2, 6, 2, 3, 1), kernel.BLAS_MIN_WIDTH),
-    ((5, 7, 3, 2, 1), kernel.BLAS_MIN_WIDTH),
+PLAN_CASES = [  # (layers, BLAS_MIN_WIDTH): together they use every pass of kernel_plan.layer_plan
+    ((2, 20, 3, 1), kernel_plan.BLAS_MIN_WIDTH),
+    ((2, 9, 4, 2, 1), kernel_plan.BLAS_MIN_WIDTH),
+    ((2, 6, 2, 3, 1), kernel_plan.BLAS_MIN_WIDTH),
+    ((5, 7, 3, 2, 1), kernel_plan.BLAS_MIN_WIDTH),
     ((3, 8, 6, 4, 1), 5),
-    ((1, 4, 5, 1), kernel.BLAS_MIN_WIDTH),
+    ((1, 4, 5, 1), kernel_plan.BLAS_MIN_WIDTH),
 ]
 
 
@@ -213,36 +223,44 @@ def _plans(fast: bool) -> list[np.ndarray]:
     plans = []
     for layers, width in PLAN_CASES:
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(kernel, "BLAS_MIN_WIDTH", width)
-            patch.setattr(kernel, "FAST_PASSES", fast)
-            plans.append(kernel.layer_plan(layers, blas_layers(layers)))
+            patch.setattr(kernel_plan, "BLAS_MIN_WIDTH", width)
+            patch.setattr(kernel_plan, "FAST_PASSES", fast)
+            plans.append(kernel_plan.layer_plan(layers, blas_layers(layers)))
     return plans
 
 
 def test_the_plan_cases_use_every_pass_and_forcing_the_generic_ones_leaves_none() -> None:
     used = np.concatenate(_plans(fast=True))
     assert set(used[:, 0]) == {
-        kernel.FORWARD_ROWS,
-        kernel.FORWARD_BLAS,
-        kernel.FORWARD_RELU_FOUR_OF_TWO,
-        kernel.FORWARD_THREE_OUTPUTS,
+        kernel_plan.FORWARD_ROWS,
+        kernel_plan.FORWARD_BLAS,
+        kernel_plan.FORWARD_RELU_FOUR_OF_TWO,
+        kernel_plan.FORWARD_THREE_OUTPUTS,
     }
     assert set(used[:, 1]) == {
-        kernel.GRADIENT_TWO_BY_FOUR,
-        kernel.GRADIENT_BLAS,
-        kernel.GRADIENT_FOUR_BY_TWO,
-        kernel.GRADIENT_THREE_BY_FOUR,
+        kernel_plan.GRADIENT_TWO_BY_FOUR,
+        kernel_plan.GRADIENT_BLAS,
+        kernel_plan.GRADIENT_FOUR_BY_TWO,
+        kernel_plan.GRADIENT_THREE_BY_FOUR,
     }
     assert set(used[:, 2]) == {
-        kernel.BACKWARD_ROWS,
-        kernel.BACKWARD_BLAS,
-        kernel.BACKWARD_FUSED_FIRST,
+        kernel_plan.BACKWARD_ROWS,
+        kernel_plan.BACKWARD_BLAS,
+        kernel_plan.BACKWARD_FUSED_FIRST,
     }
     assert not np.concatenate(_plans(fast=False)).any()
-    assert kernel.layer_plan((2, 20, 3, 1), blas_layers((2, 20, 3, 1))).tolist() == [
-        [kernel.FORWARD_RELU_FOUR_OF_TWO, kernel.GRADIENT_FOUR_BY_TWO, kernel.BACKWARD_ROWS],
-        [kernel.FORWARD_THREE_OUTPUTS, kernel.GRADIENT_THREE_BY_FOUR, kernel.BACKWARD_FUSED_FIRST],
-        [kernel.FORWARD_ROWS, kernel.GRADIENT_TWO_BY_FOUR, kernel.BACKWARD_ROWS],
+    assert kernel_plan.layer_plan((2, 20, 3, 1), blas_layers((2, 20, 3, 1))).tolist() == [
+        [
+            kernel_plan.FORWARD_RELU_FOUR_OF_TWO,
+            kernel_plan.GRADIENT_FOUR_BY_TWO,
+            kernel_plan.BACKWARD_ROWS,
+        ],
+        [
+            kernel_plan.FORWARD_THREE_OUTPUTS,
+            kernel_plan.GRADIENT_THREE_BY_FOUR,
+            kernel_plan.BACKWARD_FUSED_FIRST,
+        ],
+        [kernel_plan.FORWARD_ROWS, kernel_plan.GRADIENT_TWO_BY_FOUR, kernel_plan.BACKWARD_ROWS],
     ]
 
 
@@ -250,8 +268,8 @@ def test_the_plan_cases_use_every_pass_and_forcing_the_generic_ones_leaves_none(
 def test_every_fast_pass_gives_the_generic_passes_numbers(
     monkeypatch: pytest.MonkeyPatch, layers: tuple[int, ...], blas_min_width: int
 ) -> None:
-    """Each shaped pass (kernel.layer_plan) against the generic passes forced on the same shape."""
-    monkeypatch.setattr(kernel, "BLAS_MIN_WIDTH", blas_min_width)
+    """Each shaped pass (kernel_plan.layer_plan) against the generic passes forced on that shape."""
+    monkeypatch.setattr(kernel_plan, "BLAS_MIN_WIDTH", blas_min_width)
     m = CHUNK + 77  # a full chunk and a partial one
     X, Y, X_test, Y_test = _data(m, n_features=layers[0], seed=len(layers))
     settings = {"layers": layers, "iterations": 12, "record_every": 5}
@@ -262,7 +280,7 @@ def test_every_fast_pass_gives_the_generic_passes_numbers(
         TrainConfig(l1=0.4, l2=0.2, keep_prob=0.8, seed=5, init="he", **settings),
     ]
     fast = train(configs, X, Y, X_test, Y_test)
-    monkeypatch.setattr(kernel, "FAST_PASSES", False)
+    monkeypatch.setattr(kernel_plan, "FAST_PASSES", False)
     _assert_same(fast, train(configs, X, Y, X_test, Y_test))
 
 
@@ -523,30 +541,132 @@ def test_compilation_falls_back_to_no_cache_when_no_cache_dir_is_writable(
     assert compiled_double(21.0) == 42.0
 
 
+KERNEL_CALLEES = {
+    "kernel.py": (
+        "kernel_backward.py",
+        "kernel_compile.py",
+        "kernel_evaluate.py",
+        "kernel_forward.py",
+        "kernel_gradient.py",
+        "kernel_heads.py",
+        "kernel_plan.py",
+        "kernel_random.py",
+        "kernel_updates.py",
+    ),
+    "kernel_backward.py": (
+        "kernel_compile.py",
+        "kernel_gradient.py",
+        "kernel_plan.py",
+        "kernel_rows.py",
+    ),
+    "kernel_evaluate.py": (
+        "kernel_compile.py",
+        "kernel_forward.py",
+        "kernel_heads.py",
+        "kernel_plan.py",
+    ),
+    "kernel_exp.py": ("kernel_compile.py",),
+    "kernel_forward.py": ("kernel_compile.py", "kernel_plan.py", "kernel_rows.py"),
+    "kernel_gradient.py": ("kernel_compile.py", "kernel_plan.py"),
+    "kernel_heads.py": ("kernel_compile.py", "kernel_exp.py", "kernel_rows.py"),
+    "kernel_random.py": ("kernel_compile.py",),
+    "kernel_rows.py": ("kernel_compile.py",),
+    "kernel_updates.py": ("kernel_compile.py", "kernel_plan.py"),
+}
+"""Each kernel file with compiled (cached) functions -> the kernel files it imports: their
+compiled functions and constants are inside its cache, so it pins their digest."""
+
+
+def _kernel_imports(source: str) -> tuple[str, ...]:
+    """The engine's ``kernel*.py`` files a file imports (its compiled callees and constants)."""
+    files = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.module == "reglab.engine":
+            files |= {f"{alias.name}.py" for alias in node.names if alias.name.startswith("kernel")}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+            "reglab.engine.kernel"
+        ):
+            files.add(f"{(node.module or '').rsplit('.', 1)[1]}.py")
+    return tuple(sorted(files))
+
+
+def _has_compiled_functions(source: str) -> bool:
+    """Whether a file defines functions decorated with ``@compiled(...)`` (cached by Numba)."""
+    return any(
+        isinstance(node, ast.FunctionDef)
+        and any(ast.unparse(decorator).startswith("compiled(") for decorator in node.decorator_list)
+        for node in ast.parse(source).body
+    )
+
+
+def _stated_digest(source: str) -> str | None:
+    """The string a file assigns to ``CALLEES_DIGEST``, None if it has none."""
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "CALLEES_DIGEST":
+            assert isinstance(node.value, ast.Constant)
+            return str(node.value.value)
+    return None
+
+
+def _stale_digests(directory: Path) -> list[str]:
+    """The kernel files of ``directory`` whose ``CALLEES_DIGEST`` is not their callees' digest."""
+    return [
+        f"{name}: CALLEES_DIGEST should be {source_digest(*callees, directory=directory)!r}"
+        for name, callees in KERNEL_CALLEES.items()
+        if _stated_digest((directory / name).read_text())
+        != source_digest(*callees, directory=directory)
+    ]
+
+
 def test_kernel_files_state_the_digest_of_the_code_they_include() -> None:
     """Numba's cache only watches a function's own file: callers pin their callees' sources.
 
     When this fails, a kernel file changed: update the constant named in the
-    message (that edit is what invalidates the stale cached code).
+    message (that edit is what invalidates the stale cached code; it changes that file,
+    so the files importing it need theirs updated in turn).
     """
-    assert source_digest("kernel_compile.py") == kernel_exp.COMPILED_WITH, "kernel_exp.py"
-    assert source_digest("kernel_compile.py") == kernel_random.COMPILED_WITH, "kernel_random.py"
-    expected = source_digest("kernel_compile.py", "kernel_exp.py", "kernel_random.py")
-    assert expected == kernel.CALLEES_DIGEST, "kernel.py: CALLEES_DIGEST"
+    assert _stale_digests(ENGINE) == []
+
+
+def test_the_digest_table_lists_every_compiled_kernel_file_and_what_it_imports() -> None:
+    """KERNEL_CALLEES is what the files import, and every file with cached functions is in it."""
+    for path in sorted(ENGINE.glob("kernel*.py")):
+        source = path.read_text()
+        if _has_compiled_functions(source):
+            assert KERNEL_CALLEES.get(path.name) == _kernel_imports(source), path.name
+        else:
+            assert path.name not in KERNEL_CALLEES and _stated_digest(source) is None, path.name
+
+
+def test_editing_a_kernel_file_makes_its_importers_digests_stale(tmp_path: Path) -> None:
+    """The digest check fails for exactly the files that import an edited one."""
+    for path in ENGINE.glob("kernel*.py"):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
+    assert _stale_digests(tmp_path) == []
+    edited = tmp_path / "kernel_rows.py"
+    edited.write_text(edited.read_text().replace("four multiply-adds per store", "four FMAs"))
+    stale = [line.split(":")[0] for line in _stale_digests(tmp_path)]
+    assert stale == ["kernel_backward.py", "kernel_forward.py", "kernel_heads.py"]
+    plan = tmp_path / "kernel_plan.py"
+    plan.write_text(
+        plan.read_text().replace("BACKWARD_FUSED_FIRST = 2", "BACKWARD_FUSED_FIRST = 3")
+    )
+    stale = [line.split(":")[0] for line in _stale_digests(tmp_path)]
+    assert "kernel.py" in stale and "kernel_gradient.py" in stale
 
 
 def test_the_gradient_blocks_are_the_template_s_output(tmp_path: Path) -> None:
-    """kernel.py's gradient blocks are kernel_template's text: regenerating changes nothing."""
-    source = Path(kernel.__file__).read_text()
+    """kernel_gradient.py's blocks are kernel_template's text: regenerating changes nothing."""
+    source = Path(kernel_gradient.__file__).read_text()
     start = source.index(kernel_template.BEGIN)
     assert source.index(kernel_template.END, start) > start
-    copy = tmp_path / "kernel.py"
+    copy = tmp_path / "kernel_gradient.py"
     copy.write_text(source)
     kernel_template.rewrite(copy)
     assert copy.read_text() == source
     assert kernel_template.gradient_blocks() in source
     for n_rows, n_cols, _ in kernel_template.SHAPES:
-        assert callable(getattr(kernel, f"_gradient_block_{n_rows}x{n_cols}"))
+        assert callable(getattr(kernel_gradient, f"_gradient_block_{n_rows}x{n_cols}"))
 
 
 @numba.njit(cache=False)

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 from reglab.config import TrainConfig
-from reglab.engine import kernel
+from reglab.engine import kernel_plan
 from reglab.engine.gradcheck import THRESHOLD, check_gradients
-from reglab.engine.kernel import CHUNK
+from reglab.engine.kernel_plan import CHUNK
 from reglab.engine.losses import cross_entropy_from_logits, softmax_cross_entropy_from_logits
 from reglab.engine.network import (
     Parameters,
@@ -91,17 +91,17 @@ def test_softmax_fast_passes_give_the_generic_passes_numbers(
     X, Y, X_test, Y_test = _blobs(CHUNK + 77, layers[0], layers[-1], seed=len(layers))
     configs = _configs({"layers": layers, "iterations": 12, "record_every": 5})
     fast = train(configs, X, Y, X_test, Y_test)
-    monkeypatch.setattr(kernel, "FAST_PASSES", False)
+    monkeypatch.setattr(kernel_plan, "FAST_PASSES", False)
     _assert_same(fast, train(configs, X, Y, X_test, Y_test))
 
 
 def test_the_head_rows_take_the_fast_passes_as_a_hidden_layer_would() -> None:
     """The shapes above reach the shaped passes with the softmax layer as the output."""
-    plan = kernel.layer_plan((2, 20, 3), blas_layers((2, 20, 3)))
+    plan = kernel_plan.layer_plan((2, 20, 3), blas_layers((2, 20, 3)))
     assert plan[1].tolist() == [
-        kernel.FORWARD_THREE_OUTPUTS,
-        kernel.GRADIENT_THREE_BY_FOUR,
-        kernel.BACKWARD_FUSED_FIRST,
+        kernel_plan.FORWARD_THREE_OUTPUTS,
+        kernel_plan.GRADIENT_THREE_BY_FOUR,
+        kernel_plan.BACKWARD_FUSED_FIRST,
     ]
 
 
@@ -109,7 +109,7 @@ def test_the_head_rows_take_the_fast_passes_as_a_hidden_layer_would() -> None:
 def test_softmax_with_blas_layers_matches_reference(
     monkeypatch: pytest.MonkeyPatch, m: int
 ) -> None:
-    monkeypatch.setattr(kernel, "BLAS_MIN_WIDTH", 5)
+    monkeypatch.setattr(kernel_plan, "BLAS_MIN_WIDTH", 5)
     layers = (3, 8, 6, 5)
     assert blas_layers(layers).tolist() == [False, True, True]
     X, Y, X_test, Y_test = _blobs(m, 3, 5, seed=m)

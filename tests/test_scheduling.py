@@ -19,7 +19,7 @@ import pytest
 from numpy.typing import NDArray
 
 from reglab.config import TrainConfig
-from reglab.engine import kernel, training
+from reglab.engine import kernel, kernel_heads, kernel_plan, kernel_updates, training
 from reglab.engine.training import longest_first, run_models, train
 from reglab.types import FloatArray
 
@@ -138,16 +138,16 @@ def test_a_cancelled_model_stops_before_its_next_iteration() -> None:
         np.ones(1, dtype=np.int64),  # cancelled
         done,
         params,
-        kernel.Layout(
+        kernel_plan.Layout(
             layers=np.array(config.layers),
             weight_offsets=np.array([0, 9]),  # W1 (3, 2), b1, W2 (1, 3), b2
             bias_offsets=np.array([6, 12]),
             plan=np.zeros((2, 3), dtype=np.int64),  # the generic passes
-            head=kernel.HEAD_SIGMOID,
+            head=kernel_heads.HEAD_SIGMOID,
             iterations=config.iterations,
             record_every=config.record_every,
         ),
-        kernel.Data(
+        kernel_plan.Data(
             X=X,
             Y=Y,
             X_test=X,
@@ -158,14 +158,14 @@ def test_a_cancelled_model_stops_before_its_next_iteration() -> None:
             X_validation=np.zeros((2, 1)),
             Y_validation=np.zeros((1, 1)),
         ),
-        kernel.Settings(
+        kernel_plan.Settings(
             l2=np.zeros(1),
             l1=np.zeros(1),
             learning_rate=np.full(1, config.learning_rate),
             keep_prob=np.ones(1),
             keep_scale=np.ones(1),
-            modes=np.array([kernel.NO_DROPOUT]),
-            update_rules=np.array([kernel.UPDATE_GRADIENT_DESCENT]),
+            modes=np.array([kernel_plan.NO_DROPOUT]),
+            update_rules=np.array([kernel_updates.UPDATE_GRADIENT_DESCENT]),
             beta1=np.full(1, 0.9),
             beta2=np.full(1, 0.999),
             epsilon=np.full(1, 1e-8),
@@ -174,7 +174,7 @@ def test_a_cancelled_model_stops_before_its_next_iteration() -> None:
             batch_states=np.zeros((1, 6), dtype=np.uint64),
             patience=np.zeros(1, dtype=np.int64),
         ),
-        kernel.Records(
+        kernel_plan.Records(
             cost=np.zeros((1, 6)),
             train_accuracy=np.zeros((1, 6)),
             test_accuracy=np.zeros((1, 6)),

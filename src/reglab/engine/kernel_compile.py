@@ -2,9 +2,11 @@
 
 Numba checks a cached function against its own file only, not against the
 files of the compiled functions it calls (their code is inside its cache).
-So each kernel file that calls into another states the digest of those files
-(:func:`source_digest`, checked by tests/test_kernel.py): editing a callee
-forces an edit of the caller's digest, which invalidates the caller's cache.
+So each kernel file that imports another (its compiled functions, or constants
+compiled into its code) states the digest of those files, ``CALLEES_DIGEST``
+(:func:`source_digest`, checked by tests/test_kernel.py against a table of who
+imports whom): editing a callee forces an edit of each importer's digest, which
+invalidates that file's cache, and so on up to :mod:`reglab.engine.kernel`.
 
 Compiled functions are cached (``cache=True``) so the JIT cost (seconds) is
 paid once per machine and source version, not on every command. Numba looks
@@ -69,9 +71,11 @@ def compiled(
     return wrap
 
 
-def source_digest(*names: str) -> str:
-    """Short sha256 of the named files of this package directory (``kernel_exp.py``, ...)."""
+def source_digest(*names: str, directory: Path | None = None) -> str:
+    """Short sha256 of the named files (``kernel_exp.py``, ...) of ``directory``, by default
+    this package directory (the tests check the rule on an edited copy too)."""
+    folder = Path(__file__).parent if directory is None else directory
     digest = hashlib.sha256()
     for name in names:
-        digest.update((Path(__file__).parent / name).read_bytes())
+        digest.update((folder / name).read_bytes())
     return digest.hexdigest()[:16]

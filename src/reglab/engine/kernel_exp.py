@@ -23,8 +23,9 @@ from numba.extending import intrinsic
 
 from reglab.engine.kernel_compile import compiled
 
-COMPILED_WITH = "bd42bd4fd3e8d830"
-"""``source_digest('kernel_compile.py')`` this file's cached code was built with."""
+CALLEES_DIGEST = "6c1cd8adc19b19f6"
+"""``source_digest`` of the kernel files this one imports: their code is inside this
+file's cached functions (see :mod:`reglab.engine.kernel_compile`)."""
 
 _LOG2_E = 1.4426950408889634
 _LN2_HIGH = 6.93147180369123816490e-01  # ln 2 to 32 bits: k * _LN2_HIGH is exact for |k| < 2**20

@@ -31,8 +31,9 @@ import numpy as np
 
 from reglab.engine.kernel_compile import ByteArray, IntArray, UIntArray, compiled
 
-COMPILED_WITH = "bd42bd4fd3e8d830"
-"""``source_digest('kernel_compile.py')`` this file's cached code was built with."""
+CALLEES_DIGEST = "6c1cd8adc19b19f6"
+"""``source_digest`` of the kernel files this one imports: their code is inside this
+file's cached functions (see :mod:`reglab.engine.kernel_compile`)."""
 
 WORDS = 4
 """uint64 words per generator: a, b, c and the counter."""

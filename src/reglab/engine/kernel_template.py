@@ -1,12 +1,9 @@
 """The kernel's gradient blocks, written out from one template.
 
-A gradient block sums ``dZ A^T`` for R rows of dZ against C rows of A over a
-chunk, keeping its R x C running sums (and R bias sums) in registers: one pass
-reads each row once for several outputs. Numba compiles loops, not loops over
-a tuple of accumulators, so each shape is a function of its own, with the same
-text but for R and C; :func:`gradient_blocks` writes them, and the copy in
-:mod:`reglab.engine.kernel` (between :data:`BEGIN` and :data:`END`) must be its
-output (tests/test_kernel.py). After changing the template, run
+What a block computes, and why each shape is a function of its own, is said in
+:mod:`reglab.engine.kernel_gradient`, whose copy of the blocks (between
+:data:`BEGIN` and :data:`END`) must be :func:`gradient_blocks`'s output
+(tests/test_kernel.py). After changing the template or :data:`SHAPES`, run
 ``python -m reglab.engine.kernel_template`` to rewrite that copy.
 """
 
@@ -93,8 +90,8 @@ def gradient_blocks() -> str:
     return BEGIN + "\n\n".join(gradient_block(*shape) for shape in SHAPES) + END
 
 
-def rewrite(kernel: Path = Path(__file__).parent / "kernel.py") -> None:
-    """Replace the generated section of ``kernel.py`` with :func:`gradient_blocks`."""
+def rewrite(kernel: Path = Path(__file__).parent / "kernel_gradient.py") -> None:
+    """Replace the generated section of ``kernel_gradient.py`` with :func:`gradient_blocks`."""
     text = kernel.read_text()
     start, end = text.index(BEGIN), text.index(END) + len(END)
     kernel.write_text(text[:start] + gradient_blocks() + text[end:])

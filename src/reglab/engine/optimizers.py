@@ -11,7 +11,7 @@ starting at 0:
 
 These are the course's conventions (``update_parameters_with_momentum`` and
 ``update_parameters_with_adam``). Pure functions on arrays of K stacked models, one
-rule per model: the readable form the compiled kernel (:func:`reglab.engine.kernel._update`)
+rule per model: the readable form the compiled kernel (:func:`reglab.engine.kernel_updates._update`)
 must reproduce, used by :mod:`reglab.engine.reference`.
 """
 

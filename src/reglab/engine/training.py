@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from reglab.config import TrainConfig
-from reglab.engine import kernel
+from reglab.engine import kernel, kernel_heads, kernel_plan, kernel_updates
 from reglab.engine.dropout import course_uniforms
 from reglab.engine.initializers import initialize
 from reglab.engine.kernel_random import (
@@ -132,8 +132,8 @@ def n_classes_of(layers: Sequence[int]) -> int:
 
 
 def head_of(layers: Sequence[int]) -> int:
-    """The kernel's head code for these layer sizes (:data:`reglab.engine.kernel.HEADS`)."""
-    return kernel.HEADS["sigmoid" if layers[-1] == 1 else "softmax"]
+    """The kernel's head code for these layer sizes (:data:`reglab.engine.kernel_heads.HEADS`)."""
+    return kernel_heads.HEADS["sigmoid" if layers[-1] == 1 else "softmax"]
 
 
 def _check_labels(Y: FloatArray, n_classes: int, role: str) -> None:
@@ -463,21 +463,25 @@ def _unflatten(flat: FloatArray, layers: Sequence[int]) -> Parameters:
 
 def blas_layers(layers: Sequence[int], min_width: int | None = None) -> NDArray[np.bool_]:
     """Per linear layer, whether the kernel hands its products to BLAS (both sides wide)."""
-    width = kernel.BLAS_MIN_WIDTH if min_width is None else min_width
+    width = kernel_plan.BLAS_MIN_WIDTH if min_width is None else min_width
     return np.array([min(n_in, n_out) >= width for n_in, n_out in pairwise(layers)], dtype=bool)
 
 
 def _mask_modes(configs: Sequence[TrainConfig]) -> NDArray[np.int64]:
     modes = [
-        kernel.NO_DROPOUT
+        kernel_plan.NO_DROPOUT
         if config.keep_prob == 1
-        else (kernel.COURSE_MASKS if config.masks == "course" else kernel.FRESH_MASKS)
+        else (kernel_plan.COURSE_MASKS if config.masks == "course" else kernel_plan.FRESH_MASKS)
         for config in configs
     ]
     return np.array(modes, dtype=np.int64)
 
 
-RELATIVE_COST = {kernel.NO_DROPOUT: 1.0, kernel.COURSE_MASKS: 1.15, kernel.FRESH_MASKS: 1.75}
+RELATIVE_COST = {
+    kernel_plan.NO_DROPOUT: 1.0,
+    kernel_plan.COURSE_MASKS: 1.15,
+    kernel_plan.FRESH_MASKS: 1.75,
+}
 """Time of one model by dropout mode, relative to none (measured on exercise-size models):
 masks cost reading the mask and a multiplication per hidden unit and example forward, fresh
 ones also an SFC64 step per two units."""
@@ -605,7 +609,7 @@ def train(
     flat = _flatten(problem.initial)
     modes = _mask_modes(batch)
     rng_states = np.zeros((n_models, WORDS), dtype=np.uint64)
-    for k in np.flatnonzero(modes == kernel.FRESH_MASKS):
+    for k in np.flatnonzero(modes == kernel_plan.FRESH_MASKS):
         rng_states[k] = sfc64_words(problem.mask_rngs[k])
     batch_sizes = np.array(problem.batch_sizes, dtype=np.int64)
     batch_states = np.zeros((n_models, BUFFERED_WORDS), dtype=np.uint64)
@@ -613,7 +617,7 @@ def train(
         batch_states[k] = sfc64_buffered_words(problem.batch_rngs[k])
     uniforms = (
         np.ascontiguousarray(np.concatenate(course_uniforms(layers[1:-1], m)))
-        if np.any(modes == kernel.COURSE_MASKS) and len(layers) > 2
+        if np.any(modes == kernel_plan.COURSE_MASKS) and len(layers) > 2
         else np.zeros((1, 1))
     )
     has_test = problem.X_test is not None and problem.Y_test is not None
@@ -625,9 +629,9 @@ def train(
     train_acc = np.empty((n_models, recorded.size + 1))
     test_acc = np.empty((n_models, recorded.size + 1))
     blas = blas_layers(layers)
-    plan = kernel.layer_plan(layers, blas)
+    plan = kernel_plan.layer_plan(layers, blas)
     keep_prob = np.array([c.keep_prob for c in batch], dtype=np.float64)
-    layout = kernel.Layout(
+    layout = kernel_plan.Layout(
         layers=np.array(layers, dtype=np.int64),
         weight_offsets=weight_offsets,
         bias_offsets=bias_offsets,
@@ -636,7 +640,7 @@ def train(
         iterations=problem.iterations,
         record_every=problem.record_every,
     )
-    data = kernel.Data(
+    data = kernel_plan.Data(
         X=problem.X,
         Y=problem.Y,
         X_test=X_test_array,
@@ -654,7 +658,7 @@ def train(
         Y_validation=np.zeros((1, 1)),
     )
 
-    def model_data(k: int) -> kernel.Data:
+    def model_data(k: int) -> kernel_plan.Data:
         """The data model k trains on: the batch's, or with early stopping its own split."""
         split = problem.splits[k]
         if split is None:
@@ -665,23 +669,25 @@ def train(
             X=X_k,
             Y=Y_k,
             course_uniforms=np.ascontiguousarray(uniforms[:, split.train])
-            if modes[k] == kernel.COURSE_MASKS and len(layers) > 2
+            if modes[k] == kernel_plan.COURSE_MASKS and len(layers) > 2
             else uniforms,
             examples=_examples(X_k, Y_k) if batch_sizes[k] < split.train.size else data.examples,
             X_validation=np.ascontiguousarray(problem.X[:, split.validation]),
             Y_validation=np.ascontiguousarray(problem.Y[:, split.validation]),
         )
 
-    settings = kernel.Settings(
+    settings = kernel_plan.Settings(
         l2=np.array([c.l2 for c in batch], dtype=np.float64),
         l1=np.array([c.l1 for c in batch], dtype=np.float64),
         learning_rate=np.array([c.learning_rate for c in batch], dtype=np.float64),
         keep_prob=keep_prob,
-        # The dropout scale, kept out of compiled code (see kernel._dropped); exactly 1
+        # The dropout scale, kept out of compiled code (see kernel_rows._dropped); exactly 1
         # without dropout, as the kernel's backward passes multiply by it in every mode.
-        keep_scale=np.where(modes == kernel.NO_DROPOUT, 1.0, 1.0 / keep_prob),
+        keep_scale=np.where(modes == kernel_plan.NO_DROPOUT, 1.0, 1.0 / keep_prob),
         modes=modes,
-        update_rules=np.array([kernel.UPDATE_RULES[c.optimizer] for c in batch], dtype=np.int64),
+        update_rules=np.array(
+            [kernel_updates.UPDATE_RULES[c.optimizer] for c in batch], dtype=np.int64
+        ),
         beta1=np.array([c.beta1 for c in batch], dtype=np.float64),
         beta2=np.array([c.beta2 for c in batch], dtype=np.float64),
         epsilon=np.array([c.epsilon for c in batch], dtype=np.float64),
@@ -691,7 +697,7 @@ def train(
         patience=np.array([c.patience if c.early_stopping else 0 for c in batch], dtype=np.int64),
     )
     early = any(c.early_stopping for c in batch)
-    records = kernel.Records(
+    records = kernel_plan.Records(
         cost=cost,
         train_accuracy=train_acc,
         test_accuracy=test_acc,
@@ -751,7 +757,7 @@ def train(
         )
 
     # BLAS layers use the cores themselves: models then go one after another.
-    n_workers = 1 if np.any(plan[:, 1] == kernel.GRADIENT_BLAS) else min(threads, n_models)
+    n_workers = 1 if np.any(plan[:, 1] == kernel_plan.GRADIENT_BLAS) else min(threads, n_models)
     run_models(
         longest_first(_relative_costs(modes)),
         n_workers,
@@ -784,5 +790,5 @@ def train(
 
 def _examples(X: FloatArray, Y: FloatArray) -> FloatArray:
     """The examples one contiguous row each, inputs then label, ``(m, n_0 + 1)``: what
-    mini-batches gather from (:class:`reglab.engine.kernel.Data`)."""
+    mini-batches gather from (:class:`reglab.engine.kernel_plan.Data`)."""
     return np.ascontiguousarray(np.concatenate([X, Y]).T)
