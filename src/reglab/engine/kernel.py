@@ -36,7 +36,6 @@ readable NumPy reference) exactly, iteration by iteration:
   last update, the same cost and accuracies of the final parameters on the
   plain pass.
 
-
 How it is fast: each model trains start to finish on one thread, with its
 parameters and a few examples' activations in that core's cache; the m
 examples go through forward and backward in chunks of at most
@@ -59,7 +58,7 @@ the exercise's fixed uniforms (:func:`reglab.engine.dropout.course_uniforms`).
 The kernel's files, one purpose each (each file's docstring says how to add to it):
 
 - this file: :func:`train_model` (the workspace) and the loop, cut into named
-  steps (mini-batch, record, gradient, stop, finish), inlined into it;
+  steps (mini-batch, record, stop, finish), inlined into it;
 - :mod:`~reglab.engine.kernel_plan`: the four input records (:class:`Layout`,
   :class:`Data`, :class:`Settings`, :class:`Records`) and the plan of passes
   per layer (:func:`~reglab.engine.kernel_plan.layer_plan`, the pass codes);
@@ -106,7 +105,7 @@ from reglab.engine.kernel_random import sfc64_fill_keep, sfc64_permutation
 from reglab.engine.kernel_updates import UPDATE_GRADIENT_DESCENT, _update
 from reglab.types import FloatArray
 
-CALLEES_DIGEST = "d0103282de8cd7b3"
+CALLEES_DIGEST = "ab0b8d98db7e1657"
 """``source_digest`` of the kernel files this one imports: their code is inside this
 file's cached functions (see :mod:`reglab.engine.kernel_compile`)."""
 
@@ -139,40 +138,29 @@ def _gather_batch(
 
 
 @compiled(inline=True)
-def _next_batch(
-    i: int,
-    m: int,
-    batch: int,
-    batch_state: UIntArray,
-    perm: IntArray,
-    data: Data,
-    keep: ByteArray,
-    course: bool | np.bool_,
-    X_batch: FloatArray,
-    Y_batch: FloatArray,
-    keep_batch: ByteArray,
-    X_rest: FloatArray,
-    Y_rest: FloatArray,
-    keep_rest: ByteArray,
-) -> tuple[int, FloatArray, FloatArray, ByteArray]:
-    """Mini-batches, step 1 of an iteration: iteration i's batch, gathered; its size and buffers.
+def _course_masks(
+    keep: ByteArray, uniforms: FloatArray, keep_prob: float, hidden_units: int, m: int
+) -> None:
+    """The exercise's masks of all m examples, once per model: ``keep = uniforms < keep_prob``."""
+    for h in range(hidden_units):
+        for t in range(m):
+            keep[h, t] = 1 if uniforms[h, t] < keep_prob else 0
 
-    An epoch's first batch draws the epoch's permutation into ``perm``; an epoch's last,
-    smaller batch goes into the ``*_rest`` buffers. With ``course`` the batch's masks are
-    gathered too (fresh masks are drawn for it after).
+
+@compiled(inline=True)
+def _batch_span(
+    i: int, m: int, batch: int, batches_per_epoch: int, batch_state: UIntArray, perm: IntArray
+) -> tuple[int, int]:
+    """Mini-batches: where iteration i's batch starts in the epoch's permutation, and its size.
+
+    An epoch's first batch draws the epoch's permutation into ``perm`` (SFC64, NumPy's
+    ``permutation``); the batches are consecutive runs of it, the last the remainder.
     """
-    batches_per_epoch = (m + batch - 1) // batch
     position = i % batches_per_epoch
     if position == 0:
         sfc64_permutation(batch_state, perm)
     first = position * batch
-    size = min(batch, m - first)
-    if size < batch:
-        X_i, Y_i, keep_i = X_rest, Y_rest, keep_rest
-    else:
-        X_i, Y_i, keep_i = X_batch, Y_batch, keep_batch
-    _gather_batch(perm, first, data.examples, keep, course, X_i, Y_i, keep_i)
-    return size, X_i, Y_i, keep_i
+    return first, min(batch, m - first)
 
 
 @compiled(inline=True)
@@ -200,7 +188,7 @@ def _record(
 
     Accuracies of the plain pass on the training and test sets; with mini-batches
     also the cost, on the plain pass over all m examples (full batch: the gradient
-    pass's loss gives it, :func:`_gradient`). With early stopping (``patience > 0``)
+    pass's loss gives it, in :func:`_train_one`). With early stopping (``patience > 0``)
     the validation cost: a lower one than ``best_cost`` (or the first) copies the
     parameters into ``best``; ``patience`` records without one set ``stop``.
     """
@@ -232,137 +220,6 @@ def _record(
             unimproved += 1
             stop = unimproved >= patience
     return best_cost, best_iteration, unimproved, stop
-
-
-@compiled(inline=True)
-def _backward_chunk(
-    model: FloatArray,
-    layout: Layout,
-    rows: IntArray,
-    acts: FloatArray,
-    dz: FloatArray,
-    grad: FloatArray,
-    scratch: FloatArray,
-    width: int,
-    keep_scale: float,
-    fuse_first: bool,
-) -> None:
-    """One chunk's backward pass, from the output's dZ (in ``dz``): every layer's gradient
-    summed into ``grad``, each hidden layer's dZ from the next (the plan's passes)."""
-    layers, weight_offsets, bias_offsets, plan = (
-        layout.layers, layout.weight_offsets, layout.bias_offsets, layout.plan
-    )  # fmt: skip
-    n_linear = layers.size - 1
-    for l in range(n_linear - 1, -1, -1):
-        if l == 1 and fuse_first:
-            _backward_first_layers(
-                model,
-                grad,
-                weight_offsets[1],
-                bias_offsets[1],
-                layers[2],
-                layers[1],
-                dz,
-                rows[2] - layers[0],
-                acts,
-                rows[1],
-                weight_offsets[0],
-                bias_offsets[0],
-                layers[0],
-                width,
-                keep_scale,
-            )
-            break
-        if plan[l, 1] == GRADIENT_BLAS:
-            _accumulate_gradient_blas(
-                grad,
-                weight_offsets[l],
-                bias_offsets[l],
-                layers[l + 1],
-                layers[l],
-                dz,
-                rows[l + 1] - layers[0],
-                acts,
-                rows[l],
-                width,
-                scratch,
-            )
-        else:
-            _accumulate_gradient(
-                grad,
-                weight_offsets[l],
-                bias_offsets[l],
-                layers[l + 1],
-                layers[l],
-                dz,
-                rows[l + 1] - layers[0],
-                acts,
-                rows[l],
-                width,
-                plan[l, 1],
-            )
-        if l == 0:
-            break
-        _backward_hidden(
-            model,
-            weight_offsets[l],
-            layers[l + 1],
-            layers[l],
-            dz,
-            rows[l + 1] - layers[0],
-            rows[l] - layers[0],
-            acts,
-            rows[l],
-            width,
-            keep_scale,
-            plan[l, 2],
-        )
-
-
-@compiled(inline=True)
-def _gradient(
-    model: FloatArray,
-    layout: Layout,
-    rows: IntArray,
-    acts: FloatArray,
-    dz: FloatArray,
-    grad: FloatArray,
-    scratch: FloatArray,
-    head_rows: FloatArray,
-    X: FloatArray,
-    Y: FloatArray,
-    keep: ByteArray,
-    size: int,
-    keep_scale: float,
-    dropout: bool,
-    with_loss: bool,
-    any_blas: bool,
-    fuse_first: bool,
-) -> float:
-    """The training pass over ``size`` examples, chunk by chunk: forward (with dropout), the
-    head's dZ, backward; the summed gradient into ``grad``. Returns the head's summed loss
-    with ``with_loss`` (else 0)."""
-    layers = layout.layers
-    n_linear = layers.size - 1
-    out, n_out = rows[n_linear], layers[n_linear]
-    chunk = acts.shape[1]
-    grad[:] = 0.0
-    loss = 0.0
-    for start in range(0, size, chunk):
-        width = min(chunk, size - start)
-        if any_blas and width < chunk:
-            # BLAS products run over all the buffer's columns: those past the chunk must be 0.
-            acts[:, width:] = 0.0
-            dz[:, width:] = 0.0
-        _forward_chunk(model, layout, rows, acts, X, start, width, keep, keep_scale, dropout)
-        # Output layer: the head's loss and dZ_L from the logits. The rows of dz are those of
-        # acts less the input's.
-        d = out - layers[0]
-        if with_loss:
-            loss = _head_loss(layout.head, acts, out, n_out, Y, start, width, loss)
-        _head_delta(layout.head, acts, out, n_out, dz, d, Y, start, width, head_rows)
-        _backward_chunk(model, layout, rows, acts, dz, grad, scratch, width, keep_scale, fuse_first)
-    return loss
 
 
 @compiled(inline=True)
@@ -457,8 +314,8 @@ def _train_one(
     (see :func:`~reglab.engine.kernel_updates._update`), zeros at the start.
 
     An iteration: with mini-batches (``batch_sizes[k] < m``) its batch
-    (:func:`_next_batch`), fresh masks, at a recorded iteration the records
-    (:func:`_record`), the gradient pass (:func:`_gradient`), then the update. With
+    (:func:`_batch_span`, :func:`_gather_batch`), fresh masks, at a recorded iteration the records
+    (:func:`_record`), the gradient pass over its chunks, then the update. With
     early stopping (``patience[k] > 0``), after ``patience`` records without a lower
     validation cost the model stops (:func:`_stop`), after that record's pass and before
     its update. Then the final records (:func:`_finish`); the best parameters are
@@ -466,6 +323,7 @@ def _train_one(
     """
     X, Y = data.X, data.Y
     layers, plan = layout.layers, layout.plan
+    weight_offsets, bias_offsets = layout.weight_offsets, layout.bias_offsets
     l2, l1, learning_rate = settings.l2[k], settings.l1[k], settings.learning_rate[k]
     keep_prob, keep_scale, mode = settings.keep_prob[k], settings.keep_scale[k], settings.modes[k]
     rng_state = settings.rng_states[k]
@@ -482,18 +340,19 @@ def _train_one(
         rows[l + 1] = rows[l] + layers[l]
     hidden_units = rows[n_linear] - rows[1]
     fuse_first = n_linear >= 2 and plan[1, 2] == BACKWARD_FUSED_FIRST
+    out, n_out = rows[n_linear], layers[n_linear]
+    chunk = acts.shape[1]
     model = params[k]
     dropout = mode != NO_DROPOUT
     if mode == COURSE_MASKS:
-        for h in range(hidden_units):
-            for t in range(m):
-                keep[h, t] = 1 if data.course_uniforms[h, t] < keep_prob else 0
+        _course_masks(keep, data.course_uniforms, keep_prob, hidden_units, m)
     inv_m = 1.0 / m
     decay = l2 / m
     sparsity = l1 / m
     batch = settings.batch_sizes[k]
     batching = batch < m
     batch_state = settings.batch_states[k]
+    batches_per_epoch = (m + batch - 1) // batch
     course = np.bool_(mode == COURSE_MASKS)
     patience = settings.patience[k]
     best_cost = np.inf
@@ -505,11 +364,13 @@ def _train_one(
             return
         size = m
         X_i, Y_i, keep_i = X, Y, keep
-        if batching:
-            size, X_i, Y_i, keep_i = _next_batch(
-                i, m, batch, batch_state, perm, data, keep, course,
-                X_batch, Y_batch, keep_batch, X_rest, Y_rest, keep_rest,
-            )  # fmt: skip
+        if batching:  # the batch gathered into its buffers (an epoch's last: the rest's)
+            first, size = _batch_span(i, m, batch, batches_per_epoch, batch_state, perm)
+            if size < batch:
+                X_i, Y_i, keep_i = X_rest, Y_rest, keep_rest
+            else:
+                X_i, Y_i, keep_i = X_batch, Y_batch, keep_batch
+            _gather_batch(perm, first, data.examples, keep, course, X_i, Y_i, keep_i)
         if mode == FRESH_MASKS:
             sfc64_fill_keep(rng_state, keep_prob, keep_i[:hidden_units])
         recording = i % record_every == 0
@@ -518,11 +379,54 @@ def _train_one(
                 i, k, model, layout, rows, acts, data, keep, records, l2, l1, batching,
                 patience, best, best_cost, best_iteration, unimproved,
             )  # fmt: skip
+        # The gradient pass over the iteration's examples, chunk by chunk: forward (with
+        # dropout), the head's dZ (and at a record the loss), backward by the plan's passes.
+        # It runs every iteration, so it stays in this loop rather than in an inlined step:
+        # each run of an inlined call copies its array arguments (references counted up and
+        # down), a cost the once-per-record steps can afford and this one cannot.
         batch_loss = recording and not batching
-        loss = _gradient(
-            model, layout, rows, acts, dz, grad, scratch, head_rows, X_i, Y_i, keep_i, size,
-            keep_scale, dropout, batch_loss, any_blas, fuse_first,
-        )  # fmt: skip
+        grad[:] = 0.0
+        loss = 0.0
+        for start in range(0, size, chunk):
+            width = min(chunk, size - start)
+            if any_blas and width < chunk:
+                # BLAS products run over all the buffer's columns: those past the chunk must be 0.
+                acts[:, width:] = 0.0
+                dz[:, width:] = 0.0
+            _forward_chunk(
+                model, layout, rows, acts, X_i, start, width, keep_i, keep_scale, dropout
+            )
+            # Output layer: the head's loss and dZ_L from the logits. The rows of dz are those of
+            # acts less the input's.
+            d = out - layers[0]
+            if batch_loss:
+                loss = _head_loss(layout.head, acts, out, n_out, Y_i, start, width, loss)
+            _head_delta(layout.head, acts, out, n_out, dz, d, Y_i, start, width, head_rows)
+            for l in range(n_linear - 1, -1, -1):  # backward, from the output layer
+                weights, biases = weight_offsets[l], bias_offsets[l]
+                dz_row = rows[l + 1] - layers[0]
+                if l == 1 and fuse_first:  # layers 1 and 0 in one pass (the plan's code)
+                    _backward_first_layers(
+                        model, grad, weights, biases, layers[2], layers[1], dz, dz_row, acts,
+                        rows[1], weight_offsets[0], bias_offsets[0], layers[0], width, keep_scale,
+                    )  # fmt: skip
+                    break
+                if plan[l, 1] == GRADIENT_BLAS:
+                    _accumulate_gradient_blas(
+                        grad, weights, biases, layers[l + 1], layers[l], dz, dz_row, acts,
+                        rows[l], width, scratch,
+                    )  # fmt: skip
+                else:
+                    _accumulate_gradient(
+                        grad, weights, biases, layers[l + 1], layers[l], dz, dz_row, acts,
+                        rows[l], width, plan[l, 1],
+                    )  # fmt: skip
+                if l == 0:
+                    break
+                _backward_hidden(
+                    model, weights, layers[l + 1], layers[l], dz, dz_row, rows[l] - layers[0],
+                    acts, rows[l], width, keep_scale, plan[l, 2],
+                )  # fmt: skip
         if batch_loss:
             records.cost[k, i // record_every] = loss / m + _penalty(model, layout, l2, l1, m)
         if stop:  # after the record's pass (its cost), before its update

@@ -28,7 +28,7 @@ from reglab.engine.kernel_rows import (
 )
 from reglab.types import FloatArray
 
-CALLEES_DIGEST = "fb1091003000f593"
+CALLEES_DIGEST = "c98da095d227e810"
 """``source_digest`` of the kernel files this one imports: their code is inside this
 file's cached functions (see :mod:`reglab.engine.kernel_compile`)."""
 
@@ -53,11 +53,11 @@ def _backward_hidden(
     The mask D itself is not read: ``A`` is the stored dropped activation, so
     ``A > 0`` is already 0 where D is, and ``dA * D / keep_prob * (A > 0)``
     equals ``dA * (keep_scale if A > 0 else 0)``, one multiplication, to the
-    last bit of the division (see :func:`_dropped`), NaN and infinity included,
-    except where D = 1, A <= 0 and ``dA / keep_prob`` overflows (values near
+    last bit of the division (see :func:`~reglab.engine.kernel_rows._dropped`), NaN and
+    infinity included, except where D = 1, A <= 0 and ``dA / keep_prob`` overflows (values near
     1e308): the reference gives NaN there, this 0. Without dropout
     ``keep_scale`` is 1 and the product exact, so one loop serves both.
-    ``backward_pass``: generic or BLAS (see :func:`layer_plan`).
+    ``backward_pass``: generic or BLAS (see :func:`~reglab.engine.kernel_plan.layer_plan`).
     """
     zero = dz.shape[0] - 1
     use_blas = backward_pass == BACKWARD_BLAS
@@ -190,9 +190,9 @@ def _backward_first_layers(
     layer's gradient (``grad_W += dZ A^T``, ``grad_b += sum_t dZ``), then
     ``dA = W_next^T dZ_next``, dropout, ``dZ = dA * (A > 0)``, and the first
     layer's gradient (``grad_W += dZ X^T``, ``grad_b += sum_t dZ``): the sums
-    of :func:`_accumulate_gradient` and :func:`_backward_hidden` without ever
-    storing the first layer's dZ. Missing terms read the all-zero last rows
-    of ``dz``/``acts`` with coefficient 0.
+    of :func:`~reglab.engine.kernel_gradient._accumulate_gradient` and
+    :func:`_backward_hidden` without ever storing the first layer's dZ. Missing terms
+    read the all-zero last rows of ``dz``/``acts`` with coefficient 0.
     """
     _bias_sums(grad, next_bias_offset, n_next, dz, next_dz_row, width)
     for i in range(n_hidden):

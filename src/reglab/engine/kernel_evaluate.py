@@ -19,7 +19,7 @@ from reglab.engine.kernel_heads import _head_correct, _head_loss
 from reglab.engine.kernel_plan import Data, Layout
 from reglab.types import FloatArray
 
-CALLEES_DIGEST = "674fe11d71d766c5"
+CALLEES_DIGEST = "d615371da683e033"
 """``source_digest`` of the kernel files this one imports: their code is inside this
 file's cached functions (see :mod:`reglab.engine.kernel_compile`)."""
 

@@ -39,7 +39,7 @@ from reglab.engine.kernel_rows import (
 )
 from reglab.types import FloatArray
 
-CALLEES_DIGEST = "c7b226b6545a732d"
+CALLEES_DIGEST = "3a0ee391e321f835"
 """``source_digest`` of the kernel files this one imports: their code is inside this
 file's cached functions (see :mod:`reglab.engine.kernel_compile`)."""
 
@@ -259,8 +259,8 @@ def _linear(
     ``Z = W A + b``; for a hidden layer then ``max(Z, 0)`` (NaN-propagating,
     like ``np.maximum``) and, with dropout, ``A * D / keep_prob``. The last
     terms of the sum, the bias and the activation are one pass.
-    ``forward_pass`` (see :func:`layer_plan`): with BLAS the product ``W A`` is
-    one BLAS call over the whole chunk.
+    ``forward_pass`` (see :func:`~reglab.engine.kernel_plan.layer_plan`): with BLAS the
+    product ``W A`` is one BLAS call over the whole chunk.
     """
     zero = acts.shape[0] - 1
     use_blas = forward_pass == FORWARD_BLAS

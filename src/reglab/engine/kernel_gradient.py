@@ -25,7 +25,7 @@ from reglab.engine.kernel_compile import MATMUL_FASTMATH, compiled
 from reglab.engine.kernel_plan import GRADIENT_FOUR_BY_TWO, GRADIENT_THREE_BY_FOUR
 from reglab.types import FloatArray
 
-CALLEES_DIGEST = "6179d9e2a656a16a"
+CALLEES_DIGEST = "b11d054b9f8606f4"
 """``source_digest`` of the kernel files this one imports: their code is inside this
 file's cached functions (see :mod:`reglab.engine.kernel_compile`)."""
 
@@ -266,8 +266,8 @@ def _accumulate_gradient(
 ) -> None:
     """``grad_W += dZ A^T`` and ``grad_b += sum_t dZ`` over one chunk (unscaled sums).
 
-    ``gradient_pass`` (not BLAS, see :func:`layer_plan`): the generic pass takes
-    two rows of dZ against four of A per pass over the chunk; missing rows
+    ``gradient_pass`` (not BLAS, see :func:`~reglab.engine.kernel_plan.layer_plan`): the
+    generic pass takes two rows of dZ against four of A per pass over the chunk; missing rows
     read the all-zero last row of ``dz``/``acts`` and are not written.
     """
     if gradient_pass == GRADIENT_FOUR_BY_TWO:  # no padded columns of A for n_in <= 2

@@ -19,7 +19,7 @@ from reglab.engine.kernel_exp import exp
 from reglab.engine.kernel_rows import _unsigned_column
 from reglab.types import FloatArray
 
-CALLEES_DIGEST = "a27e40f28496b133"
+CALLEES_DIGEST = "38ff04896cb86b34"
 """``source_digest`` of the kernel files this one imports: their code is inside this
 file's cached functions (see :mod:`reglab.engine.kernel_compile`)."""
 
@@ -29,7 +29,8 @@ HEAD_SIGMOID = 0
 HEAD_SOFTMAX = 1
 """C >= 3 softmax units with cross-entropy ``-log p(true class)`` (labels 0..C-1)."""
 HEADS = {"sigmoid": HEAD_SIGMOID, "softmax": HEAD_SOFTMAX}
-"""Output heads by name: the code :class:`Layout` carries (see :func:`_head_delta`)."""
+"""Output heads by name: the code :class:`~reglab.engine.kernel_plan.Layout` carries (see
+:func:`_head_delta`)."""
 
 
 @compiled()

@@ -95,7 +95,8 @@ BACKWARD_BLAS = 1
 BACKWARD_FUSED_FIRST = 2
 """Layer 1 only, for at most two inputs and at most four units after the first
 hidden layer: layer 1's gradient, dZ_0 and layer 0's gradient in one pass per
-hidden unit (:func:`_backward_first_layers`; its gradient column is then unused)."""
+hidden unit (:func:`~reglab.engine.kernel_backward._backward_first_layers`; its gradient
+column is then unused)."""
 
 FAST_PASSES = True
 """Whether :func:`layer_plan` picks the shaped passes (False: the generic ones
@@ -137,7 +138,7 @@ class Layout(NamedTuple):
         layers: ``(L + 1,)`` layer sizes.
         weight_offsets, bias_offsets: ``(L,)`` where ``W_l``/``b_l`` start in a row of params.
         plan: ``(L, 3)`` the passes serving each linear layer (:func:`layer_plan`).
-        head: the output head's code (:data:`HEADS`).
+        head: the output head's code (:data:`~reglab.engine.kernel_heads.HEADS`).
         iterations: updates per model.
         record_every: the recording period.
     """
@@ -185,16 +186,19 @@ class Settings(NamedTuple):
 
     Attributes:
         l2, l1, learning_rate, keep_prob: as in :class:`reglab.config.TrainConfig`.
-        keep_scale: ``1 / keep_prob``, computed by NumPy (see :func:`_dropped`);
-            exactly 1 for models without dropout, whose backward passes multiply by it too.
+        keep_scale: ``1 / keep_prob``, computed by NumPy (see
+            :func:`~reglab.engine.kernel_rows._dropped`); exactly 1 for models without
+            dropout, whose backward passes multiply by it too.
         modes: NO_DROPOUT, FRESH_MASKS or COURSE_MASKS.
-        update_rules: the update rule's code (:data:`UPDATE_RULES`).
+        update_rules: the update rule's code (:data:`~reglab.engine.kernel_updates.UPDATE_RULES`).
         beta1, beta2, epsilon: momentum's and Adam's constants (unused by gradient descent).
-        rng_states: ``(K, 4)`` SFC64 words (see :func:`sfc64_fill_keep`), advanced in
-            place by fresh masks.
+        rng_states: ``(K, 4)`` SFC64 words (see
+            :func:`~reglab.engine.kernel_random.sfc64_fill_keep`), advanced in place by
+            fresh masks.
         batch_sizes: examples per update, at most m (m: full-batch gradient descent).
         batch_states: ``(K, 6)`` SFC64 words of the mini-batch permutations (see
-            :func:`sfc64_permutation`), advanced in place; unused for full-batch models.
+            :func:`~reglab.engine.kernel_random.sfc64_permutation`), advanced in place;
+            unused for full-batch models.
         patience: early stopping's records without improvement (0: no early stopping).
     """
 

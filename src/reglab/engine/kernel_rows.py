@@ -148,7 +148,7 @@ def _dropped(value: float, kept: np.uint8, scale: float) -> float:
     A multiplication by the reciprocal rather than a division (several times
     faster): the result may differ from the reference's division in the last
     bit, like the reassociated sums. The reciprocal comes from NumPy (the
-    ``keep_scale`` argument of :func:`train_model`): computed in compiled
+    ``keep_scale`` argument of :func:`~reglab.engine.kernel.train_model`): computed in compiled
     code, LLVM's reassociation would fold ``x * (1 / p)`` back into ``x / p``.
     """
     return (value * np.float64(kept)) * scale

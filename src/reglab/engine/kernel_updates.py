@@ -16,7 +16,7 @@ from reglab.engine.kernel_compile import compiled
 from reglab.engine.kernel_plan import Layout
 from reglab.types import FloatArray
 
-CALLEES_DIGEST = "6179d9e2a656a16a"
+CALLEES_DIGEST = "b11d054b9f8606f4"
 """``source_digest`` of the kernel files this one imports: their code is inside this
 file's cached functions (see :mod:`reglab.engine.kernel_compile`)."""
 
@@ -28,7 +28,8 @@ UPDATE_MOMENTUM = 1
 UPDATE_ADAM = 2
 """The course's Adam, bias-corrected, ``epsilon`` outside the square root."""
 UPDATE_RULES = {"gd": UPDATE_GRADIENT_DESCENT, "momentum": UPDATE_MOMENTUM, "adam": UPDATE_ADAM}
-"""Update rules by name: the per-model code :class:`Settings` carries (see :func:`_update`)."""
+"""Update rules by name: the per-model code :class:`~reglab.engine.kernel_plan.Settings`
+carries (see :func:`_update`)."""
 
 
 @compiled()
