@@ -681,19 +681,25 @@ def check_run_memory(
     record_every: int,
     *,
     evaluation: bool = False,
+    batch_sizes: Sequence[int | None] = (None,),
+    early_stopping: bool = False,
 ) -> None:
     """:func:`reglab.memory.check_memory` for the largest engine call of a run, before any
-    (``evaluation``: a seed study's or sweep's chunk, whose final cost NumPy evaluates)."""
+    (``evaluation``: a seed study's or sweep's chunk, whose final cost NumPy evaluates;
+    ``batch_sizes``: the run's ``batch_size`` values, None for the full batch)."""
     from reglab.memory import check_memory
 
+    m = dataset.X_train.shape[1]
     check_memory(
         layers,
         n_models,
-        dataset.X_train.shape[1],
+        m,
         m_test=dataset.X_test.shape[1],
         iterations=iterations,
         record_every=record_every,
         evaluation=evaluation,
+        batching=any(size is not None and size < m for size in batch_sizes),
+        early_stopping=early_stopping,
     )
 
 

@@ -309,6 +309,8 @@ def run(args: argparse.Namespace) -> int:
         config.iterations,
         config.record_every,
         evaluation=args.seeds is not None,
+        batch_sizes=(config.batch_size,),
+        early_stopping=config.early_stopping,
     )
     if config.masks == "course" and config.keep_prob == 1:
         status(
