@@ -15,7 +15,6 @@ and turning the final state into :class:`TrainedModels`.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -27,7 +26,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from reglab.config import TrainConfig
+from reglab.config import TrainConfig, validation_examples
 from reglab.engine import kernel
 from reglab.engine.dropout import course_uniforms
 from reglab.engine.initializers import initialize
@@ -246,7 +245,7 @@ def validation_split(m: int, fraction: float, rng: np.random.Generator) -> Split
     Raises:
         ParameterError: when the split leaves either part empty.
     """
-    n_validation = math.ceil(fraction * m)
+    n_validation = validation_examples(fraction, m)
     if not 1 <= n_validation < m:
         raise ParameterError(
             "validation_fraction",
