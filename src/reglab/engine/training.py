@@ -217,10 +217,21 @@ def model_generators(seed: int) -> ModelStreams:
     )
 
 
-def _divergence_message(k: int, config: TrainConfig, iteration: int) -> str:
-    """Names the settings that make gradient descent overshoot: the step, and a large L2
-    (whose gradient ``(l2/m) W`` multiplies the step)."""
+LARGE_INPUT = 1e3
+"""Inputs past this size make the first layer's gradients large whatever the step:
+a divergence then suggests scaling them too."""
+
+
+def _divergence_message(k: int, config: TrainConfig, iteration: int, largest_input: float) -> str:
+    """Names the settings that make gradient descent overshoot: the step, a large L2
+    (whose gradient ``(l2/m) W`` multiplies the step) and, when the inputs are large
+    (``largest_input``, their largest absolute value), the inputs' scale."""
     advice = "a smaller learning_rate" + (" or l2" if config.l2 > 0 else "")
+    if largest_input > LARGE_INPUT:
+        advice += (
+            f", or inputs scaled to about 1 (the largest is {largest_input:.3g}; "
+            "e.g. scikit-learn's StandardScaler)"
+        )
     return (
         f"model {k} diverged: its cost was not finite by iteration {iteration} "
         f"(learning_rate={config.learning_rate}, l2={config.l2}, keep_prob={config.keep_prob}). "
@@ -403,7 +414,8 @@ def conclude(
     if on_divergence == "raise":
         for k, at in enumerate(diverged_at):
             if at is not None:
-                raise DivergenceError(_divergence_message(k, problem.configs[k], at))
+                largest = float(np.max(np.abs(problem.X)))
+                raise DivergenceError(_divergence_message(k, problem.configs[k], at, largest))
     return TrainedModels(
         configs=problem.configs,
         parameters=params,
