@@ -57,8 +57,11 @@ the exercise's fixed uniforms (:func:`reglab.engine.dropout.course_uniforms`).
 
 The kernel's files, one purpose each (each file's docstring says how to add to it):
 
-- this file: :func:`train_model` (the workspace) and the loop, cut into named
-  steps (mini-batch, record, stop, finish), inlined into it;
+- this file: :func:`train_model` (the workspace) and the loop, :func:`_train_one`,
+  cut into named steps (course masks, batch span, record, stop, finish). A new step is
+  a ``compiled(inline=True)`` function here: inlined, it adds no level of calls to
+  compile (see :func:`~reglab.engine.kernel_compile.compiled`); work done every
+  iteration stays in the loop's body (see its gradient pass);
 - :mod:`~reglab.engine.kernel_plan`: the four input records (:class:`Layout`,
   :class:`Data`, :class:`Settings`, :class:`Records`) and the plan of passes
   per layer (:func:`~reglab.engine.kernel_plan.layer_plan`, the pass codes);
