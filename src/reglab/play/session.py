@@ -15,10 +15,10 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from reglab.config import TrainConfig
+from reglab.config import DEFAULTS_OMITTED, TrainConfig
 from reglab.data.csv_files import parse_csv
 from reglab.data.dataset import Dataset
-from reglab.data.generators import GENERATORS
+from reglab.data.generators import GENERATORS, MULTICLASS_GENERATORS
 from reglab.data.sources import load_dataset
 from reglab.engine.training import ProgressCallback
 from reglab.errors import DataError, ParameterError
@@ -105,11 +105,13 @@ def load_choice(
             raise DataError("no file was given to reglab play --data")
         dataset = load_dataset(data=file)
     elif name in GENERATORS:
+        classes = {"classes": choice.classes} if name in MULTICLASS_GENERATORS else {}
         dataset = GENERATORS[name](
             n_samples=choice.n_samples if choice.n_samples is not None else 400,
             noise=choice.noise if choice.noise is not None else 0.0,
             test_fraction=choice.test_fraction if choice.test_fraction is not None else 0.5,
             seed=choice.data_seed,
+            **classes,
         )
     elif name == EXERCISE_DATASET:
         dataset = load_dataset(dataset=EXERCISE_DATASET, offline=offline)
@@ -119,20 +121,42 @@ def load_choice(
     return dataset
 
 
+OPTIMIZER_LABELS = {"gd": "gradient descent", "momentum": "momentum", "adam": "Adam"}
+"""The update rules as a model's name says them (``reglab train``'s words)."""
+
+OPTIMIZER_CONSTANTS = {"gd": (), "momentum": ("beta1",), "adam": ("beta1", "beta2", "epsilon")}
+"""The constants each update rule reads, named when they are not the defaults."""
+
+
 def model_label(config: TrainConfig) -> str:
     """A model's name in the exercise's words, e.g. ``"L2, lambda = 0.7"``.
 
-    The exercise's models get exactly the names ``reglab compare`` prints; a learning
-    rate or an initialization other than the exercise's is added to the name.
+    The exercise's models get exactly the names ``reglab compare`` prints; L1 and early
+    stopping join the regularizers as ``reglab train`` names them; a learning rate, an
+    initialization, an update rule (with its constants away from their defaults) or
+    mini-batches other than the exercise's are added to the name.
     """
     parts = []
     if config.l2 > 0:
         parts.append(f"L2, lambda = {config.l2:g}")
+    if config.l1 > 0:
+        parts.append(f"L1, alpha = {config.l1:g}")
     if config.keep_prob < 1:
         parts.append(f"dropout, keep_prob = {config.keep_prob:g} ({config.masks} masks)")
+    if config.early_stopping:
+        parts.append(f"early stopping, patience = {config.patience}")
     name = " + ".join(parts) or "no regularization"
+    if config.optimizer != "gd":
+        constants = [
+            f"{field} = {getattr(config, field):g}"
+            for field in OPTIMIZER_CONSTANTS[config.optimizer]
+            if getattr(config, field) != DEFAULTS_OMITTED[field]
+        ]
+        name += ", " + ", ".join([OPTIMIZER_LABELS[config.optimizer], *constants])
     if config.learning_rate != EXERCISE_LEARNING_RATE:
         name += f", learning_rate = {config.learning_rate:g}"
+    if config.batch_size is not None:
+        name += f", batches of {config.batch_size}"
     if config.init != EXERCISE_INIT:
         name += f", init = {config.init}"
     return name
@@ -149,15 +173,15 @@ def model_names(models: tuple[TrainConfig, ...]) -> tuple[str, ...]:
 
 def check_work(state: PlayState, dataset: Dataset) -> None:
     """Raise :class:`ParameterError` when the page's training is over :data:`MAX_WORK`."""
-    shared = state.shared
     work = training_work(
-        len(state.models), state.seeds, shared.iterations, dataset.X_train.shape[1], shared.layers
+        state.models, state.seeds, dataset.X_train.shape[1], dataset.X_test.shape[1]
     )
     if work > MAX_WORK:
         raise ParameterError(
             "training size",
-            f"at most {MAX_WORK:,} multiply-adds (models x seeds x iterations x examples x "
-            "weights); lower iterations, seeds, layer widths or the data's size",
+            f"at most {MAX_WORK:,} multiply-adds (models x seeds x weights x examples "
+            "passed: each iteration's batch, each record's pass over the data); lower "
+            "iterations, seeds, layer widths, batch sizes or the data's size",
             f"{work:.2e}",
         )
 
