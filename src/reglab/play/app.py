@@ -406,6 +406,7 @@ def engine_widgets(suffix: int) -> None:
             st.number_input("epsilon", step=1e-8, format="%g", key=f"epsilon_{suffix}")
         st.number_input(
             "batch_size (empty: the whole training set)",
+            value=None,  # what an emptied box returns: the whole training set
             step=1,
             placeholder="all",
             key=f"batch_size_{suffix}",
