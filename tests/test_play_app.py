@@ -85,8 +85,10 @@ def test_the_page_opens_on_the_exercise(page: Page) -> None:
     # The fixed-mask quirk is shown and explained next to the course-mask model.
     notes = [c.value for c in app.caption if c.value.startswith("Course masks: one fixed mask")]
     assert len(notes) == 1
-    assert "The course's fixed masks" in app.expander[0].label
-    assert any("one fixed mask" in m.value for m in app.expander[0].markdown)
+    quirk = app.expander[-1]  # after each model's folded-away engine settings
+    assert [e.label for e in app.expander[:3]] == ["L1, optimizer, batches, early stopping"] * 3
+    assert "The course's fixed masks" in quirk.label
+    assert any("one fixed mask" in m.value for m in quirk.markdown)
 
 
 def test_changing_a_knob_retrains_and_rewrites_the_url(page: Page) -> None:
@@ -213,8 +215,9 @@ def test_a_link_over_the_work_cap_is_refused_not_trained(page: Page) -> None:
     app = page({"layers": "2,256,256,256,1", "iterations": "100000", "seeds": "50"})
     assert [e.value for e in app.error] == [
         "training size must be at most 300,000,000,000 multiply-adds (models x seeds x "
-        "iterations x examples x weights); lower iterations, seeds, layer widths or the "
-        "data's size. Received: training size='4.17e+14'"
+        "weights x examples passed: each iteration's batch, each record's pass over the "
+        "data); lower iterations, seeds, layer widths, batch sizes or the data's size. "
+        "Received: training size='4.20e+14'"
     ]
     assert not app.table
 

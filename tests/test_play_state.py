@@ -27,7 +27,6 @@ from reglab.play.state import (
     PlayState,
     fit_layers,
     format_value,
-    generator_defaults,
     parse_query,
     record_every,
     settings_read,

@@ -24,8 +24,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from reglab.data.dataset import Dataset
 from reglab.config import DEFAULTS_OMITTED, OPTIMIZERS, USED_SETTINGS
+from reglab.data.dataset import Dataset
 from reglab.data.generators import DESCRIPTIONS, GENERATORS, MULTICLASS_GENERATORS
 from reglab.errors import ReglabError
 from reglab.experiments.exercise import Comparison
@@ -46,8 +46,8 @@ from reglab.play.session import (
 )
 from reglab.play.state import (
     EXERCISE_DATASET,
-    FILE_DATASET,
     EXTRA_FIELDS,
+    FILE_DATASET,
     MODEL_FIELDS,
     REGION_VIEWS,
     TWO_CLASSES,
@@ -328,8 +328,8 @@ def data_widgets(file: Path | None) -> Upload | None:
         )
     if name == UPLOAD_DATASET:
         uploaded = st.sidebar.file_uploader(
-            "CSV: two or more feature columns, then a 0/1 label (optional header and "
-            f"split column); at most {MAX_ROWS:,} rows, read in memory only",
+            "CSV: two or more feature columns, then a label (0/1, or 0..C-1 for C classes; "
+            f"optional header and split column); at most {MAX_ROWS:,} rows, read in memory only",
             type=["csv"],
             key="upload",
         )
