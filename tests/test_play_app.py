@@ -483,3 +483,17 @@ def test_a_link_older_than_the_engines_settings_stays_as_it_was(page: Page) -> N
     app = page(link)
     assert warnings(app) == []
     assert dict(app.query_params) == link
+
+
+def test_removing_a_model_moves_its_engine_settings_up(page: Page) -> None:
+    app = page({**SHORT, "optimizer_2": "adam", "beta2_2": "0.95", "batch_size_3": "16"})
+    app.selectbox(key="optimizer_3").set_value("momentum").run()
+    app.number_input(key="beta1_3").set_value(0.5).run()
+    app.selectbox(key="optimizer_3").set_value("gd").run()  # beta1_3 hidden: no widget value
+    app.button(key="remove_1").click().run()
+    assert not app.exception
+    query = app.query_params
+    assert (query["models"], query["optimizer_1"], query["beta2_1"]) == ("2", "adam", "0.95")
+    assert query["batch_size_2"] == "16"
+    assert not {"optimizer_2", "beta1_2", "optimizer_3", "batch_size_3"} & set(query)
+    assert warnings(app) == []

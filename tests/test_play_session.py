@@ -283,3 +283,35 @@ def test_the_sweep_config_with_the_engines_settings_is_read_by_reglab_sweep(
 def _write(path: Path, text: str) -> Path:
     path.write_text(text)
     return path
+
+
+def test_mini_batches_and_early_stopping_let_the_seed_matter() -> None:
+    blind = PlayState().models[0]
+    models = (blind, replace(blind, batch_size=32), replace(blind, early_stopping=True))
+    assert seed_blind_models(PlayState(models=models)) == [0]
+    dataset = load_choice(DataChoice("goalkeeper", n_samples=200, noise=0.04, test_fraction=0.5))
+    short = tuple(replace(m, iterations=200, record_every=20) for m in models)
+    runs = [
+        train_models(dataset, PlayState(models=tuple(replace(m, seed=s) for m in short)))
+        for s in (0, 1)
+    ]
+    costs = [run.result.final_cost for run in runs]
+    assert costs[0][0] == costs[1][0]  # the course's initialization, full batch: one run
+    assert costs[0][1] != costs[1][1] and costs[0][2] != costs[1][2]
+
+
+def test_the_cost_figure_marks_where_early_stopping_stopped() -> None:
+    from reglab.play.figures import draw_figure
+    from reglab.plots import figure_bytes, plot_cost_curves
+
+    dataset = load_choice(DataChoice("goalkeeper", n_samples=200, noise=0.04, test_fraction=0.5))
+    comparison = train_models(dataset, engine_state())
+    result = comparison.result
+    assert result.best_iteration[2] is not None
+    rates = [config.learning_rate for config in result.configs]
+    names = list(comparison.names)
+    marked = plot_cost_curves(
+        result.history, names, rates, result.stopped_at, result.best_iteration
+    )
+    unmarked = plot_cost_curves(result.history, names, rates)
+    assert draw_figure("cost", comparison) == figure_bytes(marked) != figure_bytes(unmarked)

@@ -23,6 +23,7 @@ from reglab.play.caps import (
     training_work,
 )
 from reglab.play.state import (
+    EXTRA_FIELDS,
     DataChoice,
     PlayState,
     fit_layers,
@@ -534,3 +535,36 @@ def test_a_state_survives_its_url(
     back, warnings = parse(to_query(state))
     assert warnings == ()
     assert back == state
+
+
+ENGINE_KEYS = [*EXTRA_FIELDS, "classes"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    field=st.sampled_from(ENGINE_KEYS),
+    suffix=st.sampled_from(["", "_1", "_3"]),
+    text=st.one_of(
+        st.text(max_size=12),
+        st.sampled_from(["all", "true", "false", "nan", "-inf", "1e400", "0", "-1", "1.5"]),
+        st.integers(-(10**30), 10**30).map(str),
+        st.floats(allow_nan=True, allow_infinity=True).map(str),
+    ),
+    optimizer=st.sampled_from(["gd", "momentum", "adam"]),
+    early_stopping=st.sampled_from(["true", "false"]),
+)
+def test_any_text_in_an_engine_key_gives_a_valid_state(
+    field: str, suffix: str, text: str, optimizer: str, early_stopping: str
+) -> None:
+    key = field if field == "classes" else field + suffix
+    query = {"dataset": "spiral", "optimizer": optimizer, "early_stopping": early_stopping}
+    if key not in query:
+        query[key] = text
+    state, warnings = parse(query)
+    assert len(warnings) <= 1  # at most the key's own: bad, or not read by its model
+    for model in state.models:  # a valid model, whose unread settings are the defaults
+        assert TrainConfig.from_dict(model.to_dict()) == model
+        read = settings_read({"optimizer": model.optimizer, "early_stopping": model.early_stopping})
+        for name in USED_SETTINGS:
+            assert name in read or getattr(model, name) == DEFAULTS_OMITTED[name]
+    assert parse(to_query(state)) == (state, ())  # and its link reads back without a warning

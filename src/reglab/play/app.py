@@ -195,6 +195,8 @@ def on_dataset_change() -> None:
             st.session_state[key] = value
         multiclass = name in MULTICLASS_GENERATORS
         set_output_layer(int(st.session_state["classes"]) if multiclass else TWO_CLASSES)
+    elif name == EXERCISE_DATASET:
+        set_output_layer(TWO_CLASSES)
 
 
 def on_classes_change() -> None:
@@ -210,7 +212,9 @@ def remove_model(index: int) -> None:
     count = int(session["models"])
     for later in range(index, count - 1):
         for field in MODEL_FIELDS:
-            session[f"{field}_{later + 1}"] = session[f"{field}_{later + 2}"]
+            # A constant hidden with its optimizer may have no widget value: the default's.
+            moved = session.get(f"{field}_{later + 2}", getattr(default_model(later + 1), field))
+            session[f"{field}_{later + 1}"] = moved
     for field in MODEL_FIELDS:
         session[f"{field}_{count}"] = getattr(default_model(count - 1), field)
     session["models"] = count - 1

@@ -233,11 +233,16 @@ def course_mask_models(comparison: Comparison) -> list[tuple[str, TrainConfig]]:
 
 
 def seed_blind_models(state: PlayState) -> list[int]:
-    """Indices of models the seed does not change (course init, no fresh-mask dropout)."""
+    """Indices of models the seed does not change: the course's initialization, no
+    fresh-mask dropout, full batches (mini-batches follow a permutation drawn from the
+    seed) and no early stopping (its validation set is drawn from the seed)."""
     return [
         index
         for index, config in enumerate(state.models)
-        if config.init == "course" and (config.keep_prob == 1 or config.masks == "course")
+        if config.init == "course"
+        and (config.keep_prob == 1 or config.masks == "course")
+        and config.batch_size is None
+        and not config.early_stopping
     ]
 
 
