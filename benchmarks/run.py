@@ -35,6 +35,7 @@ import numpy as np
 
 from reglab.config import TrainConfig
 from reglab.data.dataset import Dataset
+from reglab.engine.kernel_random import sfc64_buffered_words, sfc64_permutation
 from reglab.engine.reference import train_reference
 from reglab.engine.training import available_threads, train
 
@@ -354,6 +355,41 @@ def kernel_seconds_per_iteration(
 
     train([TrainConfig(layers=layers, iterations=1, init="he")], X, Y)
     return max(run(2 * iterations) - run(iterations), 0.0) / iterations
+
+
+def shuffled_epoch_floor(m: int, epoch_flops: float, full_batch: float) -> list[Row]:
+    """The least an epoch of shuffled mini-batches can take here, by any implementation.
+
+    It does the full batch's arithmetic, at best at one core's matrix-product rate (a
+    one-thread NumPy dgemm, OpenBLAS's hand-written kernel), plus one permutation of
+    the m examples (the kernel's own, faster than NumPy's). It leaves out the random
+    reads of the gather and every per-update cost, so the true floor is higher.
+    """
+    from threadpoolctl import threadpool_limits  # scikit-learn's dependency: the bench extra
+
+    a = np.random.default_rng(0).random((1000, 1000))
+    with threadpool_limits(limits=1, user_api="blas"):
+        dgemm = best_of(5, lambda: a @ a)
+    dgemm_gflops = 2 * 1000**3 / dgemm / 1e9
+    words = sfc64_buffered_words(np.random.Generator(np.random.SFC64(0)))
+    perm = np.empty(m, dtype=np.int64)
+    sfc64_permutation(words, perm)  # compiled before it is timed
+    permutation = best_of(5, lambda: sfc64_permutation(words, perm))
+    floor = epoch_flops / (dgemm_gflops * 1e9) + permutation
+    return [
+        Row(
+            "NumPy dgemm 1000 x 1000, one thread",
+            dgemm,
+            "a core's matrix-product rate",
+            gflops=dgemm_gflops,
+        ),
+        Row(f"reglab: the permutation of an epoch, m = {m:,}", permutation, "once an epoch"),
+        Row(
+            "floor for a shuffled epoch: its arithmetic at dgemm's rate + the permutation",
+            floor,
+            f"{floor / full_batch:.2f}x the full batch; no gather, no per-update cost",
+        ),
+    ]
 
 
 def throughput(
@@ -845,7 +881,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             EXERCISE_LAYERS, size, per_epoch * (1 if quick else 3), batch_size=batch
         )
         best_full, best_mini = min(full, best_full), min(mini, best_mini)
-    rows.append(Row(f"reglab: 2-20-3-1, m = {size:,}, full batch", best_full, "per epoch"))
+    epoch_flops = flops_per_iteration(EXERCISE_LAYERS, size)
+    rows.append(
+        Row(
+            f"reglab: 2-20-3-1, m = {size:,}, full batch",
+            best_full,
+            "per epoch",
+            gflops=epoch_flops / best_full / 1e9,
+        )
+    )
     rows.append(
         Row(
             f"reglab: 2-20-3-1, m = {size:,}, batches of {batch}",
@@ -853,6 +897,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"per epoch ({per_epoch:,} updates); {best_mini / best_full:.2f}x the full batch",
         )
     )
+    rows.extend(shuffled_epoch_floor(size, epoch_flops, best_full))
 
     # 7. For learners: grading a notebook (a child process per file) and the gradient check.
     from reglab.engine.gradcheck import check_gradients

@@ -78,6 +78,45 @@ def test_the_estimate_grows_with_models_examples_and_width() -> None:
     assert estimate_bytes((2, 100_000, 100_000, 1), 1, 211) > 3 * 8 * 10**10
 
 
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"batch_size": 32},
+        {"early_stopping": True},
+        {"early_stopping": True, "batch_size": 32, "keep_prob": 0.8, "masks": "course"},
+    ],
+)
+def test_the_estimate_bounds_mini_batches_and_early_stopping(options: dict[str, object]) -> None:
+    """Their copies of the examples (rows, the permutation, each model's split) are counted."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    m = 20_000
+    X_train = rng.normal(size=(2, m))
+    y_train = (np.arange(m) % 2).reshape(1, -1).astype(float)
+    configs = [
+        TrainConfig(seed=k, init="he", iterations=20, record_every=10, **options) for k in range(2)
+    ]
+    train(configs[:1], X_train, y_train)  # the kernel loaded before tracing
+    tracemalloc.start()
+    try:
+        train(configs, X_train, y_train)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    estimate = estimate_bytes(
+        (2, 20, 3, 1),
+        2,
+        m,
+        iterations=20,
+        record_every=10,
+        threads=2,
+        batching="batch_size" in options,
+        early_stopping="early_stopping" in options,
+    )
+    assert peak <= estimate
+
+
 def test_the_engine_refuses_a_call_past_the_memory_cap_before_training(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

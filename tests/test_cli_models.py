@@ -54,6 +54,14 @@ def test_train_saves_the_data_files_sha256(tmp_path: Path) -> None:
     assert load_model(out).data_sha256 == hashlib.sha256(data.read_bytes()).hexdigest()
 
 
+def test_the_model_file_may_go_into_the_directory_out_creates(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    argv = ["train", *QUICK, "--out", str(out), "--save", str(out / "m.safetensors")]
+    assert main([*argv, "--report", str(out / "report.html")]) == 0
+    assert load_model(out / "m.safetensors").config.layers == (2, 20, 3, 1)
+    assert (out / "report.html").is_file()
+
+
 def _rows(tmp_path: Path, labels: bool, header: bool = False) -> tuple[Path, Any, Any]:
     dataset = load_dataset(dataset="moons")
     X, y = dataset.X_test.T[:30], dataset.y_test[0, :30].astype(int)

@@ -295,7 +295,7 @@ def test_not_text(tmp_path: Path) -> None:
     path = tmp_path / "binary.csv"
     path.write_bytes(b"\x00\xff\xfe\x80 binary")
 
-    with pytest.raises(DataError, match=re.escape(f"{path}: expected a UTF-8 text file")):
+    with pytest.raises(DataError, match=re.escape(f"{path}: expected a CSV file (UTF-8 text)")):
         load_csv(path)
 
 

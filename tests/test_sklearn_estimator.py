@@ -334,7 +334,10 @@ def test_the_feature_names_are_kept() -> None:
         ({"optimizer": "sgd"}, "optimizer must be one of gd, momentum, adam. "),
         ({"beta2": 1.0}, "beta2 must be in [0, 1). Received: beta2=1.0"),
         ({"batch_size": 0}, "batch_size must be "),
-        ({"n_iter_no_change": 0}, "n_iter_no_change must be an integer in [1, 1,000,000,000] "),
+        (
+            {"n_iter_no_change": 0},
+            "n_iter_no_change must be an integer in [1, 1,000,000,000] (epochs ",
+        ),
         ({"validation_fraction": 1.0}, "validation_fraction must be in (0, 1). "),
         ({"max_iter": 10**9, "batch_size": 1}, "max_iter must be at most 50,000,000 epochs of 20"),
         ({"random_state": -1}, "random_state must be an integer in [0, 2**63 - 1]"),

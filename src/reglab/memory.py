@@ -10,13 +10,19 @@ is, in float64 (8 bytes):
   headers (:data:`PER_MODEL`);
 - the recorded history: cost and two accuracies per recorded iteration
   (``K x 3 x (iterations / record_every + 2)``);
-- the course's dropout uniforms (one per hidden unit and example);
+- the course's dropout uniforms (one per hidden unit and example, twice: drawn per
+  layer, then joined);
 - each worker thread's buffers: activations and their gradients for a block of
   examples, one gradient of the parameters, the dropout keep flags of every
   hidden unit and example (one byte each), and a BLAS layer's scratch;
 - for seed studies and sweeps, which then evaluate each model's final cost in
   NumPy, one model at a time, a forward pass of one model on the m training
-  examples (``(n_1 + ... + n_L) x m``, twice: pre-activations and activations).
+  examples (``(n_1 + ... + n_L) x m``, twice: pre-activations and activations);
+- with mini-batches, the examples once more, one row each (``m x (n_0 + 1)``), and
+  per worker the epoch's permutation (m indices);
+- with early stopping, per worker the running model's own split: its training and
+  validation examples, their rows for mini-batches, its course uniforms, its best
+  parameters.
 
 The estimate is meant as an upper bound of what one call adds (checked against
 tracemalloc's peak: see benchmarks/README.md), not of the interpreter and its
@@ -87,6 +93,8 @@ def estimate_bytes(
     record_every: int = 1,
     threads: int | None = None,
     evaluation: bool = False,
+    batching: bool = False,
+    early_stopping: bool = False,
 ) -> int:
     """Bytes one engine call of ``n_models`` models of ``layers`` on ``m`` examples needs.
 
@@ -99,6 +107,8 @@ def estimate_bytes(
             at most K).
         evaluation: add the one-model forward pass a seed study or sweep makes after
             each model (:func:`reglab.experiments.backends.final_cost`).
+        batching: some model trains on mini-batches (``batch_size`` below m).
+        early_stopping: some model holds out a validation split.
     """
     sizes = [int(n) for n in layers]
     parameters = sum(a * b + b for a, b in itertools.pairwise(sizes))
@@ -111,9 +121,14 @@ def estimate_bytes(
     per_worker = (
         2 * units * block * FLOAT + parameters * FLOAT + hidden * m + widest_product * FLOAT
     )
-    uniforms = hidden * m * FLOAT
+    uniforms = 2 * hidden * m * FLOAT  # drawn layer by layer, then joined: two copies at once
     test_inputs = sizes[0] * m_test * FLOAT
     forward = 2 * (units - sizes[0]) * m * FLOAT if evaluation else 0
+    rows = m * (sizes[0] + 1) * FLOAT  # every example's inputs and label
+    if batching:
+        per_worker += m * FLOAT  # the permutation
+    if early_stopping:  # the split's copies (rows twice: columns, and rows for batches)
+        per_worker += 2 * rows + hidden * m * FLOAT + parameters * FLOAT
     return (
         4 * n_models * parameters * FLOAT
         + n_models * PER_MODEL
@@ -122,6 +137,7 @@ def estimate_bytes(
         + test_inputs
         + workers * per_worker
         + forward
+        + (rows if batching else 0)
     )
 
 
@@ -142,6 +158,8 @@ def check_memory(
     record_every: int = 1,
     threads: int | None = None,
     evaluation: bool = False,
+    batching: bool = False,
+    early_stopping: bool = False,
 ) -> None:
     """Raise :class:`ParameterError` when :func:`estimate_bytes` is above the cap.
 
@@ -156,6 +174,8 @@ def check_memory(
         record_every=record_every,
         threads=threads,
         evaluation=evaluation,
+        batching=batching,
+        early_stopping=early_stopping,
     )
     limit = current_limit()
     if need > limit:

@@ -235,7 +235,9 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
             )
         except ParameterError as error:
             name = ESTIMATOR_NAMES.get(error.parameter, error.parameter)
-            raise ParameterError(name, error.expected, error.received) from None
+            # The estimator records once an epoch: its patience counts epochs.
+            expected = error.expected.replace("records without", "epochs without")
+            raise ParameterError(name, expected, error.received) from None
 
     def updates_per_epoch(self, n_samples: int) -> int:
         """The engine's updates in one pass over the ``n_samples`` examples trained on (less

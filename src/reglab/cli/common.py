@@ -681,19 +681,25 @@ def check_run_memory(
     record_every: int,
     *,
     evaluation: bool = False,
+    batch_sizes: Sequence[int | None] = (None,),
+    early_stopping: bool = False,
 ) -> None:
     """:func:`reglab.memory.check_memory` for the largest engine call of a run, before any
-    (``evaluation``: a seed study's or sweep's chunk, whose final cost NumPy evaluates)."""
+    (``evaluation``: a seed study's or sweep's chunk, whose final cost NumPy evaluates;
+    ``batch_sizes``: the run's ``batch_size`` values, None for the full batch)."""
     from reglab.memory import check_memory
 
+    m = dataset.X_train.shape[1]
     check_memory(
         layers,
         n_models,
-        dataset.X_train.shape[1],
+        m,
         m_test=dataset.X_test.shape[1],
         iterations=iterations,
         record_every=record_every,
         evaluation=evaluation,
+        batching=any(size is not None and size < m for size in batch_sizes),
+        early_stopping=early_stopping,
     )
 
 
@@ -751,7 +757,6 @@ def cannot_create_in(directory: Path) -> str | None:
 
 
 OUT_RULE = "a writable directory or a new path under one"
-REPORT_RULE = "a file in a writable directory that exists, or in the --out directory"
 
 
 def check_figure_directory(directory: Path, parameter: str = "out") -> None:
@@ -793,7 +798,7 @@ def check_regular_destination(parameter: str, path: Path) -> None:
 FILE_RULE = "a file in a writable directory that exists"
 
 
-def check_file_destination(parameter: str, path: Path) -> None:
+def check_file_destination(parameter: str, path: Path, rule: str = FILE_RULE) -> None:
     """Raise :class:`ParameterError` unless one file can be written to ``path``: a
     regular file or a new path (:func:`check_regular_destination`), in a writable
     directory that exists (a model file or a graph is one file: no directory is made)."""
@@ -805,7 +810,25 @@ def check_file_destination(parameter: str, path: Path) -> None:
         else cannot_create_in(parent)
     )
     if reason is not None:
-        raise ParameterError(parameter, f"{FILE_RULE} ({reason})", str(path))
+        raise ParameterError(parameter, f"{rule} ({reason})", str(path))
+
+
+OUTPUT_FILE_RULE = f"{FILE_RULE}, or in the --out directory"
+
+
+def check_output_file(parameter: str, path: Path, out: Path | None) -> None:
+    """:func:`check_file_destination` for a command with ``--out``: a file directly in
+    ``out`` is fine too, as the command creates that directory (checked by
+    :func:`check_figure_directory`) before writing into it."""
+    if in_out_directory(path, out):
+        check_regular_destination(parameter, path)
+    else:
+        check_file_destination(parameter, path, OUTPUT_FILE_RULE)
+
+
+def in_out_directory(path: Path, out: Path | None) -> bool:
+    """Whether ``path`` is a file directly in the ``--out`` directory ``out``."""
+    return out is not None and path.parent.absolute() == out.absolute()
 
 
 def check_not_an_input(parameter: str, path: Path, inputs: Mapping[str, Path | None]) -> None:
@@ -828,26 +851,12 @@ def check_not_an_input(parameter: str, path: Path, inputs: Mapping[str, Path | N
             )
 
 
-def check_report_path(path: Path) -> None:
-    """Raise :class:`ParameterError` unless ``path`` can be written: a regular file or a
-    new path (:func:`check_regular_destination`), in a writable directory that exists."""
-    parent = path.parent
-    check_regular_destination("report", path)
-    reason: str | None
-    if not parent.is_dir():
-        reason = f"{parent} is not a directory" if parent.exists() else f"{parent} does not exist"
-    else:
-        reason = cannot_create_in(parent)
-    if reason is not None:
-        raise ParameterError("report", f"{REPORT_RULE} ({reason})", str(path))
-
-
 def check_output_options(args: argparse.Namespace) -> None:
     """Check --out, --format and --report before any data is loaded or model trained.
 
     Raises:
         ParameterError: --format without --out, or a destination that cannot be
-            written (see :func:`check_figure_directory`, :func:`check_report_path`).
+            written (see :func:`check_figure_directory`, :func:`check_output_file`).
     """
     out: Path | None = args.out
     report: Path | None = args.report
@@ -860,9 +869,7 @@ def check_output_options(args: argparse.Namespace) -> None:
     if out is not None:
         check_figure_directory(out)
     if report is not None:
-        in_out = out is not None and report.parent.absolute() == out.absolute()
-        if not in_out:  # --out DIR --report DIR/report.html: DIR is created for the figures
-            check_report_path(report)
+        check_output_file("report", report, out)
 
 
 def write_outputs(

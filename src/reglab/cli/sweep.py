@@ -410,6 +410,8 @@ def check_grid_memory(grid: SweepGrid, chunk_size: int, dataset: Dataset) -> Non
             grid.iterations,
             grid.record_every,
             evaluation=True,
+            batch_sizes=grid.batch_size,
+            early_stopping=grid.early_stopping,
         )
 
 

@@ -40,15 +40,16 @@ from reglab.cli.common import (
     add_optimizer_arguments,
     add_output_arguments,
     announce_compilation,
-    check_file_destination,
     check_input_layer,
     check_models_cap,
     check_not_an_input,
+    check_output_file,
     check_output_layer,
     check_output_options,
     check_run_memory,
     dataset_lines,
     format_table,
+    in_out_directory,
     load_data,
     model_config,
     option,
@@ -130,7 +131,7 @@ def register(subparsers: Subparsers) -> None:
         metavar="FILE",
         type=path_option("save"),
         help="write the trained model to FILE (a safetensors model file, docs/model-file.md): "
-        "with --seeds, the run at --seed; its directory must exist",
+        "with --seeds, the run at --seed; in a directory that exists or in --out DIR",
     )
     add_data_arguments(parser)
     add_caps_arguments(parser)
@@ -251,15 +252,13 @@ def uses_course_dropout(config: TrainConfig) -> bool:
     return config.masks == "course" and config.keep_prob < 1
 
 
-def check_save_path(path: Path) -> None:
-    """Raise :class:`ParameterError` unless the model file can be written to ``path``."""
-    check_file_destination("save", path)
-
-
-def save_trained(path: Path, comparison: Comparison) -> None:
-    """Write the comparison's first model, with its data's sha256, to ``path``."""
+def save_trained(path: Path, comparison: Comparison, out: Path | None) -> None:
+    """Write the comparison's first model, with its data's sha256, to ``path`` (in the
+    ``--out`` directory ``out``, created first, when it is there)."""
     from reglab.models import SavedModel, save_model
 
+    if in_out_directory(path, out):
+        path.parent.mkdir(parents=True, exist_ok=True)
     model = SavedModel.from_trained(comparison.result, 0, data_sha256=comparison.dataset.sha256)
     status(f"wrote {save_model(path, model)}")
 
@@ -275,7 +274,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_output_options(args)
     if args.save is not None:
-        check_save_path(args.save)
+        check_output_file("save", args.save, args.out)
         check_not_an_input("save", args.save, {"data": args.data, "report": args.report})
     if args.report is not None:
         check_not_an_input("report", args.report, {"data": args.data})
@@ -309,6 +308,8 @@ def run(args: argparse.Namespace) -> int:
         config.iterations,
         config.record_every,
         evaluation=args.seeds is not None,
+        batch_sizes=(config.batch_size,),
+        early_stopping=config.early_stopping,
     )
     if config.masks == "course" and config.keep_prob == 1:
         status(
@@ -349,7 +350,7 @@ def run(args: argparse.Namespace) -> int:
         print_json(document)
         sys.stdout.flush()
     if args.save is not None:
-        save_trained(args.save, comparison)
+        save_trained(args.save, comparison, args.out)
     write_outputs(
         args,
         comparison,

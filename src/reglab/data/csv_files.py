@@ -189,7 +189,8 @@ def read_table(file: Path, content: bytes, expected: str) -> Table:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise DataError(
-            f"{file}: expected a UTF-8 text file. Received: {error.reason} at byte {error.start}"
+            f"{file}: expected a CSV file (UTF-8 text). Received: {error.reason} at byte "
+            f"{error.start}, so not text"
         ) from None
     try:
         rows = _read_rows(text)

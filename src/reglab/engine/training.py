@@ -331,6 +331,8 @@ def prepare(
         m_test=0 if X_test is None else X_test.shape[1],
         iterations=iterations,
         record_every=record_every,
+        batching=any(c.batch_size is not None and c.batch_size < X.shape[1] for c in batch),
+        early_stopping=any(c.early_stopping for c in batch),
     )
     streams = [model_generators(config.seed) for config in batch]
     m = X.shape[1]
