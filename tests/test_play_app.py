@@ -263,8 +263,8 @@ def test_seeds_show_the_spread_and_the_reading(page: Page) -> None:
     app = page({**SHORT, "init": "lecun", "masks": "fresh"})
     app.slider(key="seeds").set_value(3).run()
     assert app.query_params["seeds"] == "3"
-    assert len(app.table) == 2
-    spread = app.table[1].value
+    assert len(app.table) == 3  # the results, every model's settings, the spread
+    spread = app.table[2].value
     assert list(spread.columns[:2]) == ["train mean", "train std"]
     assert "wins" in spread.columns
     verdict = [*app.warning, *app.success]
@@ -404,6 +404,11 @@ def test_each_engine_widget(page: Page) -> None:
         "batches of 32",
         "dropout, keep_prob = 0.86 (course masks) + early stopping, patience = 2",
     ]
+    # Every setting of each model, in the report's table (the folded-away one below).
+    every = app.table[1].value
+    assert list(every["optimizer"]) == ["momentum", "adam", "gd"]
+    assert list(every["batch_size"]) == ["None", "32", "None"]
+    assert list(every["patience"])[2] == "2"
     # Where early stopping stopped and whose parameters it kept, in the page's words.
     notes = [c.value for c in app.caption if "used early stopping" in c.value]
     assert len(notes) == 1 and "held out 43 of the 211 training examples" in notes[0]

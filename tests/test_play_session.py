@@ -244,6 +244,14 @@ def test_the_downloads_carry_the_engines_settings() -> None:
     assert "validation_costs" in stopped and "stopped_at" not in document["models"][0]
     html = report_html(comparison, None)
     assert "used early stopping: it held out" in html  # the report's own reading
+    study = study_models(comparison, state)  # seeds 0, 1, 2: the single run is seed 0
+    assert study.seeds == (0, 1, 2)
+    document = json.loads(results_json(comparison, study))
+    assert document["seed_study"]["seeds"] == [0, 1, 2]
+    single = comparison.result.test_accuracy
+    assert single is not None
+    for k, name in enumerate(comparison.names):
+        assert study.model(name).test_accuracy[0] == single[k]
 
 
 def test_the_sweep_config_with_the_engines_settings_is_read_by_reglab_sweep(

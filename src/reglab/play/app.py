@@ -30,7 +30,12 @@ from reglab.data.generators import DESCRIPTIONS, GENERATORS, MULTICLASS_GENERATO
 from reglab.errors import ReglabError
 from reglab.experiments.exercise import Comparison
 from reglab.experiments.seeds import SeedStudy
-from reglab.experiments.tables import Table, conclusion_table, seed_spread_table
+from reglab.experiments.tables import (
+    Table,
+    conclusion_table,
+    models_table,
+    seed_spread_table,
+)
 from reglab.play.caps import CAPS_TEXT, MAX_ITERATIONS, MAX_MODELS, MAX_ROWS, MAX_SEEDS
 from reglab.play.downloads import report_html, results_json, sweep_toml
 from reglab.play.figures import draw_figures, start_pool
@@ -457,6 +462,8 @@ def results_section(state: PlayState, result: PageResult, key: tuple[Any, ...]) 
         f"source: {dataset.source}"
     )
     show_table(conclusion_table(comparison))
+    with st.expander("Every setting of each model (the report's table)"):
+        show_table(models_table(comparison))
     for sentence in reading(comparison):
         st.markdown(sentence)
     for note in caveats(comparison, has_seed_spread=study is not None):
