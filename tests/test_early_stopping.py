@@ -275,3 +275,35 @@ def test_the_report_says_where_an_early_stopping_model_stopped() -> None:
         f"iteration {best:,} (the cost figure marks both). Its training accuracy and cost are "
         "on the 180 examples it trained on."
     ]
+
+
+def test_every_face_counts_training_accuracy_over_the_examples_trained_on() -> None:
+    """An early-stopping model's training accuracy is over the examples it trained on (180
+    of moons' 200): the table, the figures' titles and the reading count those, not 200."""
+    from reglab.data import load_dataset
+    from reglab.experiments.exercise import compare
+    from reglab.experiments.tables import conclusion_table
+    from reglab.plots.boundaries import accuracy_titles
+    from reglab.report.reading import reading
+
+    dataset = load_dataset(dataset="moons")
+    settings = {"iterations": 300, "record_every": 100, "learning_rate": 1.0}
+    comparison = compare(
+        dataset,
+        {
+            "plain": TrainConfig(**settings),
+            "stops": TrainConfig(early_stopping=True, patience=2, l2=0.5, **settings),
+        },
+    )
+    plain, stops = (float(a) for a in comparison.result.train_accuracy)
+    assert comparison.result.configs[1].examples_trained_on(200) == 180
+    assert math.isclose(stops * 180, round(stops * 180), abs_tol=1e-9)  # a count of 180
+    plain_count, stops_count = f"{round(plain * 200)}/200", f"{round(stops * 180)}/180"
+    rows = conclusion_table(comparison).rows
+    assert rows[0][-2].endswith(f"({plain_count})") and rows[1][-2].endswith(f"({stops_count})")
+    titles = accuracy_titles(list(comparison.names), comparison.result, dataset)
+    assert f"({plain_count})" in titles[0] and f"({stops_count})" in titles[1]
+    assert (
+        f"({round(plain * 200)} of 200 to {round(stops * 180)} of 180 correct)"
+        in reading(comparison)[0]
+    )

@@ -454,6 +454,18 @@ def test_divergence_is_detected_as_by_the_reference() -> None:
     )
 
 
+@pytest.mark.parametrize(("scale", "suggests_scaling"), [(1.0, False), (1e100, True)])
+def test_a_divergence_on_huge_inputs_suggests_scaling_them(
+    scale: float, suggests_scaling: bool
+) -> None:
+    X, Y, _, _ = _data(50)
+    config = TrainConfig(learning_rate=1e300 if scale == 1 else 0.5, iterations=20, record_every=10)
+    with pytest.raises(DivergenceError) as raised:
+        train([config], X * scale, Y)
+    assert str(raised.value).startswith("model 0 diverged") and "\n" not in str(raised.value)
+    assert ("inputs scaled to about 1 (the largest is 2" in str(raised.value)) == suggests_scaling
+
+
 def _mixed_batch() -> list[TrainConfig]:
     settings = {"iterations": 300, "record_every": 50}
     return [

@@ -45,6 +45,7 @@ from reglab.plots import (
     write_figures,
 )
 from reglab.plots import boundaries as boundaries_module
+from reglab.plots.boundaries import wrap_name
 from reglab.plots.style import DPI
 
 SHORT = 300
@@ -262,7 +263,7 @@ def test_exercise_boundaries_draw_the_models_predictions(
     result = football_comparison.result
     football = football_comparison.dataset
     names = list(football_comparison.names)
-    titles = accuracy_titles(names, result.train_accuracy, result.test_accuracy, football)
+    titles = accuracy_titles(names, result, football)
     figure = plot_decision_boundaries(result.parameters, football, titles)
 
     xs, ys = grid_for([(-0.75, 0.40), (-0.75, 0.65)], 0.01)
@@ -606,3 +607,18 @@ assert matplotlib.rcParams._get_backend_or_none() == backend, "the backend chang
     )
     assert completed.returncode == 0, completed.stderr
     assert (tmp_path / "a.png").read_bytes().startswith(PNG_SIGNATURE)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "L2, lambda = 0.7",
+        "Adam, lr = 0.01 + L1, alpha = 0.001 + early stopping, patience = 5",
+        "momentum, beta1 = 0.9 + batches of 32 + dropout, keep_prob = 0.86 (course masks)",
+    ],
+)
+def test_a_long_model_name_wraps_after_its_parts_in_a_panel_title(name: str) -> None:
+    wrapped = wrap_name(name, 44)
+    assert all(len(line) <= 44 for line in wrapped.split("\n"))
+    assert wrapped.replace(" +\n", " + ").replace("\n", " ") == name
+    assert ("\n" in wrapped) == (len(name) > 44)

@@ -8,6 +8,7 @@ together in one batched engine call.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal, get_args
@@ -159,6 +160,11 @@ def check_settings_used(
             raise ParameterError(name, rule, values[name])
 
 
+def validation_examples(fraction: float, m: int) -> int:
+    """The examples early stopping holds out of ``m`` for validation: ``ceil(fraction * m)``."""
+    return math.ceil(fraction * m)
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """One model to train: a ReLU/sigmoid network, its update rule and regularizers.
@@ -233,6 +239,11 @@ class TrainConfig:
     def __post_init__(self) -> None:
         for field in fields(self):
             object.__setattr__(self, field.name, check(field.name, getattr(self, field.name)))
+
+    def examples_trained_on(self, m: int) -> int:
+        """Of ``m`` training examples, those the model trains on and its training accuracy
+        and cost are over: all, or with early stopping all but its validation split."""
+        return m - validation_examples(self.validation_fraction, m) if self.early_stopping else m
 
     @property
     def architecture(self) -> tuple[tuple[int, ...], int, int]:

@@ -38,6 +38,7 @@ from reglab.config import (
     MAX_SEED,
     OPTIMIZERS,
     TrainConfig,
+    validation_examples,
 )
 from reglab.constraints import is_integer
 from reglab.engine import network
@@ -242,9 +243,10 @@ class MLPClassifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     def updates_per_epoch(self, n_samples: int) -> int:
         """The engine's updates in one pass over the ``n_samples`` examples trained on (less
         the validation share under early stopping): one at full batch, else one per batch."""
-        trained_on = n_samples
         if self.early_stopping:
-            trained_on -= math.ceil(self.validation_fraction * n_samples)
+            trained_on = n_samples - validation_examples(self.validation_fraction, n_samples)
+        else:
+            trained_on = n_samples
         trained_on = max(trained_on, 1)  # the engine refuses an empty split in its own words
         size = trained_on if self.batch_size is None else min(self.batch_size, trained_on)
         return math.ceil(trained_on / size)

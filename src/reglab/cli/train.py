@@ -24,7 +24,6 @@ examples:
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -214,7 +213,7 @@ def result_lines(comparison: Comparison) -> list[str]:
     dataset = comparison.dataset
     train_accuracy = float(comparison.result.train_accuracy[0])
     m = dataset.X_train.shape[1]
-    trained_on = m - math.ceil(config.validation_fraction * m) if config.early_stopping else m
+    trained_on = config.examples_trained_on(m)
     lines = [
         f"model:   {comparison.names[0]}",
         f"config:  {config_line(config)}",

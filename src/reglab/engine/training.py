@@ -15,7 +15,6 @@ and turning the final state into :class:`TrainedModels`.
 
 from __future__ import annotations
 
-import math
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
@@ -27,7 +26,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from reglab.config import TrainConfig
+from reglab.config import TrainConfig, validation_examples
 from reglab.engine import kernel
 from reglab.engine.dropout import course_uniforms
 from reglab.engine.initializers import initialize
@@ -218,10 +217,21 @@ def model_generators(seed: int) -> ModelStreams:
     )
 
 
-def _divergence_message(k: int, config: TrainConfig, iteration: int) -> str:
-    """Names the settings that make gradient descent overshoot: the step, and a large L2
-    (whose gradient ``(l2/m) W`` multiplies the step)."""
+LARGE_INPUT = 1e3
+"""Inputs past this size make the first layer's gradients large whatever the step:
+a divergence then suggests scaling them too."""
+
+
+def _divergence_message(k: int, config: TrainConfig, iteration: int, largest_input: float) -> str:
+    """Names the settings that make gradient descent overshoot: the step, a large L2
+    (whose gradient ``(l2/m) W`` multiplies the step) and, when the inputs are large
+    (``largest_input``, their largest absolute value), the inputs' scale."""
     advice = "a smaller learning_rate" + (" or l2" if config.l2 > 0 else "")
+    if largest_input > LARGE_INPUT:
+        advice += (
+            f", or inputs scaled to about 1 (the largest is {largest_input:.3g}; "
+            "e.g. scikit-learn's StandardScaler)"
+        )
     return (
         f"model {k} diverged: its cost was not finite by iteration {iteration} "
         f"(learning_rate={config.learning_rate}, l2={config.l2}, keep_prob={config.keep_prob}). "
@@ -246,7 +256,7 @@ def validation_split(m: int, fraction: float, rng: np.random.Generator) -> Split
     Raises:
         ParameterError: when the split leaves either part empty.
     """
-    n_validation = math.ceil(fraction * m)
+    n_validation = validation_examples(fraction, m)
     if not 1 <= n_validation < m:
         raise ParameterError(
             "validation_fraction",
@@ -404,7 +414,8 @@ def conclude(
     if on_divergence == "raise":
         for k, at in enumerate(diverged_at):
             if at is not None:
-                raise DivergenceError(_divergence_message(k, problem.configs[k], at))
+                largest = float(np.max(np.abs(problem.X)))
+                raise DivergenceError(_divergence_message(k, problem.configs[k], at, largest))
     return TrainedModels(
         configs=problem.configs,
         parameters=params,

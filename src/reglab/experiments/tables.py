@@ -75,7 +75,11 @@ def conclusion_table(comparison: Comparison) -> Table:
     for k, name in enumerate(comparison.names):
         row = [name]
         row += [format_cost(history.cost[k, iterations.index(i)]) for i in checkpoints]
-        row.append(format_accuracy(result.train_accuracy[k], n_train))
+        row.append(
+            format_accuracy(
+                result.train_accuracy[k], result.configs[k].examples_trained_on(n_train)
+            )
+        )
         if result.test_accuracy is not None:
             row.append(format_accuracy(result.test_accuracy[k], n_test))
         rows.append(tuple(row))

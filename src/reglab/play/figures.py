@@ -47,7 +47,7 @@ def draw_figure(name: str, comparison: Comparison, regions: str = "class") -> by
     dataset = comparison.dataset
     names = list(comparison.names)
     if name == "boundaries":
-        titles = accuracy_titles(names, result.train_accuracy, result.test_accuracy, dataset)
+        titles = accuracy_titles(names, result, dataset)
         show: Literal["class", "probability"] = (
             "probability" if regions == "probability" else "class"
         )

@@ -11,8 +11,9 @@ all grid points are evaluated in one batched forward pass.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -33,6 +34,9 @@ from reglab.plots.style import (
     new_figure,
 )
 from reglab.types import FloatArray
+
+if TYPE_CHECKING:
+    from reglab.engine.training import TrainedModels
 
 RegionKind = Literal["class", "probability"]
 REGION_KINDS: tuple[str, ...] = get_args(RegionKind)
@@ -103,26 +107,40 @@ def draw_region(
     return image
 
 
-def accuracy_titles(
-    names: Sequence[str],
-    train_accuracy: Sequence[float] | FloatArray,
-    test_accuracy: Sequence[float] | FloatArray | None,
-    dataset: Dataset,
-) -> list[str]:
-    """Panel titles: each model's name over its train and test accuracy with counts.
+TITLE_WIDTH = 44
+"""Characters of a model's name per line of a panel's title (a long name wraps)."""
+
+
+def wrap_name(name: str, width: int = TITLE_WIDTH) -> str:
+    """A model's name in lines of at most ``width`` characters where it can, broken after
+    its ``" + "`` parts (``"Adam, lr = 0.01 + L1, alpha = 0.001 +\\nearly stopping"``)."""
+    lines: list[str] = []
+    for part in name.split(" + "):
+        if lines and len(lines[-1]) + len(" + ") + len(part) <= width:
+            lines[-1] += " + " + part
+        else:
+            if lines:
+                lines[-1] += " +"
+            lines.extend(textwrap.wrap(part, width) or [part])
+    return "\n".join(lines)
+
+
+def accuracy_titles(names: Sequence[str], result: TrainedModels, dataset: Dataset) -> list[str]:
+    """Panel titles: each model's name over its train and test accuracy with counts (the
+    training examples it trained on: early stopping holds some out).
 
     For example ``"L2, lambda = 0.7\\ntrain 93.8% (198/211), test 93.0% (186/200)"``.
     """
-    n_train = dataset.X_train.shape[1]
     n_test = dataset.X_test.shape[1]
     titles = []
     for k, name in enumerate(names):
-        train = float(train_accuracy[k])
+        train = float(result.train_accuracy[k])
+        n_train = result.configs[k].examples_trained_on(dataset.X_train.shape[1])
         line = f"train {100 * train:.1f}% ({round(train * n_train)}/{n_train})"
-        if test_accuracy is not None:
-            test = float(test_accuracy[k])
+        if result.test_accuracy is not None:
+            test = float(result.test_accuracy[k])
             line += f", test {100 * test:.1f}% ({round(test * n_test)}/{n_test})"
-        titles.append(f"{name}\n{line}")
+        titles.append(f"{wrap_name(name)}\n{line}")
     return titles
 
 

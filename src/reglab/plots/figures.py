@@ -61,7 +61,7 @@ def comparison_figures(comparison: Comparison, *, mask_quirk: bool = False) -> d
     )
     figures["accuracy"] = plot_accuracy_curves(result.history, names)
     if planar:
-        titles = accuracy_titles(names, result.train_accuracy, result.test_accuracy, dataset)
+        titles = accuracy_titles(names, result, dataset)
         figures["boundaries"] = plot_decision_boundaries(result.parameters, dataset, titles)
         figures["probabilities"] = plot_decision_boundaries(
             result.parameters, dataset, titles, show="probability"

@@ -117,10 +117,7 @@ def plot_mask_quirk(
     grid = decision_grid(plot_limits(dataset), step)
     regions = evaluate_grid(trained.parameters, grid, "class")
     titles = accuracy_titles(
-        ["course masks (fixed)", f"fresh masks (seed {seed})"],
-        trained.train_accuracy,
-        trained.test_accuracy,
-        dataset,
+        ["course masks (fixed)", f"fresh masks (seed {seed})"], trained, dataset
     )
 
     figure = new_figure(PANEL_SIZE * 2.6, PANEL_SIZE * 2.3)

@@ -9,8 +9,6 @@ percentage points, with the verb chosen by their sign.
 
 from __future__ import annotations
 
-import math
-
 from reglab.config import TrainConfig
 from reglab.experiments.exercise import Comparison
 from reglab.experiments.tables import correct_count
@@ -34,7 +32,9 @@ def format_points(difference: float) -> str:
     return f"{points:.1f}" if points >= 0.05 else f"{points:.2g}"
 
 
-def describe_change(what: str, before: float, after: float, m: int) -> str:
+def describe_change(
+    what: str, before: float, after: float, m: int, m_after: int | None = None
+) -> str:
     """``"lowered training accuracy by 0.9 points (200 to 198 of 211 correct)"`` and the like.
 
     Args:
@@ -42,10 +42,19 @@ def describe_change(what: str, before: float, after: float, m: int) -> str:
         before: the baseline's accuracy (a fraction).
         after: the other model's accuracy.
         m: number of examples the accuracies are over.
+        m_after: the other model's, when it differs (early stopping trains on fewer):
+            ``"(200 of 211 to 170 of 190 correct)"``.
     """
-    counts = f"{correct_count(before, m)} to {correct_count(after, m)} of {m} correct"
-    if correct_count(before, m) == correct_count(after, m):
-        return f"left {what} unchanged ({correct_count(after, m)} of {m} correct)"
+    m_after = m if m_after is None else m_after
+    right_before, right_after = correct_count(before, m), correct_count(after, m_after)
+    if m_after != m:
+        counts = f"{right_before} of {m} to {right_after} of {m_after} correct"
+    else:
+        counts = f"{right_before} to {right_after} of {m} correct"
+    if m_after == m and right_before == right_after:
+        return f"left {what} unchanged ({right_after} of {m} correct)"
+    if after == before:
+        return f"left {what} unchanged ({counts})"
     verb = "raised" if after > before else "lowered"
     return f"{verb} {what} by {format_points(after - before)} points ({counts})"
 
@@ -66,11 +75,14 @@ def reading(comparison: Comparison) -> list[str]:
     for k, name in enumerate(comparison.names):
         if k == base or _is_plain(result.configs[k]):
             continue
+        base_trained_on = result.configs[base].examples_trained_on(n_train)
+        trained_on = result.configs[k].examples_trained_on(n_train)
         train = describe_change(
             "training accuracy",
             float(result.train_accuracy[base]),
             float(result.train_accuracy[k]),
-            n_train,
+            base_trained_on,
+            trained_on,
         )
         sentence = f'Compared with "{base_name}", "{name}" {train}'
         if result.test_accuracy is not None:
@@ -82,8 +94,7 @@ def reading(comparison: Comparison) -> list[str]:
             )
             sentence += f" and {test}"
             traded.append(
-                correct_count(result.train_accuracy[k], n_train)
-                < correct_count(result.train_accuracy[base], n_train)
+                result.train_accuracy[k] < result.train_accuracy[base]
                 and correct_count(result.test_accuracy[k], n_test)
                 > correct_count(result.test_accuracy[base], n_test)
             )
@@ -112,7 +123,7 @@ def early_stopping_notes(comparison: Comparison) -> list[str]:
     for k, (name, config) in enumerate(zip(comparison.names, result.configs, strict=True)):
         if not config.early_stopping:
             continue
-        held = math.ceil(config.validation_fraction * m)
+        held = m - config.examples_trained_on(m)
         stop = result.stopped_at[k]
         ran = (
             f"stopped at iteration {stop:,} ({config.patience} records without a lower "
