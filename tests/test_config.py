@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reglab.config import DEFAULTS_OMITTED, INIT_SCHEMES, MASK_MODES, OPTIMIZERS, TrainConfig
-from reglab.constraints import OUTPUT_RULE
+from reglab.constraints import OUTPUT_RULE, Flag
 from reglab.errors import ParameterError, ReglabError
 
 LAYERS_EXPECTED = (
@@ -246,3 +246,12 @@ def test_the_optimizer_fields_are_checked(name: str, value: object, rule: str) -
     with pytest.raises(ParameterError) as caught:
         TrainConfig(**{name: value})  # type: ignore[arg-type]
     assert str(caught.value) == f"{name} must be {rule}. Received: {name}={value!r}"
+
+
+def test_a_flag_reads_true_and_false_from_text() -> None:
+    flag = Flag()
+    assert [flag.parse(text) for text in ("true", "False", " TRUE ")] == [True, False, True]
+    for text in ("yes", "1", ""):  # anything else reaches the rule as is, which refuses it
+        assert flag.parse(text) == text
+        with pytest.raises(ParameterError, match=r"^early_stopping must be true or false"):
+            flag.check("early_stopping", flag.parse(text))

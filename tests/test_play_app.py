@@ -85,8 +85,10 @@ def test_the_page_opens_on_the_exercise(page: Page) -> None:
     # The fixed-mask quirk is shown and explained next to the course-mask model.
     notes = [c.value for c in app.caption if c.value.startswith("Course masks: one fixed mask")]
     assert len(notes) == 1
-    assert "The course's fixed masks" in app.expander[0].label
-    assert any("one fixed mask" in m.value for m in app.expander[0].markdown)
+    quirk = app.expander[-1]  # after each model's folded-away engine settings
+    assert [e.label for e in app.expander[:3]] == ["L1, optimizer, batches, early stopping"] * 3
+    assert "The course's fixed masks" in quirk.label
+    assert any("one fixed mask" in m.value for m in quirk.markdown)
 
 
 def test_changing_a_knob_retrains_and_rewrites_the_url(page: Page) -> None:
@@ -136,6 +138,57 @@ BAD_LINKS = [
         "data_seed must be an integer in [0, 4,294,967,295] (the playground's cap).",
     ),
     ({"lambda": "0.7"}, "unknown parameter lambda ignored"),
+    # The engine's later settings, each with reglab's rule and the playground's caps.
+    ({"l1_1": "-1"}, "l1_1 must be a finite number >= 0. Received: l1_1=-1; using 0"),
+    ({"optimizer": "sgd"}, "optimizer must be one of gd, momentum, adam. Received: optimizer=sgd"),
+    (
+        {"optimizer_1": "momentum", "beta1_1": "1"},
+        "beta1_1 must be in [0, 1). Received: beta1_1=1; using 0.9",
+    ),
+    (
+        {"optimizer_2": "adam", "beta2_2": "2"},
+        "beta2_2 must be in [0, 1). Received: beta2_2=2; using 0.999",
+    ),
+    (
+        {"optimizer_3": "adam", "epsilon_3": "-1"},
+        "epsilon_3 must be a finite number > 0. Received: epsilon_3=-1; using 1e-08",
+    ),
+    (
+        {"batch_size_1": "0"},
+        "batch_size_1 must be an integer in [1, 10,000] (the playground's cap), or all (the "
+        "whole training set). Received: batch_size_1=0; using all",
+    ),
+    (
+        {"batch_size": "99999999"},
+        "batch_size must be an integer in [1, 10,000] (the playground's cap)",
+    ),
+    (
+        {"early_stopping_2": "maybe"},
+        "early_stopping_2 must be true or false. Received: early_stopping_2=maybe; using false",
+    ),
+    (
+        {"early_stopping": "true", "validation_fraction": "0"},
+        "validation_fraction must be in (0, 1). Received: validation_fraction=0; each model",
+    ),
+    (
+        {"early_stopping_1": "true", "patience_1": "1000000"},
+        "patience_1 must be an integer in [1, 100,000] (the playground's cap).",
+    ),
+    (
+        {"dataset": "gauss", "classes": "99"},
+        "classes must be an integer in [2, 50] (reglab's cap). Received: classes=99; using 2",
+    ),
+    # A setting the model does not read: ignored, with check_settings_used's words.
+    (
+        {"beta2_1": "0.9"},
+        "beta2_1 must be left at its default unless the optimizer is adam, which reads it. "
+        "Received: beta2_1=0.9; using 0.999",
+    ),
+    (
+        {"patience": "3"},
+        "patience must be left at its default unless early stopping is on "
+        "(early_stopping_K=true). Received: patience=3; each model keeps its own",
+    ),
 ]
 
 
@@ -162,8 +215,9 @@ def test_a_link_over_the_work_cap_is_refused_not_trained(page: Page) -> None:
     app = page({"layers": "2,256,256,256,1", "iterations": "100000", "seeds": "50"})
     assert [e.value for e in app.error] == [
         "training size must be at most 300,000,000,000 multiply-adds (models x seeds x "
-        "iterations x examples x weights); lower iterations, seeds, layer widths or the "
-        "data's size. Received: training size='4.17e+14'"
+        "weights x examples passed: each iteration's batch, each record's pass over the "
+        "data); lower iterations, seeds, layer widths, batch sizes or the data's size. "
+        "Received: training size='4.20e+14'"
     ]
     assert not app.table
 
@@ -209,8 +263,8 @@ def test_seeds_show_the_spread_and_the_reading(page: Page) -> None:
     app = page({**SHORT, "init": "lecun", "masks": "fresh"})
     app.slider(key="seeds").set_value(3).run()
     assert app.query_params["seeds"] == "3"
-    assert len(app.table) == 2
-    spread = app.table[1].value
+    assert len(app.table) == 3  # the results, every model's settings, the spread
+    spread = app.table[2].value
     assert list(spread.columns[:2]) == ["train mean", "train std"]
     assert "wins" in spread.columns
     verdict = [*app.warning, *app.success]
@@ -315,3 +369,136 @@ def test_the_probability_view_redraws_without_retraining(page: Page) -> None:
     assert app.image[0].value != first  # a new boundaries image
     again = page(app.query_params)
     assert again.radio(key="regions").value == "probability"
+
+
+def test_each_engine_widget(page: Page) -> None:
+    app = page(SHORT)
+    keys = [widget.key for widget in app.number_input]
+    assert "l1_1" in keys and "batch_size_1" in keys
+    for hidden in ("beta1_1", "beta2_1", "epsilon_1", "validation_fraction_1", "patience_1"):
+        assert hidden not in keys  # gradient descent, no early stopping: nothing reads them
+    assert app.expander[0].label == "L1, optimizer, batches, early stopping"
+    app.number_input(key="l1_1").set_value(0.01).run()
+    app.selectbox(key="optimizer_1").set_value("momentum").run()
+    keys = [widget.key for widget in app.number_input]
+    assert "beta1_1" in keys and "beta2_1" not in keys  # momentum reads beta1 only
+    app.number_input(key="beta1_1").set_value(0.5).run()
+    app.selectbox(key="optimizer_2").set_value("adam").run()
+    app.number_input(key="beta2_2").set_value(0.99).run()
+    app.number_input(key="epsilon_2").set_value(1e-6).run()
+    app.number_input(key="learning_rate_2").set_value(0.01).run()
+    app.number_input(key="batch_size_2").set_value(32).run()
+    app.toggle(key="early_stopping_3").set_value(True).run()
+    app.number_input(key="validation_fraction_3").set_value(0.2).run()
+    app.number_input(key="patience_3").set_value(2).run()
+    assert warnings(app) == []
+    query = app.query_params
+    assert (query["l1_1"], query["optimizer_1"], query["beta1_1"]) == ("0.01", "momentum", "0.5")
+    assert (query["optimizer_2"], query["beta2_2"], query["epsilon_2"]) == ("adam", "0.99", "1e-06")
+    assert query["batch_size_2"] == "32"
+    assert (query["early_stopping_3"], query["validation_fraction_3"]) == ("true", "0.2")
+    assert query["patience_3"] == "2"
+    assert list(app.table[0].value.index) == [
+        "L1, alpha = 0.01, momentum, beta1 = 0.5",
+        "L2, lambda = 0.7, Adam, beta2 = 0.99, epsilon = 1e-06, learning_rate = 0.01, "
+        "batches of 32",
+        "dropout, keep_prob = 0.86 (course masks) + early stopping, patience = 2",
+    ]
+    # Every setting of each model, in the report's table (the folded-away one below).
+    every = app.table[1].value
+    assert list(every["optimizer"]) == ["momentum", "adam", "gd"]
+    assert list(every["batch_size"]) == ["all", "32", "all"]
+    assert list(every["patience"])[2] == "2"
+    # Where early stopping stopped and whose parameters it kept, in the page's words.
+    notes = [c.value for c in app.caption if "used early stopping" in c.value]
+    assert len(notes) == 1 and "held out 43 of the 211 training examples" in notes[0]
+    assert "returned the parameters with the lowest validation cost" in notes[0]
+    # Each model's settings away from their defaults, under its knobs while folded away.
+    summaries = [c.value for c in app.caption]
+    assert "l1 0.01, optimizer momentum, beta1 0.5" in summaries
+    again = page(query)  # a fresh session on the new link
+    assert table_text(again) == table_text(app)
+
+
+def test_a_constant_its_optimizer_stops_reading_leaves_the_link(page: Page) -> None:
+    app = page({**SHORT, "optimizer_1": "adam", "beta2_1": "0.9", "early_stopping_2": "true"})
+    assert app.query_params["beta2_1"] == "0.9"
+    app.selectbox(key="optimizer_1").set_value("gd").run()
+    app.toggle(key="early_stopping_2").set_value(False).run()
+    assert warnings(app) == []  # the hidden value is not sent: no warning about it
+    assert not {"optimizer_1", "beta2_1", "early_stopping_2"} & set(app.query_params)
+    assert "beta2_1" not in [widget.key for widget in app.number_input]
+
+
+def test_a_bad_engine_widget_value_warns_and_falls_back(page: Page) -> None:
+    app = page(SHORT)
+    app.number_input(key="batch_size_1").set_value(0).run()
+    assert warnings(app) == [
+        "batch_size_1 must be an integer in [1, 10,000] (the playground's cap), or all (the "
+        "whole training set). Received: batch_size_1=0; using all"
+    ]
+    assert "batch_size_1" not in app.query_params
+    app.number_input(key="batch_size_1").set_value(None).run()  # emptied: the whole set
+    assert warnings(app) == []
+    app.number_input(key="l1_2").set_value(-0.5).run()
+    assert warnings(app) == ["l1_2 must be a finite number >= 0. Received: l1_2=-0.5; using 0"]
+
+
+def test_classes_of_a_generator(page: Page) -> None:
+    app = page(SHORT)
+    app.selectbox(key="dataset").set_value("moons").run()
+    assert "classes" not in [widget.key for widget in app.number_input]  # moons draws two
+    app.selectbox(key="dataset").set_value("gauss").run()
+    app.number_input(key="classes").set_value(3).run()
+    assert warnings(app) == []  # the output layer followed the classes
+    query = app.query_params
+    assert (query["dataset"], query["classes"], query["layers"]) == ("gauss", "3", "2,20,3,3")
+    assert "3 classes" in app.selectbox(key="dataset").value or any(
+        "3 classes" in caption.value for caption in app.caption
+    )
+    app.radio(key="regions").set_value("probability").run()
+    assert not app.exception and not app.error
+    app.selectbox(key="dataset").set_value("moons").run()  # two classes again: one sigmoid unit
+    assert app.query_params["layers"] == "2,20,3,1"
+    assert "classes" not in app.query_params
+    assert warnings(app) == []
+
+
+def test_a_link_older_than_the_engines_settings_stays_as_it_was(page: Page) -> None:
+    link = {
+        "dataset": "file",
+        "data_seed": "0",
+        "layers": "2,20,3,1",
+        "iterations": "300",
+        "seed": "2",
+        "seeds": "1",
+        "models": "2",
+        "l2_1": "0.1",
+        "keep_prob_1": "0.9",
+        "masks_1": "fresh",
+        "learning_rate_1": "0.3",
+        "init_1": "lecun",
+        "l2_2": "0",
+        "keep_prob_2": "1",
+        "masks_2": "course",
+        "learning_rate_2": "0.2",
+        "init_2": "he",
+        "regions": "class",
+    }
+    app = page(link)
+    assert warnings(app) == []
+    assert dict(app.query_params) == link
+
+
+def test_removing_a_model_moves_its_engine_settings_up(page: Page) -> None:
+    app = page({**SHORT, "optimizer_2": "adam", "beta2_2": "0.95", "batch_size_3": "16"})
+    app.selectbox(key="optimizer_3").set_value("momentum").run()
+    app.number_input(key="beta1_3").set_value(0.5).run()
+    app.selectbox(key="optimizer_3").set_value("gd").run()  # beta1_3 hidden: no widget value
+    app.button(key="remove_1").click().run()
+    assert not app.exception
+    query = app.query_params
+    assert (query["models"], query["optimizer_1"], query["beta2_1"]) == ("2", "adam", "0.95")
+    assert query["batch_size_2"] == "16"
+    assert not {"optimizer_2", "beta1_2", "optimizer_3", "batch_size_3"} & set(query)
+    assert warnings(app) == []

@@ -16,7 +16,7 @@ import pytest
 from play_server import play_server
 from reglab.cli import build_parser, main
 from reglab.cli import play as play_command
-from reglab.play.caps import MAX_ITERATIONS, MAX_SEEDS
+from reglab.play.caps import MAX_ITERATIONS, MAX_ROWS, MAX_SEEDS
 
 
 def parse(*arguments: str) -> Any:
@@ -31,6 +31,8 @@ def test_help_lists_the_options_and_the_caps(capsys: pytest.CaptureFixture[str])
     assert f"{MAX_ITERATIONS:,} iterations" in text
     assert f"{MAX_SEEDS} seeds" in text
     assert "5 MB per uploaded CSV" in text
+    assert f"mini-batches of at most {MAX_ROWS:,} and a patience of at most" in text
+    assert "the optimizer: gd, momentum or Adam, mini-batches and early stopping" in text
     assert 'pip install "reglab[play]"' in text
 
 

@@ -180,3 +180,146 @@ def test_the_pages_figures_drawn_in_workers_are_the_same() -> None:
     for name, png in in_turn.items():
         assert png.startswith(b"\x89PNG")
         assert in_workers[name] == png, name
+
+
+def test_model_names_say_the_engines_settings() -> None:
+    plain = TrainConfig()
+    models = (
+        replace(plain, l1=0.01, optimizer="adam", beta2=0.99, learning_rate=0.01),
+        replace(plain, optimizer="momentum", batch_size=32),
+        replace(plain, l2=0.7, early_stopping=True, patience=5),
+    )
+    assert model_names(models) == (
+        "L1, alpha = 0.01, Adam, beta2 = 0.99, learning_rate = 0.01",
+        "no regularization, momentum, batches of 32",
+        "L2, lambda = 0.7 + early stopping, patience = 5",
+    )
+
+
+def test_the_work_cap_counts_a_mini_batch_by_its_batch() -> None:
+    dataset = load_choice(DataChoice("moons", n_samples=10_000, noise=0.1, test_fraction=0.5))
+    wide = replace(TrainConfig(), layers=(2, 128, 128, 1), iterations=20_000, record_every=1_000)
+    with pytest.raises(ParameterError, match=r"^training size must be at most 300,000,000,000 "):
+        check_work(PlayState(models=(wide,) * 4), dataset)  # 4 x 5,000 examples per iteration
+    check_work(PlayState(models=(replace(wide, batch_size=64),) * 4), dataset)  # 64: allowed
+    # One full-batch model among mini-batch ones is counted by its full batch.
+    with pytest.raises(ParameterError, match=r"^training size must be at most"):
+        check_work(PlayState(models=(replace(wide, batch_size=64),) * 3 + (wide,)), dataset)
+
+
+def test_a_multiclass_generator_is_drawn_with_the_pages_classes() -> None:
+    choice = DataChoice("spiral", n_samples=120, noise=0.04, test_fraction=0.25, classes=4)
+    dataset = load_choice(choice)
+    assert dataset.n_classes == 4
+    assert sorted(set(dataset.y_train.ravel().tolist())) == [0.0, 1.0, 2.0, 3.0]
+
+
+def engine_state() -> PlayState:
+    """Three short models on the engine's later settings."""
+    iterations = 300
+    shared = {"iterations": iterations, "record_every": record_every(iterations)}
+    return PlayState(
+        models=(
+            TrainConfig(optimizer="adam", learning_rate=0.01, beta1=0.8, l1=0.01, **shared),  # type: ignore[arg-type]
+            TrainConfig(optimizer="momentum", batch_size=32, **shared),  # type: ignore[arg-type]
+            TrainConfig(early_stopping=True, patience=2, validation_fraction=0.2, **shared),  # type: ignore[arg-type]
+        ),
+        seeds=3,
+    )
+
+
+def test_the_downloads_carry_the_engines_settings() -> None:
+    dataset = load_choice(DataChoice("goalkeeper", n_samples=200, noise=0.04, test_fraction=0.5))
+    state = engine_state()
+    comparison = train_models(dataset, state)
+    document = json.loads(results_json(comparison, None))
+    configs = [model["config"] for model in document["models"]]
+    assert (configs[0]["optimizer"], configs[0]["beta1"], configs[0]["l1"]) == ("adam", 0.8, 0.01)
+    assert "beta2" not in configs[0]  # at its default: left out, as reglab train --json does
+    assert (configs[1]["optimizer"], configs[1]["batch_size"]) == ("momentum", 32)
+    assert (configs[2]["early_stopping"], configs[2]["patience"]) == (True, 2)
+    stopped = document["models"][2]
+    assert stopped["best_iteration"] == comparison.result.best_iteration[2]
+    assert stopped["stopped_at"] == comparison.result.stopped_at[2]
+    assert "validation_costs" in stopped and "stopped_at" not in document["models"][0]
+    html = report_html(comparison, None)
+    assert "used early stopping: it held out" in html  # the report's own reading
+    study = study_models(comparison, state)  # seeds 0, 1, 2: the single run is seed 0
+    assert study.seeds == (0, 1, 2)
+    document = json.loads(results_json(comparison, study))
+    assert document["seed_study"]["seeds"] == [0, 1, 2]
+    single = comparison.result.test_accuracy
+    assert single is not None
+    for k, name in enumerate(comparison.names):
+        assert study.model(name).test_accuracy[0] == single[k]
+
+
+def test_the_sweep_config_with_the_engines_settings_is_read_by_reglab_sweep(
+    tmp_path: Path,
+) -> None:
+    state = engine_state()
+    path = tmp_path / "sweep.toml"
+    text = sweep_toml(state)
+    path.write_text(text)
+    expected = SweepGrid(
+        l2=(0.0,),
+        l1=(0.01, 0.0),
+        keep_prob=(1.0,),
+        learning_rate=(0.01, 0.3),
+        layers=((2, 20, 3, 1),),
+        masks=("fresh",),
+        optimizer=("adam", "momentum", "gd"),
+        beta1=(0.8, 0.9),  # the values of the models that read it
+        batch_size=(None, 32),
+        seeds=3,
+        init="course",
+        iterations=300,
+        record_every=30,
+    )
+    assert sweep_grid(state) == expected
+    assert SweepGrid.from_toml(path) == expected
+    args = build_parser().parse_args(["sweep", "--config", str(path)])
+    assert grid_from_args(args) == expected
+    assert 'batch_size = ["all", 32]' in text
+    # One early-stopping setting for every cell: model 1's, and the file says so.
+    assert "one early_stopping, validation_fraction, patience: model 1's" in text
+    first_stops = replace(state, models=state.models[::-1])
+    grid = SweepGrid.from_toml(_write(tmp_path / "stops.toml", sweep_toml(first_stops)))
+    assert (grid.early_stopping, grid.validation_fraction, grid.patience) == (True, 0.2, 2)
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def test_mini_batches_and_early_stopping_let_the_seed_matter() -> None:
+    blind = PlayState().models[0]
+    models = (blind, replace(blind, batch_size=32), replace(blind, early_stopping=True))
+    assert seed_blind_models(PlayState(models=models)) == [0]
+    dataset = load_choice(DataChoice("goalkeeper", n_samples=200, noise=0.04, test_fraction=0.5))
+    short = tuple(replace(m, iterations=200, record_every=20) for m in models)
+    runs = [
+        train_models(dataset, PlayState(models=tuple(replace(m, seed=s) for m in short)))
+        for s in (0, 1)
+    ]
+    costs = [run.result.final_cost for run in runs]
+    assert costs[0][0] == costs[1][0]  # the course's initialization, full batch: one run
+    assert costs[0][1] != costs[1][1] and costs[0][2] != costs[1][2]
+
+
+def test_the_cost_figure_marks_where_early_stopping_stopped() -> None:
+    from reglab.play.figures import draw_figure
+    from reglab.plots import figure_bytes, plot_cost_curves
+
+    dataset = load_choice(DataChoice("goalkeeper", n_samples=200, noise=0.04, test_fraction=0.5))
+    comparison = train_models(dataset, engine_state())
+    result = comparison.result
+    assert result.best_iteration[2] is not None
+    rates = [config.learning_rate for config in result.configs]
+    names = list(comparison.names)
+    marked = plot_cost_curves(
+        result.history, names, rates, result.stopped_at, result.best_iteration
+    )
+    unmarked = plot_cost_curves(result.history, names, rates)
+    assert draw_figure("cost", comparison) == figure_bytes(marked) != figure_bytes(unmarked)

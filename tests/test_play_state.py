@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reglab.config import TrainConfig
+from reglab.config import DEFAULTS_OMITTED, USED_SETTINGS, TrainConfig
 from reglab.constraints import OUTPUT_RULE
-from reglab.data.generators import GENERATORS
+from reglab.data.generators import GENERATORS, MULTICLASS_GENERATORS
 from reglab.experiments.exercise import EXERCISE_MODELS
 from reglab.play.caps import (
     MAX_HIDDEN_LAYERS,
@@ -21,13 +23,14 @@ from reglab.play.caps import (
     training_work,
 )
 from reglab.play.state import (
+    EXTRA_FIELDS,
     DataChoice,
     PlayState,
     fit_layers,
     format_value,
-    generator_defaults,
     parse_query,
     record_every,
+    settings_read,
     to_query,
 )
 
@@ -122,6 +125,46 @@ BAD_VALUES = [
         "-1",
         f"data_seed must be an integer in [0, 4,294,967,295]{CAP}. Received: data_seed=-1",
     ),
+    # The engine's later settings: reglab's rules, the playground's caps.
+    ("l1", "-0.1", "l1 must be a finite number >= 0. Received: l1=-0.1; each model keeps its own"),
+    ("l1_2", "inf", "l1_2 must be a finite number >= 0. Received: l1_2=inf; using 0"),
+    (
+        "optimizer_1",
+        "sgd",
+        "optimizer_1 must be one of gd, momentum, adam. Received: optimizer_1=sgd; using gd",
+    ),
+    ("beta1_1", "1", "beta1_1 must be in [0, 1). Received: beta1_1=1; using 0.9"),
+    ("beta2", "-0.5", "beta2 must be in [0, 1). Received: beta2=-0.5; each model keeps its own"),
+    ("epsilon_3", "0", "epsilon_3 must be a finite number > 0. Received: epsilon_3=0; using 1e-08"),
+    (
+        "batch_size_1",
+        "0",
+        f"batch_size_1 must be an integer in [1, {MAX_ROWS:,}]{CAP}, or all (the whole "
+        "training set). Received: batch_size_1=0; using all",
+    ),
+    (
+        "batch_size",
+        str(MAX_ROWS + 1),
+        f"batch_size must be an integer in [1, {MAX_ROWS:,}]{CAP}, or all (the whole "
+        f"training set). Received: batch_size={MAX_ROWS + 1}; each model keeps its own",
+    ),
+    ("batch_size_2", "3.5", "batch_size_2 must be an integer in [1, 10,000]"),
+    (
+        "early_stopping_2",
+        "yes",
+        "early_stopping_2 must be true or false. Received: early_stopping_2=yes; using false",
+    ),
+    (
+        "validation_fraction",
+        "1",
+        "validation_fraction must be in (0, 1). Received: validation_fraction=1; each model",
+    ),
+    (
+        "patience_1",
+        str(MAX_ITERATIONS + 1),
+        f"patience_1 must be an integer in [1, {MAX_ITERATIONS:,}]{CAP}. "
+        f"Received: patience_1={MAX_ITERATIONS + 1}; using 10",
+    ),
 ]
 
 
@@ -148,13 +191,171 @@ BAD_DATA = [
 ]
 
 
+BAD_DATA += [
+    (
+        "classes",
+        "1",
+        "classes must be an integer in [2, 50] (reglab's cap). Received: classes=1; using 2",
+    ),
+    ("classes", "51", "classes must be an integer in [2, 50] (reglab's cap). Received: classes=51"),
+]
+
+
 @pytest.mark.parametrize(("key", "text", "message"), BAD_DATA)
 def test_a_bad_generator_value_falls_back_to_the_generators_own(
     key: str, text: str, message: str
 ) -> None:
-    state, warnings = parse({"dataset": "moons", key: text})
+    name = "gauss" if key == "classes" else "moons"
+    state, warnings = parse({"dataset": name, key: text})
     assert len(warnings) == 1 and warnings[0].startswith(message)
-    assert getattr(state.data, key) == generator_defaults("moons")[key]
+    assert state.data == parse({"dataset": name})[0].data
+
+
+def test_classes_for_the_generators_that_draw_them() -> None:
+    state, warnings = parse({"dataset": "spiral", "classes": "4", "layers": "2,20,3,4"})
+    assert warnings == ()
+    assert state.data.classes == 4
+    assert to_query(state)["classes"] == "4"
+    # Two classes is every dataset's default: not written, so older links stay as they were.
+    assert "classes" not in to_query(parse({"dataset": "spiral"})[0])
+    # Ignored, as n_samples is for a file, by datasets that do not draw classes.
+    state, warnings = parse({"dataset": "moons", "classes": "3"})
+    assert (warnings, state.data.classes) == ((), 2)
+    assert "classes" not in to_query(state)
+
+
+def test_too_few_examples_for_the_classes_fall_back_to_enough() -> None:
+    state, warnings = parse({"dataset": "gauss", "classes": "30", "n_samples": "50"})
+    assert warnings == (
+        "n_samples must be at least 4 per class with classes=30: >= 120. "
+        "Received: n_samples=50; using 400",
+    )
+    assert (state.data.classes, state.data.n_samples) == (30, 400)
+    state, _ = parse({"dataset": "gauss", "classes": "50", "n_samples": "199"})
+    assert state.data.n_samples == 400  # the generator's 400 is enough for 50 classes
+
+
+def test_the_engines_settings_per_model_and_for_all() -> None:
+    state, warnings = parse(
+        {
+            "models": "3",
+            "l1": "0.01",  # every model
+            "optimizer_1": "adam",
+            "beta1_1": "0.8",
+            "beta2_1": "0.99",
+            "epsilon_1": "1e-6",
+            "optimizer_2": "momentum",
+            "beta1_2": "0.5",
+            "batch_size_2": "32",
+            "early_stopping_3": "true",
+            "validation_fraction_3": "0.2",
+            "patience_3": "4",
+            "batch_size_3": "all",
+            "iterations": "500",
+        }
+    )
+    assert warnings == ()
+    first, second, third = state.models
+    assert (first.optimizer, first.beta1, first.beta2, first.epsilon) == ("adam", 0.8, 0.99, 1e-6)
+    assert (second.optimizer, second.beta1, second.batch_size) == ("momentum", 0.5, 32)
+    assert (third.early_stopping, third.validation_fraction, third.patience) == (True, 0.2, 4)
+    assert third.batch_size is None
+    assert {model.l1 for model in state.models} == {0.01}
+    query = to_query(state)
+    assert (query["optimizer_1"], query["epsilon_1"], query["batch_size_2"]) == (
+        "adam",
+        "1e-06",
+        "32",
+    )
+    assert (query["early_stopping_3"], query["patience_3"]) == ("true", "4")
+    assert "batch_size_3" not in query and "beta2_2" not in query  # defaults are left out
+    assert parse(query) == (state, ())
+
+
+UNREAD = [
+    (
+        {"beta1_1": "0.5"},
+        "beta1_1 must be left at its default unless the optimizer is momentum or adam, which "
+        "reads it. Received: beta1_1=0.5; using 0.9",
+    ),
+    (
+        {"optimizer_2": "momentum", "beta2_2": "0.9"},
+        "beta2_2 must be left at its default unless the optimizer is adam, which reads it. "
+        "Received: beta2_2=0.9; using 0.999",
+    ),
+    (
+        {"epsilon_3": "1e-4"},
+        "epsilon_3 must be left at its default unless the optimizer is adam, which reads it. "
+        "Received: epsilon_3=1e-4; using 1e-08",
+    ),
+    (
+        {"patience_2": "3"},
+        "patience_2 must be left at its default unless early stopping is on "
+        "(early_stopping_2=true). Received: patience_2=3; using 10",
+    ),
+    (
+        {"validation_fraction": "0.3"},
+        "validation_fraction must be left at its default unless early stopping is on "
+        "(early_stopping_K=true). Received: validation_fraction=0.3; each model keeps its own",
+    ),
+    (
+        {"beta2": "0.9", "optimizer_1": "momentum"},
+        "beta2 must be left at its default unless the optimizer is adam, which reads it. "
+        "Received: beta2=0.9; each model keeps its own",
+    ),
+]
+
+
+@pytest.mark.parametrize(("query", "message"), UNREAD)
+def test_a_setting_the_model_does_not_read_is_ignored_with_a_warning(
+    query: dict[str, str], message: str
+) -> None:
+    state, warnings = parse(query)
+    assert warnings == (message,)
+    for model in state.models:  # the defaults: the model trains as it would without the key
+        assert (model.beta1, model.beta2, model.epsilon) == (0.9, 0.999, 1e-8)
+        assert (model.validation_fraction, model.patience) == (0.1, 10)
+
+
+def test_a_key_for_every_model_sets_those_that_read_it_quietly() -> None:
+    state, warnings = parse({"beta1": "0.5", "optimizer_2": "momentum"})
+    assert warnings == ()
+    assert [model.beta1 for model in state.models] == [0.9, 0.5, 0.9]
+
+
+# A link of reglab play before the engine's later settings: it must read and be written
+# back exactly as it was, key for key (no optimizer_K=gd, batch_size_K=all, ...).
+OLD_LINK = {
+    "dataset": "moons",
+    "n_samples": "300",
+    "noise": "0.2",
+    "test_fraction": "0.3",
+    "data_seed": "4",
+    "layers": "2,40,10,1",
+    "iterations": "5000",
+    "seed": "7",
+    "seeds": "10",
+    "models": "2",
+    "l2_1": "0",
+    "keep_prob_1": "0.9",
+    "masks_1": "fresh",
+    "learning_rate_1": "0.1",
+    "init_1": "he",
+    "l2_2": "0.3",
+    "keep_prob_2": "1",
+    "masks_2": "course",
+    "learning_rate_2": "0.3",
+    "init_2": "course",
+    "regions": "probability",
+}
+
+
+def test_an_old_link_round_trips_unchanged() -> None:
+    state, warnings = parse(OLD_LINK)
+    assert warnings == ()
+    assert to_query(state) == OLD_LINK
+    assert list(to_query(state)) == list(OLD_LINK)  # in the same order too
+    assert all(model.optimizer == "gd" and model.batch_size is None for model in state.models)
 
 
 def test_a_good_query_sets_each_model() -> None:
@@ -218,10 +419,34 @@ def test_format_value() -> None:
     assert format_value("course") == "course"
 
 
+EXERCISE = tuple(EXERCISE_MODELS.values())
+
+
 def test_training_work_counts_the_exercise() -> None:
-    # 3 models x 30,000 iterations x 211 examples x (2*20 + 20*3 + 3*1) weights
-    assert training_work(3, 1, 30_000, 211, (2, 20, 3, 1)) == 3 * 30_000 * 211 * 103
-    assert training_work(3, MAX_SEEDS, 30_000, 211, (2, 20, 3, 1)) <= MAX_WORK
+    # 3 models x (2*20 + 20*3 + 3*1) weights x (30,000 iterations x (211 examples + the
+    # update) + 31 records (0, 1,000, ..., 29,000 and the final one) x 411 examples)
+    per_model = 103 * (30_000 * (211 + 1) + 31 * (211 + 200))
+    assert training_work(EXERCISE, 1, 211, 200) == 3 * per_model
+    assert training_work(EXERCISE, MAX_SEEDS, 211, 200) <= MAX_WORK
+
+
+def test_training_work_counts_what_a_mini_batch_passes() -> None:
+    full = TrainConfig(iterations=10_000, record_every=1_000)
+    batches = TrainConfig(iterations=10_000, record_every=1_000, batch_size=16)
+    records = 11 * (900 + 100)  # 0, 1,000, ..., 9,000 and the final one, over all examples
+    assert training_work([full], 1, 900, 100) == 103 * (10_000 * 901 + records)
+    assert training_work([batches], 1, 900, 100) == 103 * (10_000 * 17 + records)
+    # A batch larger than the training set is the training set (the engine's min(b, m)).
+    assert training_work([replace(batches, batch_size=5_000)], 1, 900, 100) == training_work(
+        [full], 1, 900, 100
+    )
+    # Models are counted each by its own batch; seeds multiply.
+    assert training_work([full, batches], 3, 900, 100) == 3 * (
+        training_work([full], 1, 900, 100) + training_work([batches], 1, 900, 100)
+    )
+    # Records every iteration with batches of one: the records are the work.
+    every = TrainConfig(iterations=1_000, record_every=1, batch_size=1, layers=(2, 8, 1))
+    assert training_work([every], 1, 900, 100) == 24 * (1_000 * 2 + 1_001 * 1_000)
 
 
 finite = st.floats(min_value=0, max_value=1e6, allow_nan=False, allow_infinity=False)
@@ -233,7 +458,28 @@ model = st.builds(
     masks=st.sampled_from(["fresh", "course"]),
     learning_rate=st.floats(min_value=1e-6, max_value=10.0),
     init=st.sampled_from(["course", "lecun", "he", "xavier"]),
+    l1=finite,
+    optimizer=st.sampled_from(["gd", "momentum", "adam"]),
+    beta1=st.floats(min_value=0, max_value=0.999),
+    beta2=st.floats(min_value=0, max_value=0.9999),
+    epsilon=st.floats(min_value=1e-12, max_value=1.0),
+    batch_size=st.one_of(st.none(), st.integers(1, MAX_ROWS)),
+    early_stopping=st.booleans(),
+    validation_fraction=st.floats(min_value=0.01, max_value=0.99),
+    patience=st.integers(1, MAX_ITERATIONS),
 )
+
+
+def read_settings_only(values: dict[str, object]) -> dict[str, object]:
+    """``values`` with the settings its optimizer and early stopping do not read at their
+    defaults: a page never holds another value there (a link's is warned about, dropped)."""
+    read = settings_read(values)
+    return {
+        key: DEFAULTS_OMITTED[key] if key in USED_SETTINGS and key not in read else value
+        for key, value in values.items()
+    }
+
+
 data = st.one_of(
     st.builds(DataChoice, dataset=st.just("football"), data_seed=st.integers(0, 2**32 - 1)),
     st.builds(
@@ -243,6 +489,15 @@ data = st.one_of(
         noise=st.floats(min_value=0, max_value=10),
         test_fraction=st.floats(min_value=0.01, max_value=0.99),
         data_seed=st.integers(0, 2**32 - 1),
+    ),
+    st.builds(
+        DataChoice,
+        dataset=st.sampled_from(MULTICLASS_GENERATORS),
+        n_samples=st.integers(200, MAX_ROWS),  # 4 per class at 50 classes
+        noise=st.floats(min_value=0, max_value=10),
+        test_fraction=st.floats(min_value=0.01, max_value=0.99),
+        data_seed=st.integers(0, 2**32 - 1),
+        classes=st.integers(2, 50),
     ),
 )
 
@@ -272,8 +527,44 @@ def test_a_state_survives_its_url(
         "seed": seed,
         "record_every": record_every(iterations),
     }
-    configs = tuple(TrainConfig(**m, **shared) for m in models)  # type: ignore[arg-type]
+    configs = tuple(
+        TrainConfig(**read_settings_only(m), **shared)  # type: ignore[arg-type]
+        for m in models
+    )
     state = PlayState(data, configs, seeds, regions)
     back, warnings = parse(to_query(state))
     assert warnings == ()
     assert back == state
+
+
+ENGINE_KEYS = [*EXTRA_FIELDS, "classes"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    field=st.sampled_from(ENGINE_KEYS),
+    suffix=st.sampled_from(["", "_1", "_3"]),
+    text=st.one_of(
+        st.text(max_size=12),
+        st.sampled_from(["all", "true", "false", "nan", "-inf", "1e400", "0", "-1", "1.5"]),
+        st.integers(-(10**30), 10**30).map(str),
+        st.floats(allow_nan=True, allow_infinity=True).map(str),
+    ),
+    optimizer=st.sampled_from(["gd", "momentum", "adam"]),
+    early_stopping=st.sampled_from(["true", "false"]),
+)
+def test_any_text_in_an_engine_key_gives_a_valid_state(
+    field: str, suffix: str, text: str, optimizer: str, early_stopping: str
+) -> None:
+    key = field if field == "classes" else field + suffix
+    query = {"dataset": "spiral", "optimizer": optimizer, "early_stopping": early_stopping}
+    if key not in query:
+        query[key] = text
+    state, warnings = parse(query)
+    assert len(warnings) <= 1  # at most the key's own: bad, or not read by its model
+    for model in state.models:  # a valid model, whose unread settings are the defaults
+        assert TrainConfig.from_dict(model.to_dict()) == model
+        read = settings_read({"optimizer": model.optimizer, "early_stopping": model.early_stopping})
+        for name in USED_SETTINGS:
+            assert name in read or getattr(model, name) == DEFAULTS_OMITTED[name]
+    assert parse(to_query(state)) == (state, ())  # and its link reads back without a warning

@@ -491,3 +491,19 @@ def test_an_l1_model_is_regularized_and_its_alpha_is_a_column(football: Dataset)
     assert [row[column] for row in table.rows] == ["0.1", "0.0"]
     plain = compare(football, {"no regularization": TrainConfig(**settings)})  # type: ignore[arg-type]
     assert "l1" not in models_table(plain).header
+
+
+def test_the_models_table_writes_a_full_batch_as_all(football: Dataset) -> None:
+    from reglab.experiments.tables import models_table
+
+    settings = {"iterations": 30, "record_every": 10}
+    comparison = compare(
+        football,
+        {
+            "batches of 32": TrainConfig(batch_size=32, **settings),  # type: ignore[arg-type]
+            "full batch": TrainConfig(**settings),  # type: ignore[arg-type]
+        },
+    )
+    table = models_table(comparison)
+    column = table.header.index("batch_size")
+    assert [row[column] for row in table.rows] == ["32", "all"]

@@ -184,6 +184,10 @@ class Flag(Constraint):
     def normalize(self, value: Any) -> bool:
         return bool(value)
 
+    def parse(self, text: str) -> Any:
+        """``true`` or ``false`` (any case), as TOML and JSON write them; other text as is."""
+        return {"true": True, "false": False}.get(text.strip().lower(), text)
+
 
 @dataclass(frozen=True)
 class OrAll(Constraint):

@@ -3,10 +3,12 @@
 The page opens on the exercise's three models (no regularization, L2 with
 lambda = 0.7, the course's dropout with keep_prob = 0.86) on the chosen data,
 with their table, decision boundaries and curves, and retrains when a knob
-moves: every option of `reglab train`, up to 4 models side by side, 1 to 50
-seeds with their spread. The page's whole state lives in its URL: copy the link
-to share the exact setting. It downloads the HTML report, the JSON results and
-a config file for `reglab sweep --config`.
+moves: every option of `reglab train` (per model L2, L1, dropout, the learning
+rate and initialization, the optimizer: gd, momentum or Adam, mini-batches and
+early stopping), up to 4 models side by side, 1 to 50 seeds with their spread,
+and the classes of the generators that draw more than two. The page's whole
+state lives in its URL: copy the link to share the exact setting. It downloads
+the HTML report, the JSON results and a config file for `reglab sweep --config`.
 
 It needs Streamlit: pip install "reglab[play]". It listens on 127.0.0.1 (this
 machine only) unless --host says otherwise.

@@ -94,13 +94,18 @@ def models_table(comparison: Comparison) -> Table:
     keys = [f.name for f in fields(TrainConfig) if any(f.name in d for d in documents)]
     rows = []
     for name, config, values in zip(comparison.names, configs, documents, strict=True):
-        rows.append((name, *(_config_value(values.get(key, getattr(config, key))) for key in keys)))
+        rows.append(
+            (name, *(_config_value(key, values.get(key, getattr(config, key))) for key in keys))
+        )
     return Table(("model", *keys), tuple(rows))
 
 
-def _config_value(value: object) -> str:
+def _config_value(key: str, value: object) -> str:
+    """A setting as the command line writes it (``batch_size`` None: ``all``)."""
     if isinstance(value, list):
         return "[" + ", ".join(str(item) for item in value) + "]"
+    if key == "batch_size" and value is None:
+        return "all"
     return str(value)
 
 

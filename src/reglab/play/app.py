@@ -24,12 +24,18 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from reglab.config import DEFAULTS_OMITTED, OPTIMIZERS, USED_SETTINGS
 from reglab.data.dataset import Dataset
-from reglab.data.generators import DESCRIPTIONS, GENERATORS
+from reglab.data.generators import DESCRIPTIONS, GENERATORS, MULTICLASS_GENERATORS
 from reglab.errors import ReglabError
 from reglab.experiments.exercise import Comparison
 from reglab.experiments.seeds import SeedStudy
-from reglab.experiments.tables import Table, conclusion_table, seed_spread_table
+from reglab.experiments.tables import (
+    Table,
+    conclusion_table,
+    models_table,
+    seed_spread_table,
+)
 from reglab.play.caps import CAPS_TEXT, MAX_ITERATIONS, MAX_MODELS, MAX_ROWS, MAX_SEEDS
 from reglab.play.downloads import report_html, results_json, sweep_toml
 from reglab.play.figures import draw_figures, start_pool
@@ -45,9 +51,11 @@ from reglab.play.session import (
 )
 from reglab.play.state import (
     EXERCISE_DATASET,
+    EXTRA_FIELDS,
     FILE_DATASET,
     MODEL_FIELDS,
     REGION_VIEWS,
+    TWO_CLASSES,
     UPLOAD_DATASET,
     DataChoice,
     PlayState,
@@ -56,6 +64,7 @@ from reglab.play.state import (
     format_value,
     generator_defaults,
     parse_query,
+    settings_read,
     to_query,
     training_query,
     with_layers,
@@ -114,6 +123,7 @@ def widget_values(state: PlayState) -> dict[str, Any]:
     values["n_samples"] = data.n_samples if data.n_samples is not None else 0
     values["noise"] = data.noise if data.noise is not None else defaults.get("noise", 0.0)
     values["test_fraction"] = data.test_fraction if data.test_fraction is not None else 0.5
+    values["classes"] = data.classes
     shared = state.shared
     values["layers"] = format_value(shared.layers)
     values["iterations"] = shared.iterations
@@ -154,21 +164,51 @@ def widget_query() -> dict[str, str]:
     if dataset in GENERATORS:
         for key in ("n_samples", "noise", "test_fraction"):
             query[key] = format_value(session[key])
+    if dataset in MULTICLASS_GENERATORS:
+        query["classes"] = format_value(session["classes"])
     for key in ("layers", "iterations", "seed", "seeds", "models", "regions"):
         query[key] = format_value(session[key])
     for index in range(int(session["models"])):
+        suffix = index + 1
+        read = settings_read(
+            {field: session[f"{field}_{suffix}"] for field in ("optimizer", "early_stopping")}
+        )
         for field in MODEL_FIELDS:
-            key = f"{field}_{index + 1}"
+            if field in USED_SETTINGS and field not in read:
+                continue  # hidden with its optimizer or early stopping: the model's default
+            key = f"{field}_{suffix}"
             query[key] = format_value(session[key])
     return query
 
 
+def set_output_layer(classes: int) -> None:
+    """The layers widget's output size made the one ``classes`` need (1 for two, C for C),
+    so a change of classes retrains at once instead of warning about the layers."""
+    session = st.session_state
+    sizes = str(session["layers"]).split(",")
+    output = "1" if classes == TWO_CLASSES else str(classes)
+    if len(sizes) >= 2 and sizes[-1].strip() != output:
+        session["layers"] = ",".join([*sizes[:-1], output])
+
+
 def on_dataset_change() -> None:
-    """A generator chosen: its own size, noise and split, as ``reglab datasets`` lists them."""
+    """A generator chosen: its own size, noise and split, as ``reglab datasets`` lists them,
+    and the output layer its classes need."""
     name = st.session_state["dataset"]
     if name in GENERATORS:
         for key, value in generator_defaults(name).items():
             st.session_state[key] = value
+        multiclass = name in MULTICLASS_GENERATORS
+        set_output_layer(int(st.session_state["classes"]) if multiclass else TWO_CLASSES)
+    elif name == EXERCISE_DATASET:
+        set_output_layer(TWO_CLASSES)
+
+
+def on_classes_change() -> None:
+    """Classes changed: the output layer follows (the engine's rule, see ``fit_layers``)."""
+    classes = st.session_state["classes"]
+    if isinstance(classes, int) and classes >= TWO_CLASSES:
+        set_output_layer(classes)
 
 
 def remove_model(index: int) -> None:
@@ -177,7 +217,9 @@ def remove_model(index: int) -> None:
     count = int(session["models"])
     for later in range(index, count - 1):
         for field in MODEL_FIELDS:
-            session[f"{field}_{later + 1}"] = session[f"{field}_{later + 2}"]
+            # A constant hidden with its optimizer may have no widget value: the default's.
+            moved = session.get(f"{field}_{later + 2}", getattr(default_model(later + 1), field))
+            session[f"{field}_{later + 1}"] = moved
     for field in MODEL_FIELDS:
         session[f"{field}_{count}"] = getattr(default_model(count - 1), field)
     session["models"] = count - 1
@@ -286,10 +328,17 @@ def data_widgets(file: Path | None) -> Upload | None:
         st.sidebar.number_input("n_samples (examples)", step=50, key="n_samples")
         st.sidebar.number_input("noise", step=0.01, format="%g", key="noise")
         st.sidebar.number_input("test_fraction", step=0.05, format="%g", key="test_fraction")
+    if name in MULTICLASS_GENERATORS:
+        st.sidebar.number_input(
+            "classes (3 or more: softmax output)",
+            step=1,
+            key="classes",
+            on_change=on_classes_change,
+        )
     if name == UPLOAD_DATASET:
         uploaded = st.sidebar.file_uploader(
-            "CSV: two or more feature columns, then a 0/1 label (optional header and "
-            f"split column); at most {MAX_ROWS:,} rows, read in memory only",
+            "CSV: two or more feature columns, then a label (0/1, or 0..C-1 for C classes; "
+            f"optional header and split column); at most {MAX_ROWS:,} rows, read in memory only",
             type=["csv"],
             key="upload",
         )
@@ -330,6 +379,55 @@ def mask_note(masks: str, keep_prob: float) -> None:
         st.caption("No dropout at keep_prob 1: the masks setting has no effect.")
 
 
+def extra_summary(suffix: int) -> str:
+    """Model ``suffix``'s later settings away from their defaults, in a few words ("" if none)."""
+    session = st.session_state
+    read = settings_read(
+        {field: session[f"{field}_{suffix}"] for field in ("optimizer", "early_stopping")}
+    )
+    words = []
+    for field in EXTRA_FIELDS:
+        value = session.get(f"{field}_{suffix}", DEFAULTS_OMITTED[field])
+        if value == DEFAULTS_OMITTED[field] or (field in USED_SETTINGS and field not in read):
+            continue
+        if field == "early_stopping":
+            words.append("early stopping")
+        else:
+            words.append(f"{field} {format_value(value)}")
+    return ", ".join(words)
+
+
+def engine_widgets(suffix: int) -> None:
+    """Model ``suffix``'s L1, update rule, mini-batches and early stopping, folded away: each
+    constant shown only where its optimizer or early stopping reads it."""
+    session = st.session_state
+    summary = extra_summary(suffix)
+    if summary:
+        st.caption(summary)
+    with st.expander("L1, optimizer, batches, early stopping"):
+        st.number_input("l1 (alpha)", step=0.01, format="%g", key=f"l1_{suffix}")
+        st.selectbox("optimizer", OPTIMIZERS, key=f"optimizer_{suffix}")
+        optimizer = session[f"optimizer_{suffix}"]
+        if optimizer in ("momentum", "adam"):
+            st.number_input("beta1", step=0.01, format="%g", key=f"beta1_{suffix}")
+        if optimizer == "adam":
+            st.number_input("beta2", step=0.001, format="%g", key=f"beta2_{suffix}")
+            st.number_input("epsilon", step=1e-8, format="%g", key=f"epsilon_{suffix}")
+        st.number_input(
+            "batch_size (empty: the whole training set)",
+            value=None,  # what an emptied box returns: the whole training set
+            step=1,
+            placeholder="all",
+            key=f"batch_size_{suffix}",
+        )
+        st.toggle("early stopping", key=f"early_stopping_{suffix}")
+        if session[f"early_stopping_{suffix}"]:
+            st.number_input(
+                "validation_fraction", step=0.05, format="%g", key=f"validation_fraction_{suffix}"
+            )
+            st.number_input("patience (records)", step=1, key=f"patience_{suffix}")
+
+
 def model_widgets() -> None:
     """One column per model: its regularization and optimizer knobs, and a remove button."""
     count = int(st.session_state["models"])
@@ -345,6 +443,7 @@ def model_widgets() -> None:
             mask_note(st.session_state[f"masks_{suffix}"], st.session_state[f"keep_prob_{suffix}"])
             st.number_input("learning_rate", step=0.05, format="%g", key=f"learning_rate_{suffix}")
             st.selectbox("init", ["course", "lecun", "he", "xavier"], key=f"init_{suffix}")
+            engine_widgets(suffix)
             if count > 1:
                 st.button("Remove", key=f"remove_{suffix}", on_click=remove_model, args=(index,))
     if count < MAX_MODELS:
@@ -363,6 +462,8 @@ def results_section(state: PlayState, result: PageResult, key: tuple[Any, ...]) 
         f"source: {dataset.source}"
     )
     show_table(conclusion_table(comparison))
+    with st.expander("Every setting of each model (the report's table)"):
+        show_table(models_table(comparison))
     for sentence in reading(comparison):
         st.markdown(sentence)
     for note in caveats(comparison, has_seed_spread=study is not None):

@@ -11,9 +11,10 @@ server.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Sequence
 
-from reglab.config import PARAMETERS
-from reglab.constraints import Constraint, Integer, LayerSizes, Real
+from reglab.config import PARAMETERS, TrainConfig
+from reglab.constraints import Constraint, Integer, LayerSizes, OrAll, Real
 
 MAX_MODELS = 4
 """Models side by side."""
@@ -46,7 +47,8 @@ MAX_UPLOAD_MB = MAX_UPLOAD_BYTES // (1024 * 1024)
 """The same cap in the unit of Streamlit's ``server.maxUploadSize``."""
 
 MAX_WORK = 3 * 10**11
-"""Multiply-adds of one page's training: models x seeds x iterations x examples x weights.
+"""Multiply-adds of one page's training: models x seeds x weights x (iterations x examples
+per iteration + records x all examples); see :func:`training_work`.
 
 The exercise's three models are 2e9 (about 0.4 s); the cap is about 150 times that, a
 minute or less on two cores."""
@@ -64,32 +66,47 @@ RULES: dict[str, Constraint] = {
     "models": Integer(1, MAX_MODELS, cap=_CAP),
     "n_samples": Integer(4, MAX_ROWS, cap=_CAP),
     "noise": Real(0.0, MAX_NOISE),
+    "batch_size": OrAll(Integer(1, MAX_ROWS, cap=_CAP), "the whole training set"),
+    "patience": Integer(1, MAX_ITERATIONS, cap=_CAP),
 }
 """Every value a page reads, by its rule: reglab's own (:data:`reglab.config.PARAMETERS`),
 with the playground's tighter caps where it has one, so a link's bad value gets the words
 the command line gives it."""
 
 
-def training_work(
-    n_models: int, n_seeds: int, iterations: int, n_examples: int, layers: tuple[int, ...]
-) -> int:
-    """Multiply-adds of training ``n_models`` x ``n_seeds`` networks (forward pass, weights).
+def training_work(models: Sequence[TrainConfig], n_seeds: int, n_train: int, n_test: int) -> int:
+    """Multiply-adds of training ``models`` under ``n_seeds`` seeds (forward passes, weights).
 
-    ``layers`` are the sizes from input to output; the count is the weights one
-    example meets in one forward pass, times examples, iterations and models. A
-    backward pass costs about twice as much, the same for every setting, so the
-    forward count is enough to compare settings against :data:`MAX_WORK`.
+    Per model: the weights one example meets in one forward pass, times what the model
+    really passes forward: each iteration its batch (``batch_size`` examples, capped at
+    the training set; the whole training set for full batch) plus one example's worth
+    for the update that touches every weight, and each record (every ``record_every``
+    iterations, and the last) a pass over all ``n_train + n_test`` examples to measure
+    its cost and accuracies (early stopping's validation cost is a pass over part of the
+    training set, inside that count). So a mini-batch model of 1 example with many
+    records is counted by its records, not by a full batch it never passes. A backward
+    pass costs about twice a forward one, the same for every setting, so the forward
+    count is enough to compare settings against :data:`MAX_WORK`. Early stopping may
+    stop sooner: the count is the most it can do.
     """
-    weights = sum(a * b for a, b in itertools.pairwise(layers))
-    return n_models * n_seeds * iterations * n_examples * weights
+    work = 0
+    for config in models:
+        weights = sum(a * b for a, b in itertools.pairwise(config.layers))
+        batch = n_train if config.batch_size is None else min(config.batch_size, n_train)
+        records = -(-config.iterations // config.record_every) + 1
+        per_model = config.iterations * (batch + 1) + records * (n_train + n_test)
+        work += n_seeds * weights * per_model
+    return work
 
 
 CAPS_TEXT = (
     f"caps: {MAX_MODELS} models, {MAX_ITERATIONS:,} iterations, {MAX_HIDDEN_LAYERS} hidden "
     f"layers of at most {MAX_LAYER_WIDTH} units, {MAX_SEEDS} seeds, {MAX_ROWS:,} examples, "
     f"{MAX_UPLOAD_MB} MB per uploaded CSV (read in memory, never written to disk), and "
-    f"{MAX_WORK:,} multiply-adds of training per page (models x seeds x iterations x "
-    "examples x weights); larger values in a link or a widget fall back with a warning "
-    "naming the parameter"
+    f"{MAX_WORK:,} multiply-adds of training per page (models x seeds x weights x "
+    "examples passed: each iteration's batch, each record's pass over the data), "
+    f"mini-batches of at most {MAX_ROWS:,} and a patience of at most {MAX_ITERATIONS:,} "
+    "records; larger values in a link or a widget fall back with a warning naming the "
+    "parameter"
 )
 """The caps in one sentence, for ``reglab play --help`` and the page."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 
+from reglab.config import DEFAULTS_OMITTED, USED_ONLY_BY_OPTIMIZERS
 from reglab.experiments.exercise import Comparison
 from reglab.experiments.seeds import SeedStudy
 from reglab.experiments.sweep import SweepGrid
@@ -39,28 +40,48 @@ def report_html(comparison: Comparison, study: SeedStudy | None) -> str:
     )
 
 
+SHARED_BY_CELLS: tuple[str, ...] = (
+    "init",
+    "early_stopping",
+    "validation_fraction",
+    "patience",
+)
+"""What a sweep gives every cell alike: the page's first model's values."""
+
+
 def sweep_grid(state: PlayState) -> SweepGrid:
-    """A sweep over the page's values: every lambda, keep_prob, learning rate and mask mode.
+    """A sweep over the page's values: every lambda, alpha, keep_prob, learning rate, mask
+    mode, update rule (with the constants of the models that read them) and batch size.
 
     A sweep crosses its lists, so it holds the page's models and their combinations.
-    It takes one initialization: the first model's. Seeds: the page's, at least 2
-    (a sweep is about spreads).
+    It takes one initialization and one early-stopping setting: the first model's
+    (:data:`SHARED_BY_CELLS`; :func:`sweep_toml` says so when the models differ). Seeds:
+    the page's, at least 2 (a sweep is about spreads).
     """
     models = state.models
 
     def distinct(field: str) -> list[object]:
         return list(dict.fromkeys(getattr(model, field) for model in models))
 
+    def distinct_read(field: str) -> list[object]:
+        users = USED_ONLY_BY_OPTIMIZERS[field]
+        values = [getattr(model, field) for model in models if model.optimizer in users]
+        return list(dict.fromkeys(values)) or [DEFAULTS_OMITTED[field]]
+
     shared = state.shared
     return SweepGrid.from_dict(
         {
             "l2": distinct("l2"),
+            "l1": distinct("l1"),
             "keep_prob": distinct("keep_prob"),
             "learning_rate": distinct("learning_rate"),
             "layers": [list(shared.layers)],
             "masks": distinct("masks"),
+            "optimizer": distinct("optimizer"),
+            **{field: distinct_read(field) for field in USED_ONLY_BY_OPTIMIZERS},
+            "batch_size": distinct("batch_size"),
             "seeds": max(state.seeds, 2),
-            "init": shared.init,
+            **{field: getattr(shared, field) for field in SHARED_BY_CELLS},
             "iterations": shared.iterations,
             "record_every": shared.record_every,
         }
@@ -68,6 +89,8 @@ def sweep_grid(state: PlayState) -> SweepGrid:
 
 
 def _toml_value(value: object) -> str:
+    if value is None:
+        return '"all"'  # a full batch: TOML has no null
     if isinstance(value, str):
         return json.dumps(value)  # a TOML basic string is a JSON string
     if isinstance(value, list):
@@ -83,7 +106,16 @@ def sweep_toml(state: PlayState) -> str:
         "# A sweep over the models of a reglab play page. Run it with",
         f"#   reglab sweep --config this-file.toml --dataset {dataset}",
         "# (for an uploaded or --data file: --data PATH instead of --dataset).",
-        "[sweep]",
-        *(f"{key} = {_toml_value(value)}" for key, value in grid.items()),
     ]
+    differing = [
+        field
+        for field in SHARED_BY_CELLS
+        if len({getattr(model, field) for model in state.models}) > 1
+    ]
+    if differing:
+        lines.append(
+            f"# A sweep gives every cell one {', '.join(differing)}: model 1's "
+            "(the page's models differ)."
+        )
+    lines += ["[sweep]", *(f"{key} = {_toml_value(value)}" for key, value in grid.items())]
     return "\n".join(lines) + "\n"

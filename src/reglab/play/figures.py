@@ -54,7 +54,9 @@ def draw_figure(name: str, comparison: Comparison, regions: str = "class") -> by
         return figure_bytes(plot_decision_boundaries(result.parameters, dataset, titles, show=show))
     if name == "cost":
         rates = [config.learning_rate for config in result.configs]
-        return figure_bytes(plot_cost_curves(result.history, names, rates))
+        return figure_bytes(
+            plot_cost_curves(result.history, names, rates, result.stopped_at, result.best_iteration)
+        )
     if name == "accuracy":
         return figure_bytes(plot_accuracy_curves(result.history, names))
     raise ValueError(f"name must be one of {', '.join(PAGE_FIGURES)}. Received: name={name!r}")

@@ -18,12 +18,13 @@ from pathlib import Path
 from reglab.config import TrainConfig
 from reglab.data.csv_files import parse_csv
 from reglab.data.dataset import Dataset
-from reglab.data.generators import GENERATORS
+from reglab.data.generators import GENERATORS, MULTICLASS_GENERATORS
 from reglab.data.sources import load_dataset
 from reglab.engine.training import ProgressCallback
 from reglab.errors import DataError, ParameterError
 from reglab.experiments.backends import ChunkProgress
 from reglab.experiments.exercise import Comparison, compare
+from reglab.experiments.names import model_name
 from reglab.experiments.seeds import SeedStudy, finished_runs, seed_study
 from reglab.play.caps import MAX_ROWS, MAX_UPLOAD_BYTES, MAX_WORK, training_work
 from reglab.play.state import (
@@ -33,9 +34,6 @@ from reglab.play.state import (
     DataChoice,
     PlayState,
 )
-
-EXERCISE_LEARNING_RATE = TrainConfig().learning_rate
-EXERCISE_INIT = TrainConfig().init
 
 
 @dataclass(frozen=True)
@@ -105,11 +103,13 @@ def load_choice(
             raise DataError("no file was given to reglab play --data")
         dataset = load_dataset(data=file)
     elif name in GENERATORS:
+        classes = {"classes": choice.classes} if name in MULTICLASS_GENERATORS else {}
         dataset = GENERATORS[name](
             n_samples=choice.n_samples if choice.n_samples is not None else 400,
             noise=choice.noise if choice.noise is not None else 0.0,
             test_fraction=choice.test_fraction if choice.test_fraction is not None else 0.5,
             seed=choice.data_seed,
+            **classes,
         )
     elif name == EXERCISE_DATASET:
         dataset = load_dataset(dataset=EXERCISE_DATASET, offline=offline)
@@ -119,28 +119,10 @@ def load_choice(
     return dataset
 
 
-def model_label(config: TrainConfig) -> str:
-    """A model's name in the exercise's words, e.g. ``"L2, lambda = 0.7"``.
-
-    The exercise's models get exactly the names ``reglab compare`` prints; a learning
-    rate or an initialization other than the exercise's is added to the name.
-    """
-    parts = []
-    if config.l2 > 0:
-        parts.append(f"L2, lambda = {config.l2:g}")
-    if config.keep_prob < 1:
-        parts.append(f"dropout, keep_prob = {config.keep_prob:g} ({config.masks} masks)")
-    name = " + ".join(parts) or "no regularization"
-    if config.learning_rate != EXERCISE_LEARNING_RATE:
-        name += f", learning_rate = {config.learning_rate:g}"
-    if config.init != EXERCISE_INIT:
-        name += f", init = {config.init}"
-    return name
-
-
 def model_names(models: tuple[TrainConfig, ...]) -> tuple[str, ...]:
-    """Distinct names for the page's models: :func:`model_label`, numbered when repeated."""
-    labels = [model_label(config) for config in models]
+    """Distinct names for the page's models (:func:`reglab.experiments.names.model_name`),
+    numbered when repeated."""
+    labels = [model_name(config) for config in models]
     return tuple(
         f"{label} (model {index + 1})" if labels.count(label) > 1 else label
         for index, label in enumerate(labels)
@@ -149,15 +131,15 @@ def model_names(models: tuple[TrainConfig, ...]) -> tuple[str, ...]:
 
 def check_work(state: PlayState, dataset: Dataset) -> None:
     """Raise :class:`ParameterError` when the page's training is over :data:`MAX_WORK`."""
-    shared = state.shared
     work = training_work(
-        len(state.models), state.seeds, shared.iterations, dataset.X_train.shape[1], shared.layers
+        state.models, state.seeds, dataset.X_train.shape[1], dataset.X_test.shape[1]
     )
     if work > MAX_WORK:
         raise ParameterError(
             "training size",
-            f"at most {MAX_WORK:,} multiply-adds (models x seeds x iterations x examples x "
-            "weights); lower iterations, seeds, layer widths or the data's size",
+            f"at most {MAX_WORK:,} multiply-adds (models x seeds x weights x examples "
+            "passed: each iteration's batch, each record's pass over the data); lower "
+            "iterations, seeds, layer widths, batch sizes or the data's size",
             f"{work:.2e}",
         )
 
@@ -209,11 +191,16 @@ def course_mask_models(comparison: Comparison) -> list[tuple[str, TrainConfig]]:
 
 
 def seed_blind_models(state: PlayState) -> list[int]:
-    """Indices of models the seed does not change (course init, no fresh-mask dropout)."""
+    """Indices of models the seed does not change: the course's initialization, no
+    fresh-mask dropout, full batches (mini-batches follow a permutation drawn from the
+    seed) and no early stopping (its validation set is drawn from the seed)."""
     return [
         index
         for index, config in enumerate(state.models)
-        if config.init == "course" and (config.keep_prob == 1 or config.masks == "course")
+        if config.init == "course"
+        and (config.keep_prob == 1 or config.masks == "course")
+        and config.batch_size is None
+        and not config.early_stopping
     ]
 
 
