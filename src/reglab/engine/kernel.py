@@ -108,7 +108,7 @@ from reglab.engine.kernel_random import sfc64_fill_keep, sfc64_permutation
 from reglab.engine.kernel_updates import UPDATE_GRADIENT_DESCENT, _update
 from reglab.types import FloatArray
 
-CALLEES_DIGEST = "ab0b8d98db7e1657"
+CALLEES_DIGEST = "67b893fc9781406c"
 """``source_digest`` of the kernel files this one imports: their code is inside this
 file's cached functions (see :mod:`reglab.engine.kernel_compile`)."""
 

@@ -9,7 +9,7 @@ first layers.
 
 To add a backward pass: a code in :mod:`~reglab.engine.kernel_plan`, its
 function here, and its branch in :func:`_backward_hidden` (or, like the fused
-pass, in the chunk's backward loop, :func:`reglab.engine.kernel._backward_chunk`).
+pass, in the backward loop of :func:`reglab.engine.kernel._train_one`).
 """
 
 from __future__ import annotations
