@@ -502,3 +502,25 @@ def test_removing_a_model_moves_its_engine_settings_up(page: Page) -> None:
     assert query["batch_size_2"] == "16"
     assert not {"optimizer_2", "beta1_2", "optimizer_3", "batch_size_3"} & set(query)
     assert warnings(app) == []
+
+
+def expander_places(app: AppTest) -> list[int]:
+    """Where each model's folded settings sit in its column (the browser keeps an expander
+    open only while its place stays the same)."""
+    return [
+        index
+        for column in app.columns[:MAX_MODELS]
+        for index, child in column.children.items()
+        if child.type == "expander"
+    ]
+
+
+def test_a_models_folded_settings_keep_their_place_as_notes_come_and_go(page: Page) -> None:
+    app = page(SHORT)
+    places = expander_places(app)
+    assert len(places) == 3
+    app.selectbox(key="optimizer_1").set_value("adam").run()  # its summary line appears
+    app.radio(key="masks_2").set_value("course").run()  # a mask note appears above
+    app.radio(key="masks_3").set_value("fresh").run()  # the mask note goes
+    assert not app.exception
+    assert expander_places(app) == places

@@ -399,11 +399,16 @@ def extra_summary(suffix: int) -> str:
 
 def engine_widgets(suffix: int) -> None:
     """Model ``suffix``'s L1, update rule, mini-batches and early stopping, folded away: each
-    constant shown only where its optimizer or early stopping reads it."""
+    constant shown only where its optimizer or early stopping reads it.
+
+    The summary line above the expander sits in a container drawn on every run, so the
+    expander keeps its place in the column when the line comes or goes: the browser
+    draws an element at a new place afresh, folded, under the hand that was setting it."""
     session = st.session_state
     summary = extra_summary(suffix)
-    if summary:
-        st.caption(summary)
+    with st.container():  # always there: the expander keeps its place, and stays open
+        if summary:
+            st.caption(summary)
     with st.expander("L1, optimizer, batches, early stopping"):
         st.number_input("l1 (alpha)", step=0.01, format="%g", key=f"l1_{suffix}")
         st.selectbox("optimizer", OPTIMIZERS, key=f"optimizer_{suffix}")
@@ -440,7 +445,10 @@ def model_widgets() -> None:
             st.number_input("l2 (lambda)", step=0.1, format="%g", key=f"l2_{suffix}")
             st.slider("keep_prob", 0.0, 1.0, step=0.01, key=f"keep_prob_{suffix}")
             st.radio("masks", ["fresh", "course"], horizontal=True, key=f"masks_{suffix}")
-            mask_note(st.session_state[f"masks_{suffix}"], st.session_state[f"keep_prob_{suffix}"])
+            with st.container():  # always there: the widgets below keep their places
+                mask_note(
+                    st.session_state[f"masks_{suffix}"], st.session_state[f"keep_prob_{suffix}"]
+                )
             st.number_input("learning_rate", step=0.05, format="%g", key=f"learning_rate_{suffix}")
             st.selectbox("init", ["course", "lecun", "he", "xavier"], key=f"init_{suffix}")
             engine_widgets(suffix)
