@@ -524,3 +524,32 @@ def test_a_models_folded_settings_keep_their_place_as_notes_come_and_go(page: Pa
     app.radio(key="masks_3").set_value("fresh").run()  # the mask note goes
     assert not app.exception
     assert expander_places(app) == places
+
+
+def test_the_back_button_brings_back_the_earlier_setting(page: Page) -> None:
+    app = page(SHORT)
+    before = dict(app.query_params)
+    earlier = table_text(app)
+    app.number_input(key="l2_1").set_value(0.9).run()
+    assert app.query_params["l2_1"] == "0.9"
+    # The browser's back button: the earlier URL, and a rerun without a widget change.
+    app.query_params.clear()
+    app.query_params.update(before)
+    app.run()
+    assert not app.exception
+    assert app.number_input(key="l2_1").value == 0
+    assert dict(app.query_params) == before
+    assert table_text(app) == earlier
+    app.number_input(key="l2_2").set_value(0.1).run()  # the page goes on from there
+    assert (app.query_params["l2_1"], app.query_params["l2_2"]) == ("0", "0.1")
+
+
+def test_a_widget_change_keeps_its_value_when_the_url_lags(page: Page) -> None:
+    app = page(SHORT)
+    before = dict(app.query_params)
+    app.number_input(key="l2_1").set_value(0.9).run()
+    # A quick second change whose rerun still carries the URL before the first one.
+    app.query_params.clear()
+    app.query_params.update(before)
+    app.number_input(key="l2_2").set_value(0.1).run()
+    assert (app.query_params["l2_1"], app.query_params["l2_2"]) == ("0.9", "0.1")

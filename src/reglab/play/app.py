@@ -551,6 +551,23 @@ def downloads(state: PlayState, comparison: Comparison, study: SeedStudy | None)
     )
 
 
+def write_link(query: dict[str, str]) -> None:
+    """Show the page's state in the URL, and remember it (see :func:`followed_history`)."""
+    st.query_params.from_dict(query)
+    st.session_state["written_link"] = query
+
+
+def followed_history(link: dict[str, str]) -> bool:
+    """Whether this run comes from the browser's back or forward button: the URL is not the
+    one the page last wrote, and no widget moved (a widget's change reruns the page with the
+    URL it showed, which may lag behind a quick hand). The page then follows the URL."""
+    session = st.session_state
+    if "written_link" not in session or link == session["written_link"]:
+        return False
+    ensure_widgets()
+    return bool(widget_query() == session.get("widget_query"))
+
+
 def main() -> None:
     """Lay out the page for the state in the URL, or in the widgets after the first run."""
     st.set_page_config(page_title="reglab play", layout="wide")
@@ -562,10 +579,9 @@ def main() -> None:
     if default_dataset not in datasets:
         default_dataset = EXERCISE_DATASET
     session = st.session_state
-    if "url_query" not in session:  # a new session: the link decides
-        parsed = parse_query(
-            st.query_params.to_dict(), datasets=datasets, default_dataset=default_dataset
-        )
+    link = st.query_params.to_dict()
+    if "url_query" not in session or followed_history(link):  # the link decides
+        parsed = parse_query(link, datasets=datasets, default_dataset=default_dataset)
         set_widgets(parsed.state)
         session["url_query"] = to_query(parsed.state)
         session["url_warnings"] = parsed.warnings
@@ -579,7 +595,10 @@ def main() -> None:
     upload = data_widgets(file)
     training_widgets()
     model_widgets()
-    parsed = parse_query(widget_query(), datasets=datasets, default_dataset=default_dataset)
+    session["widget_query"] = widget_query()
+    parsed = parse_query(
+        session["widget_query"], datasets=datasets, default_dataset=default_dataset
+    )
     state = parsed.state
     if to_query(state) == session["url_query"]:
         for warning in session["url_warnings"]:
@@ -595,14 +614,14 @@ def main() -> None:
     try:
         dataset = cached_dataset(data_key, state.data, upload, file)
     except ReglabError as error:
-        st.query_params.from_dict(to_query(state))
+        write_link(to_query(state))
         st.error(str(error))
         return
     layers, note = fit_layers(state.shared.layers, dataset.n_features, dataset.n_classes)
     if note is not None:
         st.warning(note)
         state = with_layers(state, layers)
-    st.query_params.from_dict(to_query(state))
+    write_link(to_query(state))
 
     key = (data_key, tuple(sorted(training_query(state).items())))
     try:
