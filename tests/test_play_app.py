@@ -553,3 +553,16 @@ def test_a_widget_change_keeps_its_value_when_the_url_lags(page: Page) -> None:
     app.query_params.update(before)
     app.number_input(key="l2_2").set_value(0.1).run()
     assert (app.query_params["l2_1"], app.query_params["l2_2"]) == ("0.9", "0.1")
+
+
+def test_a_link_with_classes_and_no_layers_takes_their_output_layer(page: Page) -> None:
+    app = page({**SHORT, "dataset": "gauss", "classes": "3"})
+    assert warnings(app) == []  # the link did not give layers: nothing to warn about
+    assert app.text_input(key="layers").value == "2,20,3,3"
+    assert app.query_params["layers"] == "2,20,3,3"
+    app.number_input(key="l2_1").set_value(0.1).run()
+    assert warnings(app) == []
+    app = page({**SHORT, "dataset": "gauss", "classes": "3", "layers": "2,20,3,1"})
+    assert warnings(app) == [  # a link's own layers are the link's: the page says what it did
+        "layers must end with 3 for the data's 3 classes. Received: layers=2,20,3,1; using 2,20,3,3"
+    ]
