@@ -407,7 +407,7 @@ def test_each_engine_widget(page: Page) -> None:
     # Every setting of each model, in the report's table (the folded-away one below).
     every = app.table[1].value
     assert list(every["optimizer"]) == ["momentum", "adam", "gd"]
-    assert list(every["batch_size"]) == ["None", "32", "None"]
+    assert list(every["batch_size"]) == ["all", "32", "all"]
     assert list(every["patience"])[2] == "2"
     # Where early stopping stopped and whose parameters it kept, in the page's words.
     notes = [c.value for c in app.caption if "used early stopping" in c.value]
