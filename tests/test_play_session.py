@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -323,3 +324,38 @@ def test_the_cost_figure_marks_where_early_stopping_stopped() -> None:
     )
     unmarked = plot_cost_curves(result.history, names, rates)
     assert draw_figure("cost", comparison) == figure_bytes(marked) != figure_bytes(unmarked)
+
+
+def test_the_curves_keep_long_model_names_inside_the_figure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import reglab.plots
+    from reglab.play.figures import draw_figure
+
+    drawn = []
+    figure_bytes = reglab.plots.figure_bytes
+
+    def keep(figure: Any) -> bytes:
+        png = figure_bytes(figure)  # lays the figure out as the page's PNG does
+        drawn.append(figure)
+        return png
+
+    monkeypatch.setattr(reglab.plots, "figure_bytes", keep)
+    dataset = load_choice(DataChoice("goalkeeper", n_samples=200, noise=0.04, test_fraction=0.5))
+    adam = {"optimizer": "adam", "beta1": 0.8, "beta2": 0.95, "epsilon": 1e-6, "batch_size": 64}
+    state = short_state(learning_rate=0.01, init="he", **adam)
+    long_named = replace(state, models=(*state.models, replace(state.models[0], l1=0.01)))
+    comparison = train_models(dataset, long_named)
+    assert max(len(name) for name in comparison.names) > 100
+    for name in ("cost", "accuracy"):
+        draw_figure(name, comparison)
+    for figure in drawn:
+        renderer = figure.canvas.get_renderer()
+        width = figure.bbox.width
+        legends = [axes.get_legend() for axes in figure.axes if axes.get_legend() is not None]
+        assert legends
+        for legend in legends:
+            box = legend.get_window_extent(renderer)
+            assert box.x0 >= 0 and box.x1 <= width  # not cut off
+        for axes in figure.axes:
+            assert axes.get_position().width > 0.2  # not squeezed to a sliver
