@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -310,7 +311,7 @@ def test_mini_batches_and_early_stopping_let_the_seed_matter() -> None:
 
 
 def test_the_cost_figure_marks_where_early_stopping_stopped() -> None:
-    from reglab.play.figures import draw_figure
+    from reglab.play.figures import LEGEND_WIDTH, draw_figure
     from reglab.plots import figure_bytes, plot_cost_curves
 
     dataset = load_choice(DataChoice("goalkeeper", n_samples=200, noise=0.04, test_fraction=0.5))
@@ -318,7 +319,7 @@ def test_the_cost_figure_marks_where_early_stopping_stopped() -> None:
     result = comparison.result
     assert result.best_iteration[2] is not None
     rates = [config.learning_rate for config in result.configs]
-    names = list(comparison.names)
+    names = [textwrap.fill(name, LEGEND_WIDTH) for name in comparison.names]
     marked = plot_cost_curves(
         result.history, names, rates, result.stopped_at, result.best_iteration
     )
