@@ -360,3 +360,25 @@ def test_the_curves_keep_long_model_names_inside_the_figure(
             assert box.x0 >= 0 and box.x1 <= width  # not cut off
         for axes in figure.axes:
             assert axes.get_position().width > 0.2  # not squeezed to a sliver
+
+
+def test_the_sweep_command_draws_the_pages_generator_data(tmp_path: Path) -> None:
+    from reglab.cli.common import load_data
+
+    choice = DataChoice("spiral", n_samples=400, noise=0.04, test_fraction=0.3, classes=3)
+    text = sweep_toml(replace(short_state(), data=choice))
+    command = next(line for line in text.splitlines() if "reglab sweep" in line)
+    path = tmp_path / "sweep.toml"
+    path.write_text(text)
+    words = command.lstrip("# ").split()[1:]
+    args = build_parser().parse_args([str(path) if w == "this-file.toml" else w for w in words])
+    page = load_choice(choice)
+    swept = load_data(args)
+    assert swept.n_classes == 3
+    assert (swept.X_train == page.X_train).all() and (swept.X_test == page.X_test).all()
+    assert "draws" not in text  # the command draws what the page drew: nothing to say
+    other = DataChoice("spiral", n_samples=900, noise=0.2, test_fraction=0.5, data_seed=4)
+    assert (
+        "# The command line draws spiral with n_samples 400, noise 0.04, data_seed 0; "
+        "this page drew n_samples 900, noise 0.2, data_seed 4."
+    ) in sweep_toml(replace(short_state(), data=other)).splitlines()
