@@ -566,3 +566,10 @@ def test_a_link_with_classes_and_no_layers_takes_their_output_layer(page: Page) 
     assert warnings(app) == [  # a link's own layers are the link's: the page says what it did
         "layers must end with 3 for the data's 3 classes. Received: layers=2,20,3,1; using 2,20,3,3"
     ]
+
+
+def test_the_regions_help_says_what_a_multiclass_heatmap_shows(page: Page) -> None:
+    app = page({**SHORT, "dataset": "gauss", "classes": "3"})
+    assert "class 1" not in app.radio(key="regions").help  # three classes: no class 1 to show
+    assert "the class it predicts" in app.radio(key="regions").help
+    assert "probability of class 1" in page(SHORT).radio(key="regions").help

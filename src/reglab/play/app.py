@@ -505,7 +505,11 @@ def results_section(state: PlayState, result: PageResult, key: tuple[Any, ...]) 
             horizontal=True,
             key="regions",
             help="class: each model's predicted class; probability: its predicted "
-            "probability of class 1, with the 0.5 contour",
+            + (
+                "probability of class 1, with the 0.5 contour"
+                if dataset.n_classes == TWO_CLASSES
+                else "probability of the class it predicts (how sure it is)"
+            ),
         )
     for name, png in cached_figures(key, state.regions, comparison).items():
         st.image(png, caption=name)
