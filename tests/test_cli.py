@@ -185,7 +185,9 @@ def test_train_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str])
     }
     [model] = document["models"]
     assert set(model) == {"name", "config", "costs", "train_accuracy", "test_accuracy"}
-    assert model["name"] == "L2, lambda = 0.5 + dropout, keep_prob = 0.9 (fresh masks)"
+    assert model["name"] == (
+        "L2, lambda = 0.5 + dropout, keep_prob = 0.9 (fresh masks), learning_rate = 0.1, init = he"
+    )
     assert model["config"] == {
         "layers": [2, 20, 3, 1],
         "learning_rate": 0.1,
@@ -473,7 +475,7 @@ def test_train_json_with_an_optimizer_names_it_and_trains_the_library_s_model(
     code, out, _ = run_cli(capsys, *options, *adam)
     assert code == 0
     [model] = json.loads(out)["models"]
-    assert model["name"] == "Adam, lr = 0.01, beta2 = 0.99 + L2, lambda = 0.3"
+    assert model["name"] == "L2, lambda = 0.3, Adam, beta2 = 0.99, learning_rate = 0.01"
     config = TrainConfig.from_dict(model["config"])
     assert (config.optimizer, config.beta2, config.learning_rate) == ("adam", 0.99, 0.01)
     assert "beta1" not in model["config"] and "epsilon" not in model["config"]
@@ -488,4 +490,8 @@ def test_train_json_with_an_optimizer_names_it_and_trains_the_library_s_model(
     code, out, _ = run_cli(
         capsys, "train", "--dataset", "moons", "--optimizer", "momentum", *SHORT_RUN
     )
-    assert code == 0 and "model:   momentum, lr = 0.3\n" in out and " optimizer=momentum" in out
+    assert (
+        code == 0
+        and "model:   no regularization, momentum\n" in out
+        and " optimizer=momentum" in out
+    )

@@ -390,7 +390,7 @@ def test_train_seeds_text_prints_the_spread(moons: Dataset) -> None:
     run = run_main("train", "--dataset", "moons", *LECUN_DROPOUT, "--seeds", "3", *SHORT_RUN)
     assert (run.code, run.err) == (0, "")
     lines = run.out.splitlines()
-    name = "dropout, keep_prob = 0.9 (fresh masks)"
+    name = "dropout, keep_prob = 0.9 (fresh masks), init = lecun"
     config = TrainConfig(keep_prob=0.9, init="lecun", iterations=200, record_every=100)
     rows = seed_study(moons, {name: config}, [0, 1, 2]).rows()
     for row in rows:
@@ -434,8 +434,8 @@ def test_train_report_with_seeds(tmp_path: Path) -> None:
     tables = html_tables((out / "report.html").read_text(encoding="utf-8"))
     header, row = tables["seed-spread-table"]
     assert header[-1] == "seeds" and "wins" not in header
-    assert row[0] == "no regularization" and row[-1] == "2"
-    assert tables["conclusion-table"][1][0] == "no regularization"
+    assert row[0] == "no regularization, init = he" and row[-1] == "2"
+    assert tables["conclusion-table"][1][0] == "no regularization, init = he"
 
 
 def test_test_fraction_splits_a_users_csv(tmp_path: Path) -> None:

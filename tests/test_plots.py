@@ -613,7 +613,7 @@ assert matplotlib.rcParams._get_backend_or_none() == backend, "the backend chang
     "name",
     [
         "L2, lambda = 0.7",
-        "Adam, lr = 0.01 + L1, alpha = 0.001 + early stopping, patience = 5",
+        "L1, alpha = 0.001 + early stopping, patience = 5, Adam, learning_rate = 0.01",
         "momentum, beta1 = 0.9 + batches of 32 + dropout, keep_prob = 0.86 (course masks)",
     ],
 )

@@ -66,7 +66,6 @@ from reglab.cli.common import (
 )
 from reglab.config import (
     DEFAULT_CHUNK_SIZE,
-    DEFAULTS_OMITTED,
     MAX_ITERATIONS,
     TrainConfig,
 )
@@ -141,37 +140,6 @@ def default_record_every(iterations: int) -> int:
     """The recording period when --record-every is not given: about ten points, at most 1,000
     iterations apart (the library's :class:`TrainConfig` default)."""
     return min(TrainConfig().record_every, max(1, iterations // 10))
-
-
-def model_name(config: TrainConfig) -> str:
-    """A name in the exercise's style, e.g. ``"L2, lambda = 0.7"``, ``"L1, alpha = 0.1"``,
-    ``"Adam, lr = 0.01 + L2, lambda = 0.7"`` (gradient descent goes unnamed)."""
-    parts = []
-    if config.l2 > 0:
-        parts.append(f"L2, lambda = {config.l2}")
-    if config.l1 > 0:
-        parts.append(f"L1, alpha = {config.l1}")
-    if config.keep_prob < 1:
-        parts.append(f"dropout, keep_prob = {config.keep_prob} ({config.masks} masks)")
-    if config.early_stopping:
-        parts.append(f"early stopping, patience = {config.patience}")
-    regularization = " + ".join(parts)
-    if config.optimizer == "gd":
-        return regularization or "no regularization"
-    return " + ".join(filter(None, [optimizer_name(config), regularization]))
-
-
-def optimizer_name(config: TrainConfig) -> str:
-    """``"Adam, lr = 0.01"``, with its constants where they are not the defaults
-    (e.g. ``"momentum, lr = 0.1, beta1 = 0.5"``)."""
-    label = {"gd": "gradient descent", "momentum": "momentum", "adam": "Adam"}[config.optimizer]
-    parts = [f"{label}, lr = {config.learning_rate}"]
-    used = {"gd": (), "momentum": ("beta1",), "adam": ("beta1", "beta2", "epsilon")}
-    for name in used[config.optimizer]:
-        value = getattr(config, name)
-        if value != DEFAULTS_OMITTED[name]:
-            parts.append(f"{name} = {value:g}")
-    return ", ".join(parts)
 
 
 def config_line(config: TrainConfig) -> str:
@@ -269,6 +237,7 @@ def run(args: argparse.Namespace) -> int:
     starts, and everything is printed before any file is written.
     """
     from reglab.experiments.exercise import compare
+    from reglab.experiments.names import model_name
     from reglab.experiments.seeds import finished_runs
 
     check_output_options(args)

@@ -15,7 +15,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from reglab.config import DEFAULTS_OMITTED, TrainConfig
+from reglab.config import TrainConfig
 from reglab.data.csv_files import parse_csv
 from reglab.data.dataset import Dataset
 from reglab.data.generators import GENERATORS, MULTICLASS_GENERATORS
@@ -24,6 +24,7 @@ from reglab.engine.training import ProgressCallback
 from reglab.errors import DataError, ParameterError
 from reglab.experiments.backends import ChunkProgress
 from reglab.experiments.exercise import Comparison, compare
+from reglab.experiments.names import model_name
 from reglab.experiments.seeds import SeedStudy, finished_runs, seed_study
 from reglab.play.caps import MAX_ROWS, MAX_UPLOAD_BYTES, MAX_WORK, training_work
 from reglab.play.state import (
@@ -33,9 +34,6 @@ from reglab.play.state import (
     DataChoice,
     PlayState,
 )
-
-EXERCISE_LEARNING_RATE = TrainConfig().learning_rate
-EXERCISE_INIT = TrainConfig().init
 
 
 @dataclass(frozen=True)
@@ -121,50 +119,10 @@ def load_choice(
     return dataset
 
 
-OPTIMIZER_LABELS = {"gd": "gradient descent", "momentum": "momentum", "adam": "Adam"}
-"""The update rules as a model's name says them (``reglab train``'s words)."""
-
-OPTIMIZER_CONSTANTS = {"gd": (), "momentum": ("beta1",), "adam": ("beta1", "beta2", "epsilon")}
-"""The constants each update rule reads, named when they are not the defaults."""
-
-
-def model_label(config: TrainConfig) -> str:
-    """A model's name in the exercise's words, e.g. ``"L2, lambda = 0.7"``.
-
-    The exercise's models get exactly the names ``reglab compare`` prints; L1 and early
-    stopping join the regularizers as ``reglab train`` names them; a learning rate, an
-    initialization, an update rule (with its constants away from their defaults) or
-    mini-batches other than the exercise's are added to the name.
-    """
-    parts = []
-    if config.l2 > 0:
-        parts.append(f"L2, lambda = {config.l2:g}")
-    if config.l1 > 0:
-        parts.append(f"L1, alpha = {config.l1:g}")
-    if config.keep_prob < 1:
-        parts.append(f"dropout, keep_prob = {config.keep_prob:g} ({config.masks} masks)")
-    if config.early_stopping:
-        parts.append(f"early stopping, patience = {config.patience}")
-    name = " + ".join(parts) or "no regularization"
-    if config.optimizer != "gd":
-        constants = [
-            f"{field} = {getattr(config, field):g}"
-            for field in OPTIMIZER_CONSTANTS[config.optimizer]
-            if getattr(config, field) != DEFAULTS_OMITTED[field]
-        ]
-        name += ", " + ", ".join([OPTIMIZER_LABELS[config.optimizer], *constants])
-    if config.learning_rate != EXERCISE_LEARNING_RATE:
-        name += f", learning_rate = {config.learning_rate:g}"
-    if config.batch_size is not None:
-        name += f", batches of {config.batch_size}"
-    if config.init != EXERCISE_INIT:
-        name += f", init = {config.init}"
-    return name
-
-
 def model_names(models: tuple[TrainConfig, ...]) -> tuple[str, ...]:
-    """Distinct names for the page's models: :func:`model_label`, numbered when repeated."""
-    labels = [model_label(config) for config in models]
+    """Distinct names for the page's models (:func:`reglab.experiments.names.model_name`),
+    numbered when repeated."""
+    labels = [model_name(config) for config in models]
     return tuple(
         f"{label} (model {index + 1})" if labels.count(label) > 1 else label
         for index, label in enumerate(labels)

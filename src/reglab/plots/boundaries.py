@@ -113,7 +113,7 @@ TITLE_WIDTH = 44
 
 def wrap_name(name: str, width: int = TITLE_WIDTH) -> str:
     """A model's name in lines of at most ``width`` characters where it can, broken after
-    its ``" + "`` parts (``"Adam, lr = 0.01 + L1, alpha = 0.001 +\\nearly stopping"``)."""
+    its ``" + "`` parts (``"L2, lambda = 0.7 + L1, alpha = 0.001 +\\nearly stopping, ..."``)."""
     lines: list[str] = []
     for part in name.split(" + "):
         if lines and len(lines[-1]) + len(" + ") + len(part) <= width:
