@@ -564,8 +564,12 @@ def test_a_link_with_classes_and_no_layers_takes_their_output_layer(page: Page) 
     assert warnings(app) == []
     app = page({**SHORT, "dataset": "gauss", "classes": "3", "layers": "2,20,3,1"})
     assert warnings(app) == [  # a link's own layers are the link's: the page says what it did
-        "layers must end with 3 for the data's 3 classes. Received: layers=2,20,3,1; using 2,20,3,3"
+        "In the link: layers must end with 3 for the data's 3 classes. Received: "
+        "layers=2,20,3,1; using 2,20,3,3"
     ]
+    assert app.text_input(key="layers").value == "2,20,3,3"  # the box shows what trains
+    app.number_input(key="l2_1").set_value(0.1).run()
+    assert warnings(app) == []  # said once, as any link's mistake
 
 
 def test_the_regions_help_says_what_a_multiclass_heatmap_shows(page: Page) -> None:
