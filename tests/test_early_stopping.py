@@ -307,3 +307,24 @@ def test_every_face_counts_training_accuracy_over_the_examples_trained_on() -> N
         f"({round(plain * 200)} of 200 to {round(stops * 180)} of 180 correct)"
         in reading(comparison)[0]
     )
+
+
+def test_the_conclusion_table_says_stopped_past_an_early_stop() -> None:
+    """A cost column past where a model stopped reads ``stopped``, not ``nan``."""
+    from reglab.data import load_dataset
+    from reglab.experiments.exercise import compare
+    from reglab.experiments.tables import conclusion_table
+
+    settings = {"iterations": 30_000, "record_every": 1_000, "learning_rate": 1.0}
+    comparison = compare(
+        load_dataset(dataset="moons"),
+        {"stops": TrainConfig(early_stopping=True, patience=1, **settings)},
+    )
+    stop = comparison.result.stopped_at[0]
+    assert stop is not None and stop < 20_000
+    table = conclusion_table(comparison)
+    assert table.header[1:4] == ("cost @0", "cost @10,000", "cost @20,000")
+    cells = table.rows[0][1:4]
+    assert cells[0] != "stopped" and cells[2] == "stopped"
+    assert (cells[1] == "stopped") == (stop < 10_000)
+    assert "nan" not in table.rows[0]

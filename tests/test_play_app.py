@@ -502,3 +502,78 @@ def test_removing_a_model_moves_its_engine_settings_up(page: Page) -> None:
     assert query["batch_size_2"] == "16"
     assert not {"optimizer_2", "beta1_2", "optimizer_3", "batch_size_3"} & set(query)
     assert warnings(app) == []
+
+
+def expander_places(app: AppTest) -> list[int]:
+    """Where each model's folded settings sit in its column (the browser keeps an expander
+    open only while its place stays the same)."""
+    return [
+        index
+        for column in app.columns[:MAX_MODELS]
+        for index, child in column.children.items()
+        if child.type == "expander"
+    ]
+
+
+def test_a_models_folded_settings_keep_their_place_as_notes_come_and_go(page: Page) -> None:
+    app = page(SHORT)
+    places = expander_places(app)
+    assert len(places) == 3
+    app.selectbox(key="optimizer_1").set_value("adam").run()  # its summary line appears
+    app.radio(key="masks_2").set_value("course").run()  # a mask note appears above
+    app.radio(key="masks_3").set_value("fresh").run()  # the mask note goes
+    assert not app.exception
+    assert expander_places(app) == places
+
+
+def test_the_back_button_brings_back_the_earlier_setting(page: Page) -> None:
+    app = page(SHORT)
+    before = dict(app.query_params)
+    earlier = table_text(app)
+    app.number_input(key="l2_1").set_value(0.9).run()
+    assert app.query_params["l2_1"] == "0.9"
+    # The browser's back button: the earlier URL, and a rerun without a widget change.
+    app.query_params.clear()
+    app.query_params.update(before)
+    app.run()
+    assert not app.exception
+    assert app.number_input(key="l2_1").value == 0
+    assert dict(app.query_params) == before
+    assert table_text(app) == earlier
+    app.number_input(key="l2_2").set_value(0.1).run()  # the page goes on from there
+    assert (app.query_params["l2_1"], app.query_params["l2_2"]) == ("0", "0.1")
+
+
+def test_a_widget_change_keeps_its_value_when_the_url_lags(page: Page) -> None:
+    app = page(SHORT)
+    before = dict(app.query_params)
+    app.number_input(key="l2_1").set_value(0.9).run()
+    # A quick second change whose rerun still carries the URL before the first one.
+    app.query_params.clear()
+    app.query_params.update(before)
+    app.number_input(key="l2_2").set_value(0.1).run()
+    assert (app.query_params["l2_1"], app.query_params["l2_2"]) == ("0.9", "0.1")
+
+
+def test_a_link_with_classes_and_no_layers_takes_their_output_layer(page: Page) -> None:
+    app = page({**SHORT, "dataset": "gauss", "classes": "3"})
+    assert warnings(app) == []  # the link did not give layers: nothing to warn about
+    assert app.text_input(key="layers").value == "2,20,3,3"
+    assert app.query_params["layers"] == "2,20,3,3"
+    app.number_input(key="l2_1").set_value(0.1).run()
+    assert warnings(app) == []
+    app = page({**SHORT, "dataset": "gauss", "classes": "3", "layers": "2,20,3,1"})
+    assert warnings(app) == [  # a link's own layers are the link's: the page says what it did
+        "In the link: layers must end with 3 for the data's 3 classes. Received: "
+        "layers=2,20,3,1; using 2,20,3,3"
+    ]
+    assert app.text_input(key="layers").value == "2,20,3,3"  # the box shows what trains
+    app.number_input(key="l2_1").set_value(0.1).run()
+    assert warnings(app) == []  # said once, as any link's mistake
+
+
+def test_the_regions_help_says_what_a_multiclass_heatmap_shows(page: Page) -> None:
+    app = page({**SHORT, "dataset": "gauss", "classes": "3"})
+    assert "class 1" not in app.radio(key="regions").help  # three classes: no class 1 to show
+    assert "the class it predicts" in app.radio(key="regions").help
+    assert "probability of class 1" in page(SHORT).radio(key="regions").help

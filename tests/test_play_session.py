@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -309,7 +311,7 @@ def test_mini_batches_and_early_stopping_let_the_seed_matter() -> None:
 
 
 def test_the_cost_figure_marks_where_early_stopping_stopped() -> None:
-    from reglab.play.figures import draw_figure
+    from reglab.play.figures import LEGEND_WIDTH, draw_figure
     from reglab.plots import figure_bytes, plot_cost_curves
 
     dataset = load_choice(DataChoice("goalkeeper", n_samples=200, noise=0.04, test_fraction=0.5))
@@ -317,9 +319,66 @@ def test_the_cost_figure_marks_where_early_stopping_stopped() -> None:
     result = comparison.result
     assert result.best_iteration[2] is not None
     rates = [config.learning_rate for config in result.configs]
-    names = list(comparison.names)
+    names = [textwrap.fill(name, LEGEND_WIDTH) for name in comparison.names]
     marked = plot_cost_curves(
         result.history, names, rates, result.stopped_at, result.best_iteration
     )
     unmarked = plot_cost_curves(result.history, names, rates)
     assert draw_figure("cost", comparison) == figure_bytes(marked) != figure_bytes(unmarked)
+
+
+def test_the_curves_keep_long_model_names_inside_the_figure(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import reglab.plots
+    from reglab.play.figures import draw_figure
+
+    drawn = []
+    figure_bytes = reglab.plots.figure_bytes
+
+    def keep(figure: Any) -> bytes:
+        png = figure_bytes(figure)  # lays the figure out as the page's PNG does
+        drawn.append(figure)
+        return png
+
+    monkeypatch.setattr(reglab.plots, "figure_bytes", keep)
+    dataset = load_choice(DataChoice("goalkeeper", n_samples=200, noise=0.04, test_fraction=0.5))
+    adam = {"optimizer": "adam", "beta1": 0.8, "beta2": 0.95, "epsilon": 1e-6, "batch_size": 64}
+    state = short_state(learning_rate=0.01, init="he", **adam)
+    long_named = replace(state, models=(*state.models, replace(state.models[0], l1=0.01)))
+    comparison = train_models(dataset, long_named)
+    assert max(len(name) for name in comparison.names) > 100
+    for name in ("cost", "accuracy"):
+        draw_figure(name, comparison)
+    for figure in drawn:
+        renderer = figure.canvas.get_renderer()
+        width = figure.bbox.width
+        legends = [axes.get_legend() for axes in figure.axes if axes.get_legend() is not None]
+        assert legends
+        for legend in legends:
+            box = legend.get_window_extent(renderer)
+            assert box.x0 >= 0 and box.x1 <= width  # not cut off
+        for axes in figure.axes:
+            assert axes.get_position().width > 0.2  # not squeezed to a sliver
+
+
+def test_the_sweep_command_draws_the_pages_generator_data(tmp_path: Path) -> None:
+    from reglab.cli.common import load_data
+
+    choice = DataChoice("spiral", n_samples=400, noise=0.04, test_fraction=0.3, classes=3)
+    text = sweep_toml(replace(short_state(), data=choice))
+    command = next(line for line in text.splitlines() if "reglab sweep" in line)
+    path = tmp_path / "sweep.toml"
+    path.write_text(text)
+    words = command.lstrip("# ").split()[1:]
+    args = build_parser().parse_args([str(path) if w == "this-file.toml" else w for w in words])
+    page = load_choice(choice)
+    swept = load_data(args)
+    assert swept.n_classes == 3
+    assert (swept.X_train == page.X_train).all() and (swept.X_test == page.X_test).all()
+    assert "draws" not in text  # the command draws what the page drew: nothing to say
+    other = DataChoice("spiral", n_samples=900, noise=0.2, test_fraction=0.5, data_seed=4)
+    assert (
+        "# The command line draws spiral with n_samples 400, noise 0.04, data_seed 0; "
+        "this page drew n_samples 900, noise 0.2, data_seed 4."
+    ) in sweep_toml(replace(short_state(), data=other)).splitlines()

@@ -60,7 +60,8 @@ def conclusion_table(comparison: Comparison) -> Table:
     """The exercise's conclusion table for a comparison, one row per model.
 
     Columns: model, ``cost @0``, ``cost @10,000``, ... (the recorded multiples
-    of 10,000), train accuracy and, when measured, test accuracy.
+    of 10,000; ``stopped`` past where early stopping stopped a model), train accuracy
+    and, when measured, test accuracy.
     """
     result = comparison.result
     history = result.history
@@ -74,7 +75,13 @@ def conclusion_table(comparison: Comparison) -> Table:
     rows = []
     for k, name in enumerate(comparison.names):
         row = [name]
-        row += [format_cost(history.cost[k, iterations.index(i)]) for i in checkpoints]
+        stop = result.stopped_at[k]
+        row += [
+            "stopped"
+            if stop is not None and i > stop
+            else format_cost(history.cost[k, iterations.index(i)])
+            for i in checkpoints
+        ]
         row.append(
             format_accuracy(
                 result.train_accuracy[k], result.configs[k].examples_trained_on(n_train)

@@ -399,11 +399,16 @@ def extra_summary(suffix: int) -> str:
 
 def engine_widgets(suffix: int) -> None:
     """Model ``suffix``'s L1, update rule, mini-batches and early stopping, folded away: each
-    constant shown only where its optimizer or early stopping reads it."""
+    constant shown only where its optimizer or early stopping reads it.
+
+    The summary line above the expander sits in a container drawn on every run, so the
+    expander keeps its place in the column when the line comes or goes: the browser
+    draws an element at a new place afresh, folded, under the hand that was setting it."""
     session = st.session_state
     summary = extra_summary(suffix)
-    if summary:
-        st.caption(summary)
+    with st.container():  # always there: the expander keeps its place, and stays open
+        if summary:
+            st.caption(summary)
     with st.expander("L1, optimizer, batches, early stopping"):
         st.number_input("l1 (alpha)", step=0.01, format="%g", key=f"l1_{suffix}")
         st.selectbox("optimizer", OPTIMIZERS, key=f"optimizer_{suffix}")
@@ -440,7 +445,10 @@ def model_widgets() -> None:
             st.number_input("l2 (lambda)", step=0.1, format="%g", key=f"l2_{suffix}")
             st.slider("keep_prob", 0.0, 1.0, step=0.01, key=f"keep_prob_{suffix}")
             st.radio("masks", ["fresh", "course"], horizontal=True, key=f"masks_{suffix}")
-            mask_note(st.session_state[f"masks_{suffix}"], st.session_state[f"keep_prob_{suffix}"])
+            with st.container():  # always there: the widgets below keep their places
+                mask_note(
+                    st.session_state[f"masks_{suffix}"], st.session_state[f"keep_prob_{suffix}"]
+                )
             st.number_input("learning_rate", step=0.05, format="%g", key=f"learning_rate_{suffix}")
             st.selectbox("init", ["course", "lecun", "he", "xavier"], key=f"init_{suffix}")
             engine_widgets(suffix)
@@ -497,7 +505,11 @@ def results_section(state: PlayState, result: PageResult, key: tuple[Any, ...]) 
             horizontal=True,
             key="regions",
             help="class: each model's predicted class; probability: its predicted "
-            "probability of class 1, with the 0.5 contour",
+            + (
+                "probability of class 1, with the 0.5 contour"
+                if dataset.n_classes == TWO_CLASSES
+                else "probability of the class it predicts (how sure it is)"
+            ),
         )
     for name, png in cached_figures(key, state.regions, comparison).items():
         st.image(png, caption=name)
@@ -543,6 +555,23 @@ def downloads(state: PlayState, comparison: Comparison, study: SeedStudy | None)
     )
 
 
+def write_link(query: dict[str, str]) -> None:
+    """Show the page's state in the URL, and remember it (see :func:`followed_history`)."""
+    st.query_params.from_dict(query)
+    st.session_state["written_link"] = query
+
+
+def followed_history(link: dict[str, str]) -> bool:
+    """Whether this run comes from the browser's back or forward button: the URL is not the
+    one the page last wrote, and no widget moved (a widget's change reruns the page with the
+    URL it showed, which may lag behind a quick hand). The page then follows the URL."""
+    session = st.session_state
+    if "written_link" not in session or link == session["written_link"]:
+        return False
+    ensure_widgets()
+    return bool(widget_query() == session.get("widget_query"))
+
+
 def main() -> None:
     """Lay out the page for the state in the URL, or in the widgets after the first run."""
     st.set_page_config(page_title="reglab play", layout="wide")
@@ -554,10 +583,9 @@ def main() -> None:
     if default_dataset not in datasets:
         default_dataset = EXERCISE_DATASET
     session = st.session_state
-    if "url_query" not in session:  # a new session: the link decides
-        parsed = parse_query(
-            st.query_params.to_dict(), datasets=datasets, default_dataset=default_dataset
-        )
+    link = st.query_params.to_dict()
+    if "url_query" not in session or followed_history(link):  # the link decides
+        parsed = parse_query(link, datasets=datasets, default_dataset=default_dataset)
         set_widgets(parsed.state)
         session["url_query"] = to_query(parsed.state)
         session["url_warnings"] = parsed.warnings
@@ -571,7 +599,10 @@ def main() -> None:
     upload = data_widgets(file)
     training_widgets()
     model_widgets()
-    parsed = parse_query(widget_query(), datasets=datasets, default_dataset=default_dataset)
+    session["widget_query"] = widget_query()
+    parsed = parse_query(
+        session["widget_query"], datasets=datasets, default_dataset=default_dataset
+    )
     state = parsed.state
     if to_query(state) == session["url_query"]:
         for warning in session["url_warnings"]:
@@ -587,14 +618,14 @@ def main() -> None:
     try:
         dataset = cached_dataset(data_key, state.data, upload, file)
     except ReglabError as error:
-        st.query_params.from_dict(to_query(state))
+        write_link(to_query(state))
         st.error(str(error))
         return
     layers, note = fit_layers(state.shared.layers, dataset.n_features, dataset.n_classes)
     if note is not None:
         st.warning(note)
         state = with_layers(state, layers)
-    st.query_params.from_dict(to_query(state))
+    write_link(to_query(state))
 
     key = (data_key, tuple(sorted(training_query(state).items())))
     try:

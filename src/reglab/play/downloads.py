@@ -11,11 +11,18 @@ from __future__ import annotations
 import json
 
 from reglab.config import DEFAULTS_OMITTED, USED_ONLY_BY_OPTIMIZERS
+from reglab.data.generators import GENERATORS
 from reglab.experiments.exercise import Comparison
 from reglab.experiments.seeds import SeedStudy
 from reglab.experiments.sweep import SweepGrid
 from reglab.play.session import course_mask_models
-from reglab.play.state import PlayState, format_value
+from reglab.play.state import (
+    TWO_CLASSES,
+    DataChoice,
+    PlayState,
+    format_value,
+    generator_defaults,
+)
 
 
 def results_json(comparison: Comparison, study: SeedStudy | None) -> str:
@@ -98,14 +105,42 @@ def _toml_value(value: object) -> str:
     return format_value(value)
 
 
+def data_options(data: DataChoice) -> str:
+    """The command line's data options for the page's data: ``--dataset spiral --classes 3
+    --test-fraction 0.3`` (the generator's own classes and split are left out)."""
+    options = f"--dataset {data.dataset}"
+    if data.dataset not in GENERATORS:
+        return options
+    if data.classes != TWO_CLASSES:
+        options += f" --classes {data.classes}"
+    if data.test_fraction != generator_defaults(data.dataset)["test_fraction"]:
+        options += f" --test-fraction {format_value(data.test_fraction)}"
+    return options
+
+
+def generator_note(data: DataChoice) -> list[str]:
+    """A comment line when the page drew its generator with a size, noise or seed the
+    command line cannot ask for (it draws the generator's defaults, seed 0)."""
+    if data.dataset not in GENERATORS:
+        return []
+    defaults = generator_defaults(data.dataset)
+    drawn = {"n_samples": data.n_samples, "noise": data.noise, "data_seed": data.data_seed}
+    usual = {"n_samples": defaults["n_samples"], "noise": defaults["noise"], "data_seed": 0}
+    if drawn == usual:
+        return []
+    said = ", ".join(f"{key} {format_value(value)}" for key, value in usual.items())
+    page = ", ".join(f"{key} {format_value(value)}" for key, value in drawn.items())
+    return [f"# The command line draws {data.dataset} with {said}; this page drew {page}."]
+
+
 def sweep_toml(state: PlayState) -> str:
     """:func:`sweep_grid` as a TOML file for ``reglab sweep --config``."""
     grid = sweep_grid(state).to_dict()
-    dataset = state.data.dataset
     lines = [
         "# A sweep over the models of a reglab play page. Run it with",
-        f"#   reglab sweep --config this-file.toml --dataset {dataset}",
+        f"#   reglab sweep --config this-file.toml {data_options(state.data)}",
         "# (for an uploaded or --data file: --data PATH instead of --dataset).",
+        *generator_note(state.data),
     ]
     differing = [
         field

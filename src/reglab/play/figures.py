@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import textwrap
 import threading
 import time
 import types
@@ -25,6 +26,11 @@ PAGE_FIGURES: tuple[str, ...] = ("boundaries", "cost", "accuracy")
 
 MAX_WORKERS = 2
 """Worker processes: one per figure drawn at once (the page has three, small)."""
+
+LEGEND_WIDTH = 48
+"""Characters per line of a model's name in the curves' legends: a name that says every
+setting (four models of them) would otherwise be wider than the figure, which squeezes
+the axes to a sliver and cuts the legend off."""
 
 PARENT_CHECK_SECONDS = 1.0
 """How often a worker checks that the server that started it is still there."""
@@ -46,6 +52,7 @@ def draw_figure(name: str, comparison: Comparison, regions: str = "class") -> by
     result = comparison.result
     dataset = comparison.dataset
     names = list(comparison.names)
+    legend_names = [textwrap.fill(name, LEGEND_WIDTH) for name in names]
     if name == "boundaries":
         titles = accuracy_titles(names, result, dataset)
         show: Literal["class", "probability"] = (
@@ -55,10 +62,12 @@ def draw_figure(name: str, comparison: Comparison, regions: str = "class") -> by
     if name == "cost":
         rates = [config.learning_rate for config in result.configs]
         return figure_bytes(
-            plot_cost_curves(result.history, names, rates, result.stopped_at, result.best_iteration)
+            plot_cost_curves(
+                result.history, legend_names, rates, result.stopped_at, result.best_iteration
+            )
         )
     if name == "accuracy":
-        return figure_bytes(plot_accuracy_curves(result.history, names))
+        return figure_bytes(plot_accuracy_curves(result.history, legend_names))
     raise ValueError(f"name must be one of {', '.join(PAGE_FIGURES)}. Received: name={name!r}")
 
 

@@ -314,6 +314,13 @@ def parse_query(
         field: reader.read(field, getattr(base, field), partial(check_value, field))
         for field in ("layers", "iterations", "seed")
     }
+    if data.dataset in GENERATORS:
+        # The output its generator's classes need, as the page's classes widget sets it:
+        # silently for a link without layers, with a warning for a link's own layers.
+        layers = shared["layers"]
+        shared["layers"], note = fit_layers(layers, layers[0], data.classes)
+        if note is not None and "layers" in reader.query:
+            reader.warnings.append(note)
     for_all = {
         field: reader.read(field, EACH_KEEPS_ITS_OWN, partial(check_value, field))
         for field in MODEL_FIELDS

@@ -126,8 +126,8 @@ def early_stopping_notes(comparison: Comparison) -> list[str]:
         held = m - config.examples_trained_on(m)
         stop = result.stopped_at[k]
         ran = (
-            f"stopped at iteration {stop:,} ({config.patience} records without a lower "
-            "validation cost)"
+            f"stopped at iteration {stop:,} ({config.patience} "
+            f"record{'s' if config.patience > 1 else ''} without a lower validation cost)"
             if stop is not None
             else f"ran all {config.iterations:,} iterations"
         )
