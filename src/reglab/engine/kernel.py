@@ -18,7 +18,6 @@ readable NumPy reference) exactly, iteration by iteration:
   counting updates from 1, ``v = beta1 v + (1 - beta1) g``,
   ``s = beta2 s + (1 - beta2) g^2``, ``p -= learning_rate * (v / (1 - beta1^t)) /
   (sqrt(s / (1 - beta2^t)) + epsilon)`` (``v``, ``s`` start at 0);
-- update: ``W -= learning_rate * dW``, ``b -= learning_rate * db``;
 - mini-batches (``batch_sizes[k] < m``): an iteration is one update on one batch;
   each epoch draws a permutation of the m examples from the model's SFC64 batch
   stream (:func:`~reglab.engine.kernel_random.sfc64_permutation`, NumPy's
