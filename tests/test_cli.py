@@ -495,3 +495,11 @@ def test_train_json_with_an_optimizer_names_it_and_trains_the_library_s_model(
         and "model:   no regularization, momentum\n" in out
         and " optimizer=momentum" in out
     )
+
+
+def test_train_notes_adam_at_a_gradient_descent_rate(capsys: pytest.CaptureFixture[str]) -> None:
+    options = ["train", "--dataset", "moons", *SHORT_RUN, "--optimizer", "adam"]
+    code, _, err = run_cli(capsys, *options)
+    assert code == 0 and "note: Adam is usually run at --learning-rate 0.001 to 0.01" in err
+    code, _, err = run_cli(capsys, *options, "--learning-rate", "0.005")
+    assert code == 0 and "Adam" not in err

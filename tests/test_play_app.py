@@ -577,3 +577,11 @@ def test_the_regions_help_says_what_a_multiclass_heatmap_shows(page: Page) -> No
     assert "class 1" not in app.radio(key="regions").help  # three classes: no class 1 to show
     assert "the class it predicts" in app.radio(key="regions").help
     assert "probability of class 1" in page(SHORT).radio(key="regions").help
+
+
+def test_adam_at_the_exercises_learning_rate_gets_a_note(page: Page) -> None:
+    """Adam at 0.3 does badly; the page says why before a learner concludes Adam is worse."""
+    app = page({"models": "2", "optimizer": "adam", "learning_rate_2": "0.005", **SHORT})
+    notes = [c.value for c in app.caption if c.value.startswith("Adam moves each parameter")]
+    assert len(notes) == 1  # model 1 (0.3), not model 2 (0.005)
+    assert not [c.value for c in page(SHORT).caption if "Adam moves" in c.value]

@@ -236,6 +236,7 @@ def run(args: argparse.Namespace) -> int:
     With --seeds, the single run (seed --seed) is printed before the seed study
     starts, and everything is printed before any file is written.
     """
+    from reglab.engine.optimizers import ADAM_USUAL_LEARNING_RATE
     from reglab.experiments.exercise import compare
     from reglab.experiments.names import model_name
     from reglab.experiments.seeds import finished_runs
@@ -283,6 +284,12 @@ def run(args: argparse.Namespace) -> int:
         status(
             "note: --masks course has no effect without dropout (--keep-prob 1); "
             "give --keep-prob below 1 to train on the course's fixed masks"
+        )
+    if config.optimizer == "adam" and config.learning_rate > ADAM_USUAL_LEARNING_RATE:
+        status(
+            f"note: Adam is usually run at --learning-rate 0.001 to "
+            f"{ADAM_USUAL_LEARNING_RATE:g} (it moves each parameter by about the rate per "
+            f"update); {config.learning_rate:g} is a rate for gradient descent"
         )
     if args.json:
         status(f"dataset {dataset.name}: {dataset.source}")

@@ -25,6 +25,13 @@ import numpy as np
 from reglab.engine.network import Gradients, Parameters
 from reglab.types import FloatArray
 
+ADAM_USUAL_LEARNING_RATE = 0.01
+"""The largest learning rate Adam is usually run at (Keras and PyTorch default to 0.001).
+
+Adam moves each parameter by about ``learning_rate`` per update whatever its gradient's
+size, so the exercise's 0.3, a rate for gradient descent, makes it jump about; the faces
+say so when a model asks for Adam above this rate."""
+
 
 @dataclass(frozen=True)
 class OptimizerState:

@@ -27,6 +27,7 @@ import streamlit as st
 from reglab.config import DEFAULTS_OMITTED, OPTIMIZERS, USED_SETTINGS
 from reglab.data.dataset import Dataset
 from reglab.data.generators import DESCRIPTIONS, GENERATORS, MULTICLASS_GENERATORS
+from reglab.engine.optimizers import ADAM_USUAL_LEARNING_RATE
 from reglab.errors import ReglabError
 from reglab.experiments.exercise import Comparison
 from reglab.experiments.seeds import SeedStudy
@@ -397,6 +398,13 @@ def extra_summary(suffix: int) -> str:
     return ", ".join(words)
 
 
+ADAM_RATE_NOTE = (
+    f"Adam moves each parameter by about learning_rate per step whatever its gradient's "
+    f"size, so it is usually run at 0.001 to {ADAM_USUAL_LEARNING_RATE:g}; the exercise's 0.3 "
+    "is gradient descent's rate. Lower learning_rate above before comparing Adam with it."
+)
+
+
 def engine_widgets(suffix: int) -> None:
     """Model ``suffix``'s L1, update rule, mini-batches and early stopping, folded away: each
     constant shown only where its optimizer or early stopping reads it.
@@ -413,6 +421,8 @@ def engine_widgets(suffix: int) -> None:
         st.number_input("l1 (alpha)", step=0.01, format="%g", key=f"l1_{suffix}")
         st.selectbox("optimizer", OPTIMIZERS, key=f"optimizer_{suffix}")
         optimizer = session[f"optimizer_{suffix}"]
+        if optimizer == "adam" and session[f"learning_rate_{suffix}"] > ADAM_USUAL_LEARNING_RATE:
+            st.caption(ADAM_RATE_NOTE)
         if optimizer in ("momentum", "adam"):
             st.number_input("beta1", step=0.01, format="%g", key=f"beta1_{suffix}")
         if optimizer == "adam":
