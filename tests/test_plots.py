@@ -622,3 +622,28 @@ def test_a_long_model_name_wraps_after_its_parts_in_a_panel_title(name: str) -> 
     assert all(len(line) <= 44 for line in wrapped.split("\n"))
     assert wrapped.replace(" +\n", " + ").replace("\n", " ") == name
     assert ("\n" in wrapped) == (len(name) > 44)
+
+
+def test_many_classes_get_one_legend_entry_per_split() -> None:
+    """Twelve classes would list 24 entries over the panel: the legend names each split once."""
+    dataset = load_dataset(dataset="gauss", classes=12)
+    config = TrainConfig(layers=(2, 8, 12), iterations=20, record_every=10)
+    result = train([config], dataset.X_train, dataset.y_train, dataset.X_test, dataset.y_test)
+    titles = accuracy_titles(["twelve"], result, dataset)
+    figure = plot_decision_boundaries(result.parameters, dataset, titles)
+    legend = axes_by_label(figure, "boundary 0").get_legend()
+    assert legend is not None
+    texts = [text.get_text() for text in legend.get_texts()]
+    n_train, n_test = dataset.X_train.shape[1], dataset.X_test.shape[1]
+    assert texts == [
+        f"train ({n_train}), colour: class 0-11",
+        f"test ({n_test}), colour: class 0-11",
+    ]
+    few = load_dataset(dataset="gauss", classes=3)
+    three = train(
+        [TrainConfig(layers=(2, 8, 3), iterations=20, record_every=10)], few.X_train, few.y_train
+    )
+    legend = axes_by_label(
+        plot_decision_boundaries(three.parameters, few, ["three"], show_test=False), "boundary 0"
+    ).get_legend()
+    assert legend is not None and len(legend.get_texts()) == 3  # one per class, as before

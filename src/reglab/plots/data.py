@@ -8,7 +8,7 @@ e.g. ``"train, y = 1 (106)"``.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -21,11 +21,17 @@ from reglab.types import FloatArray
 Split = Literal["train", "test"]
 
 
+LEGEND_CLASSES = 6
+"""The most classes a legend lists one by one (train and test: twice as many entries)."""
+
+
 def scatter_split(ax: Axes, X: FloatArray, y: FloatArray, split: Split, n_classes: int = 2) -> None:
     """Draw one split's points on ``ax``, one collection per label.
 
     Training points are filled circles with a thin dark edge; test points are
-    crosses in the label's colour.
+    crosses in the label's colour. Past :data:`LEGEND_CLASSES` classes the legend
+    names the split once (a grey marker) instead of once per class, which would
+    cover the panel.
 
     Args:
         ax: the axes to draw on.
@@ -36,35 +42,22 @@ def scatter_split(ax: Axes, X: FloatArray, y: FloatArray, split: Split, n_classe
     """
     labels = y.ravel()
     colors = class_colors(n_classes)
+    per_class = n_classes <= LEGEND_CLASSES
+    marker: dict[str, Any] = (
+        {"s": 22, "edgecolors": "black", "linewidths": 0.4, "zorder": 3}
+        if split == "train"
+        else {"s": 26, "marker": "x", "linewidths": 1.1, "zorder": 4}
+    )
     for label in range(n_classes):
         chosen = labels == label
         count = int(chosen.sum())
         if count == 0:
             continue
-        name = f"{split}, y = {label} ({count})"
-        color = colors[label]
-        if split == "train":
-            ax.scatter(
-                X[0, chosen],
-                X[1, chosen],
-                s=22,
-                color=color,
-                edgecolors="black",
-                linewidths=0.4,
-                label=name,
-                zorder=3,
-            )
-        else:
-            ax.scatter(
-                X[0, chosen],
-                X[1, chosen],
-                s=26,
-                marker="x",
-                color=color,
-                linewidths=1.1,
-                label=name,
-                zorder=4,
-            )
+        name = f"{split}, y = {label} ({count})" if per_class else "_nolegend_"
+        ax.scatter(X[0, chosen], X[1, chosen], color=colors[label], label=name, **marker)
+    if not per_class:  # one legend entry for the split: its marker, in grey
+        name = f"{split} ({labels.size}), colour: class 0-{n_classes - 1}"
+        ax.scatter([], [], color="grey", label=name, **marker)
 
 
 def set_plane_axes(ax: Axes, dataset: Dataset) -> None:
