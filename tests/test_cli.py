@@ -503,3 +503,10 @@ def test_train_notes_adam_at_a_gradient_descent_rate(capsys: pytest.CaptureFixtu
     assert code == 0 and "note: Adam is usually run at --learning-rate 0.001 to 0.01" in err
     code, _, err = run_cli(capsys, *options, "--learning-rate", "0.005")
     assert code == 0 and "Adam" not in err
+
+
+def test_the_installed_metadata_says_the_version_reglab_says() -> None:
+    """The version is written once (reglab/version.py); the build copies it into the metadata."""
+    import importlib.metadata
+
+    assert importlib.metadata.version("reglab") == reglab.__version__

@@ -33,8 +33,6 @@ import sys
 import textwrap
 import threading
 import time
-import urllib.request
-import webbrowser
 from pathlib import Path
 from types import FrameType
 
@@ -205,6 +203,9 @@ def page_url(args: argparse.Namespace) -> str:
 
 def open_browser(url: str) -> None:
     """Open ``url`` in the user's browser once the server answers (or after a minute)."""
+    import urllib.request  # here, not at the top: every command's start would pay for it
+    import webbrowser
+
     deadline = time.monotonic() + BROWSER_WAIT_SECONDS
     while time.monotonic() < deadline:
         try:
