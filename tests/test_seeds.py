@@ -325,3 +325,13 @@ def test_verdict_of_one_model_is_its_spread(goalkeeper: Dataset, study: SeedStud
     payload = json.loads(json.dumps(study.to_dict()))["verdict"]
     assert payload == {**study.verdict().to_dict(), "within_noise": list(payload["within_noise"])}
     assert payload["rule"] == "within one standard error of the difference of mean test accuracies"
+
+
+def test_a_share_of_tied_wins_is_said_to_be_one(goalkeeper: Dataset) -> None:
+    """Ties split a seed's win; a fraction of a seed needs its reason beside it."""
+    a = _model("A", [0.95, 0.97, 0.95, 0.97], wins=2.5)
+    b = _model("B", [0.90, 0.92, 0.90, 0.92], wins=1.5)
+    assert (
+        "first on 2.5 of 4 seeds, a tie counting as a share)"
+        in _study(goalkeeper, a, b).verdict().text
+    )

@@ -308,9 +308,10 @@ class SeedStudy:
             best_mean = float(np.mean(best.test_accuracy))
             higher = any(float(np.mean(m.test_accuracy)) > best_mean for m in self.models)
             among = " among the models without a diverged run" if higher else ""
+            shared = "" if float(best.wins).is_integer() else ", a tie counting as a share"
             lead = (
                 f'"{best.name}" has the best mean test accuracy{among} ({best.stats_text()}, '
-                f"first on {best.wins:.3g} of {n_seeds} seeds)"
+                f"first on {best.wins:.3g} of {n_seeds} seeds{shared})"
             )
             if not noise_estimated:
                 sentence = f"{lead}; with one seed the noise is unknown: the ranking may be luck."
