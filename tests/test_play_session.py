@@ -142,6 +142,14 @@ def test_the_report_download_is_the_report() -> None:
     assert course_mask_models(comparison)[0][0] == "dropout, keep_prob = 0.86 (course masks)"
 
 
+def assert_every_reader_gets(expected: SweepGrid, state: PlayState, path: Path) -> None:
+    """The page's grid, the TOML loader and `reglab sweep --config` all read ``expected``."""
+    assert sweep_grid(state) == expected
+    assert SweepGrid.from_toml(path) == expected
+    args = build_parser().parse_args(["sweep", "--config", str(path)])
+    assert grid_from_args(args) == expected
+
+
 def test_the_sweep_config_is_read_by_reglab_sweep(tmp_path: Path) -> None:
     state = short_state(seeds=4)
     path = tmp_path / "sweep.toml"
@@ -157,10 +165,7 @@ def test_the_sweep_config_is_read_by_reglab_sweep(tmp_path: Path) -> None:
         iterations=200,
         record_every=20,
     )
-    assert sweep_grid(state) == expected
-    assert SweepGrid.from_toml(path) == expected
-    args = build_parser().parse_args(["sweep", "--config", str(path)])
-    assert grid_from_args(args) == expected
+    assert_every_reader_gets(expected, state, path)
     one_seed = tmp_path / "one.toml"
     one_seed.write_text(sweep_toml(short_state(seeds=1)))
     assert SweepGrid.from_toml(one_seed).seeds == 2  # a sweep is about spreads
@@ -278,10 +283,7 @@ def test_the_sweep_config_with_the_engines_settings_is_read_by_reglab_sweep(
         iterations=300,
         record_every=30,
     )
-    assert sweep_grid(state) == expected
-    assert SweepGrid.from_toml(path) == expected
-    args = build_parser().parse_args(["sweep", "--config", str(path)])
-    assert grid_from_args(args) == expected
+    assert_every_reader_gets(expected, state, path)
     assert 'batch_size = ["all", 32]' in text
     # One early-stopping setting for every cell: model 1's, and the file says so.
     assert "one early_stopping, validation_fraction, patience: model 1's" in text
